@@ -1,0 +1,53 @@
+/**
+ * Configuration, read from the environment once at start-up and passed in; nothing else
+ * reads `Deno.env`. A bad value stops start-up with one line naming the variable.
+ */
+import { z } from "zod";
+
+const optionalString = z.string().trim().min(1).optional();
+
+const ConfigSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  KV_PATH: z.string().min(1).default("./data/portal.kv"),
+  PUBLIC_BASE_URL: z.url().optional(),
+  DENO_ENV: z.enum(["development", "production", "test"]).default("development"),
+  SEED_DEMO: z.enum(["0", "1"]).default("1"),
+  RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(100),
+  RESEND_API_KEY: optionalString,
+  RESEND_BASE_URL: z.url().optional(),
+  MAIL_FROM: z.string().min(3).default("MonoPilot Portal <portal@monopilot.example>"),
+  FEDEX_CLIENT_ID: optionalString,
+  FEDEX_CLIENT_SECRET: optionalString,
+  FEDEX_BASE_URL: z.url().default("https://apis.fedex.com"),
+  UPS_CLIENT_ID: optionalString,
+  UPS_CLIENT_SECRET: optionalString,
+  UPS_BASE_URL: z.url().default("https://onlinetools.ups.com"),
+  USPS_CLIENT_ID: optionalString,
+  USPS_CLIENT_SECRET: optionalString,
+  USPS_BASE_URL: z.url().default("https://apis.usps.com"),
+  /** Minutes after which a page view asks the queue to refresh a shipment's tracking. */
+  TRACKING_STALE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /** Run the demo sandbox carrier that moves demo shipments along (embedded default only). */
+  SANDBOX_CARRIER: z.enum(["0", "1"]).optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema> & { publicBaseUrl: string; dev: boolean };
+
+export class ConfigError extends Error {}
+
+/** Parses the environment into a Config, or throws ConfigError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  // Empty strings count as unset, as a `.env` template leaves them.
+  const clean = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = ConfigSchema.safeParse(clean);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? "environment");
+    throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}`);
+  }
+  const c = parsed.data;
+  const publicBaseUrl = (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, "");
+  return { ...c, publicBaseUrl, dev: c.DENO_ENV !== "production" };
+}
