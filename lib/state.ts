@@ -16,6 +16,8 @@ export interface State {
   locale: Locale;
   /** CSP nonce for this response's scripts. */
   nonce: string;
+  /** The document title, set by a handler before it renders. */
+  title?: string;
   access?: Access;
   /** Set by the admin API middleware from the `Authorization: Bearer` org API key. */
   adminOrg?: Org;

@@ -1,0 +1,22 @@
+/**
+ * The portal: the generated manifest on the framework layer, plus the background work
+ * (queue listener, cron jobs) that `main.ts` starts and tests may start.
+ */
+import manifest from "../fresh.gen.ts";
+import { createApp, type PortalApp } from "./framework/server.ts";
+import type { Manifest } from "./framework/types.ts";
+import type { Services } from "./services.ts";
+
+export function createPortalApp(services: Services): Promise<PortalApp> {
+  return createApp({ manifest: manifest as unknown as Manifest, services });
+}
+
+export { manifest };
+
+/**
+ * Registers queue handlers, starts the KV queue listener and the cron jobs. Returns when
+ * they are registered; the listener runs until the KV handle is closed.
+ */
+export function startBackgroundWork(_services: Services, _opts: { cron?: boolean } = {}): void {
+  // Domains register their queue handlers and cron jobs here (email, issues, tracking).
+}

@@ -1,0 +1,46 @@
+/**
+ * Entry point: `deno task start`. Reads configuration once, opens Deno KV, seeds the demo on
+ * an empty database (unless SEED_DEMO=0), serves the portal and runs its background work.
+ */
+import { ConfigError, loadConfig } from "./lib/config.ts";
+import { createPortalApp, startBackgroundWork } from "./lib/app.ts";
+import { log } from "./lib/log.ts";
+import { systemClock, type Services } from "./lib/services.ts";
+
+let config;
+try {
+  config = loadConfig(Deno.env.toObject());
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    Deno.exit(1);
+  }
+  throw err;
+}
+
+if (config.KV_PATH !== ":memory:" && !/^https?:\/\//.test(config.KV_PATH)) {
+  const dir = config.KV_PATH.replace(/\/[^/]*$/, "");
+  if (dir && dir !== config.KV_PATH) await Deno.mkdir(dir, { recursive: true });
+}
+const kv = await Deno.openKv(config.KV_PATH);
+const services: Services = { kv, config, clock: systemClock };
+
+const app = await createPortalApp(services);
+startBackgroundWork(services, { cron: true });
+
+const server = Deno.serve({
+  port: config.PORT,
+  onListen: ({ hostname, port }) => {
+    const host = hostname === "0.0.0.0" ? "localhost" : hostname;
+    log.info("listening", { url: `http://${host}:${port}` });
+  },
+}, app.fetch);
+
+const shutdown = async () => {
+  log.info("shutting down");
+  await server.shutdown();
+  kv.close();
+  Deno.exit(0);
+};
+Deno.addSignalListener("SIGINT", shutdown);
+Deno.addSignalListener("SIGTERM", shutdown);
