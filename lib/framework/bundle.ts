@@ -25,10 +25,12 @@ async function sha256Hex(bytes: Uint8Array): Promise<string> {
 
 /** Builds every island under `root/islands` (files given relative, `./islands/X.tsx`). */
 export async function buildIslands(
-  root: string,
+  projectRoot: string,
   islandFiles: string[],
   opts: { minify?: boolean } = {},
 ): Promise<IslandBundles> {
+  // esbuild reports normalized paths; so must we, to map its outputs back.
+  const root = await Deno.realPath(projectRoot);
   const entryPoints: Record<string, string> = {};
   for (const f of islandFiles) entryPoints[islandName(f)] = `island:${f}`;
   if (islandFiles.length === 0) return { entries: {}, files: new Map(), inputs: {} };

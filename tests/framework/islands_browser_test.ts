@@ -1,0 +1,52 @@
+/** Islands hydrate and react in real headless Chromium, under the strict CSP. */
+import manifest from "../fixtures/app/fresh.gen.ts";
+import type { Manifest } from "../../lib/framework/types.ts";
+import { stopBundler } from "../../lib/framework/bundle.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { launchBrowser } from "../helpers/browser.ts";
+import { startTestServer } from "../helpers/server.ts";
+
+Deno.test({
+  name: "an island hydrates and reacts to a click; CSP reports no violation",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const srv = await startTestServer({ manifest: manifest as unknown as Manifest });
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      const problems: string[] = [];
+      page.on("console", (m) => {
+        if (m.type() === "error") problems.push(m.text());
+      });
+      page.on("pageerror", (e) => problems.push(String(e)));
+      await page.goto(`${srv.url}/counter`);
+      const button = page.getByRole("button", { name: /Count/ });
+      assertEquals(await button.textContent(), "Count 3");
+      await page.waitForFunction(() =>
+        // Preact marks hydrated DOM nodes with its vnode.
+        // deno-lint-ignore no-explicit-any
+        Boolean((document.querySelector("mp-island button") as any)?.__k !== undefined ||
+          // deno-lint-ignore no-explicit-any
+          (document.querySelector("mp-island") as any)?.__k)
+      );
+      await button.click();
+      await button.click();
+      assertEquals(await button.textContent(), "Count 5");
+      assertEquals(problems, [], "no console errors (a CSP block would show here)");
+
+      // A plain page loads no script at all.
+      const scripts: string[] = [];
+      page.on("request", (r) => {
+        if (r.resourceType() === "script") scripts.push(r.url());
+      });
+      await page.goto(`${srv.url}/`);
+      assertEquals(scripts, []);
+      assert((await page.locator("script").count()) === 0);
+    } finally {
+      await browser.close();
+      await srv.close();
+      await stopBundler();
+    }
+  },
+});

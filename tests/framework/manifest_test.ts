@@ -1,0 +1,72 @@
+/** The generated manifest: complete, deterministic, and stale-detected. */
+import { generateManifest, isManifestFresh, writeManifest } from "../../lib/framework/manifest.ts";
+import { buildIslands, loadBuiltBundles, stopBundler, writeBundles } from "../../lib/framework/bundle.ts";
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+
+const fixtureRoot = new URL("../fixtures/app", import.meta.url).pathname;
+const projectRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
+async function copyDir(from: string, to: string) {
+  await Deno.mkdir(to, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (e.name === "_fresh") continue;
+    if (e.isDirectory) await copyDir(`${from}/${e.name}`, `${to}/${e.name}`);
+    else await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
+  }
+}
+
+Deno.test("the committed manifests are up to date", async () => {
+  assert(await isManifestFresh(fixtureRoot), "tests/fixtures/app/fresh.gen.ts is stale");
+  assert(await isManifestFresh(projectRoot), "fresh.gen.ts is stale: run `deno task manifest`");
+});
+
+Deno.test("a new or removed route makes the manifest stale, and --check fails", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    await copyDir(fixtureRoot, dir);
+    assert(await isManifestFresh(dir));
+    await Deno.writeTextFile(`${dir}/routes/added.tsx`, "export default () => null;\n");
+    assertEquals(await isManifestFresh(dir), false);
+    const cli = new URL("../../lib/framework/manifest.ts", import.meta.url).pathname;
+    const stale = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] }).output();
+    assertEquals(stale.code, 1);
+    assertStringIncludes(new TextDecoder().decode(stale.stderr), "stale");
+    assertEquals(await writeManifest(dir), true);
+    assertStringIncludes(await Deno.readTextFile(`${dir}/fresh.gen.ts`), `"./routes/added.tsx"`);
+    const ok = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] }).output();
+    assertEquals(ok.code, 0);
+    await Deno.remove(`${dir}/routes/added.tsx`);
+    assertEquals(await isManifestFresh(dir), false);
+    assertEquals(await generateManifest(dir), await generateManifest(dir), "deterministic");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test({
+  name: "a build is reused until a source it was built from changes",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: fixtureRoot + "/.." });
+    try {
+      await copyDir(fixtureRoot, dir);
+      const built = await buildIslands(dir, ["./islands/Counter.tsx"]);
+      const names = [...built.files.keys()];
+      assert(names.some((n) => /^\/_fresh\/js\/Counter-[A-Z0-9]+\.js$/.test(n)), names.join());
+      assert(names.some((n) => /chunk-[A-Z0-9]+\.js$/.test(n)) || names.length === 1);
+      await writeBundles(dir, built);
+      const loaded = await loadBuiltBundles(dir);
+      assert(loaded, "fresh build is loaded");
+      assertEquals(loaded.entries, built.entries);
+      await Deno.writeTextFile(
+        `${dir}/islands/Counter.tsx`,
+        (await Deno.readTextFile(`${dir}/islands/Counter.tsx`)).replace("Count", "Total"),
+      );
+      assertEquals(await loadBuiltBundles(dir), null, "a changed island invalidates the build");
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await stopBundler();
+    }
+  },
+});
