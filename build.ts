@@ -14,4 +14,8 @@ await writeBundles(root, bundles);
 await stopBundler();
 let total = 0;
 for (const bytes of bundles.files.values()) total += bytes.length;
-console.log(`Built ${Object.keys(bundles.entries).length} islands, ${bundles.files.size} files, ${total} bytes in _fresh/.`);
+console.log(
+  `Built ${
+    Object.keys(bundles.entries).length
+  } islands, ${bundles.files.size} files, ${total} bytes in _fresh/.`,
+);

@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig } from "./lib/config.ts";
 import { createPortalApp, startBackgroundWork } from "./lib/app.ts";
 import { log } from "./lib/log.ts";
-import { systemClock, type Services } from "./lib/services.ts";
+import { type Services, systemClock } from "./lib/services.ts";
 
 let config;
 try {

@@ -11,7 +11,9 @@ export default function App({ Component, state, scripts }: AppProps) {
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="referrer" content="no-referrer" />
-        <title>{state.title ? `${state.title} · MonoPilot Customer Portal` : "MonoPilot Customer Portal"}</title>
+        <title>
+          {state.title ? `${state.title} · MonoPilot Customer Portal` : "MonoPilot Customer Portal"}
+        </title>
         <link rel="stylesheet" href={asset("/styles.css")} />
         <link rel="icon" href={asset("/favicon.svg")} type="image/svg+xml" />
       </head>

@@ -4,19 +4,25 @@ const TEXT = {
   en: {
     title: "Follow your orders",
     lead: "This portal shows the orders, shipments and documents your supplier shares with you.",
-    how: "To open it, use the personal link in the email from your supplier. The link is your key: there is no password.",
-    lost: "Lost the email or the link stopped working? Ask your supplier's sales team for a new link.",
+    how:
+      "To open it, use the personal link in the email from your supplier. The link is your key: there is no password.",
+    lost:
+      "Lost the email or the link stopped working? Ask your supplier's sales team for a new link.",
   },
   es: {
     title: "Siga sus pedidos",
-    lead: "Este portal muestra los pedidos, envíos y documentos que su proveedor comparte con usted.",
-    how: "Para abrirlo, use el enlace personal del correo de su proveedor. El enlace es su llave: no hay contraseña.",
-    lost: "¿Perdió el correo o el enlace ya no funciona? Pida un enlace nuevo al equipo de ventas de su proveedor.",
+    lead:
+      "Este portal muestra los pedidos, envíos y documentos que su proveedor comparte con usted.",
+    how:
+      "Para abrirlo, use el enlace personal del correo de su proveedor. El enlace es su llave: no hay contraseña.",
+    lost:
+      "¿Perdió el correo o el enlace ya no funciona? Pida un enlace nuevo al equipo de ventas de su proveedor.",
   },
   pl: {
     title: "Śledź swoje zamówienia",
     lead: "Ten portal pokazuje zamówienia, przesyłki i dokumenty, które udostępnia Ci dostawca.",
-    how: "Aby go otworzyć, użyj osobistego linku z e-maila od dostawcy. Link jest kluczem: nie ma hasła.",
+    how:
+      "Aby go otworzyć, użyj osobistego linku z e-maila od dostawcy. Link jest kluczem: nie ma hasła.",
     lost: "Zgubiony e-mail lub link przestał działać? Poproś dział sprzedaży dostawcy o nowy link.",
   },
 };
@@ -38,7 +44,11 @@ export default function Landing({ state }: PageProps) {
           <p class="site-header__product">MonoPilot Customer Portal</p>
           <nav class="lang-switch" aria-label="Language">
             {(["en", "es", "pl"] as const).map((l) => (
-              <a href={`/?lang=${l}`} lang={l} aria-current={l === state.locale ? "true" : undefined}>
+              <a
+                href={`/?lang=${l}`}
+                lang={l}
+                aria-current={l === state.locale ? "true" : undefined}
+              >
                 {l.toUpperCase()}
               </a>
             ))}

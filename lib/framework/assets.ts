@@ -18,7 +18,10 @@ export async function hashStaticFiles(staticDir: string, prefix = ""): Promise<v
       continue;
     }
     const digest = await crypto.subtle.digest("SHA-256", await Deno.readFile(`${staticDir}${rel}`));
-    const hex = Array.from(new Uint8Array(digest).slice(0, 4), (b) => b.toString(16).padStart(2, "0"));
+    const hex = Array.from(
+      new Uint8Array(digest).slice(0, 4),
+      (b) => b.toString(16).padStart(2, "0"),
+    );
     versions.set(rel, hex.join(""));
   }
 }

@@ -61,7 +61,8 @@ export async function buildIslands(
           namespace: "island",
         }));
         build.onLoad({ filter: /.*/, namespace: "island" }, (args) => ({
-          contents: `import C from ${JSON.stringify(`${root}/${args.path.replace(/^\.\//, "")}`)};\n` +
+          contents:
+            `import C from ${JSON.stringify(`${root}/${args.path.replace(/^\.\//, "")}`)};\n` +
             `import { boot } from ${JSON.stringify(clientPath)};\n` +
             `boot(${JSON.stringify(islandName(args.path))}, C);\n`,
           loader: "ts",

@@ -8,5 +8,7 @@ export function boot(name: string, Component: ComponentType<Record<string, unkno
   for (const el of document.querySelectorAll(`mp-island[data-island="${name}"]`)) {
     const props = JSON.parse(el.getAttribute("data-props") ?? "{}");
     hydrate(h(Component, props), el);
+    // Lets tests (and curious engineers) see that an island is live.
+    el.setAttribute("data-hydrated", "");
   }
 }

@@ -7,7 +7,10 @@ import type { Context } from "hono";
 
 function newNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return btoa(String.fromCharCode(...bytes)).replace(/[+/=]/g, (c) => (c === "+" ? "-" : c === "/" ? "_" : ""));
+  return btoa(String.fromCharCode(...bytes)).replace(
+    /[+/=]/g,
+    (c) => (c === "+" ? "-" : c === "/" ? "_" : ""),
+  );
 }
 
 export function contentSecurityPolicy(nonce: string): string {
@@ -39,7 +42,9 @@ export function securityHeaders() {
     // Some responses (Response.redirect, fetch results) have immutable headers.
     const res = new Response(c.res.body, c.res);
     const h = res.headers;
-    if (!h.has("content-security-policy")) h.set("content-security-policy", contentSecurityPolicy(nonce));
+    if (!h.has("content-security-policy")) {
+      h.set("content-security-policy", contentSecurityPolicy(nonce));
+    }
     h.set("referrer-policy", "no-referrer");
     h.set("x-content-type-options", "nosniff");
     h.set("x-frame-options", "DENY");

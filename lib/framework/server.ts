@@ -3,7 +3,7 @@
  * file routes, per-folder middleware, pages rendered inside `_app`, `_404`/`_500`, island
  * bundles and static files. Everything portal-specific lives in routes/, not here.
  */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { etag } from "hono/etag";
 import { serveStatic } from "hono/deno";
 import { type ComponentType, h, type JSX, type VNode } from "preact";
@@ -12,13 +12,8 @@ import { HttpError, jsonError } from "../http/errors.ts";
 import { log, redactPath } from "../log.ts";
 import type { Services } from "../services.ts";
 import type { State } from "../state.ts";
-import { BUNDLE_PREFIX, buildIslands, type IslandBundles, loadBuiltBundles } from "./bundle.ts";
-import {
-  collectIslands,
-  islandName,
-  islandsInCurrentRender,
-  registerIslands,
-} from "./islands.ts";
+import { buildIslands, BUNDLE_PREFIX, type IslandBundles, loadBuiltBundles } from "./bundle.ts";
+import { collectIslands, islandName, islandsInCurrentRender, registerIslands } from "./islands.ts";
 import {
   compareSpecificity,
   inScope,
@@ -98,7 +93,9 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
   await hashStaticFiles(`${root}/static`);
 
   const special = (name: string) =>
-    Object.entries(manifest.routes).find(([f]) => new RegExp(`^\\./routes/${name}\\.(tsx|ts)$`).test(f))
+    Object.entries(manifest.routes).find(([f]) =>
+      new RegExp(`^\\./routes/${name}\\.(tsx|ts)$`).test(f)
+    )
       ?.[1] as RouteModule | undefined;
   const AppShell = special("_app")?.default as unknown as ComponentType<AppProps> | undefined;
   const NotFoundPage = special("_404")?.default;
@@ -143,7 +140,12 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
         return used.size ? h(IslandScripts, { nonce: props.state.nonce, used }) : null;
       };
       const tree = (AppShell
-        ? h(AppShell, { Component: body, url: props.url, state: props.state, scripts: h(Scripts, null) as JSX.Element })
+        ? h(AppShell, {
+          Component: body,
+          url: props.url,
+          state: props.state,
+          scripts: h(Scripts, null) as JSX.Element,
+        })
         : h("html", null, h("body", null, h(body, null), h(Scripts, null)))) as VNode;
       return "<!DOCTYPE html>" + renderToString(tree);
     });
@@ -152,7 +154,12 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
     return new Response(html, { ...init, headers });
   }
 
-  function makeContext(c: Context<Env>, state: State, params: Record<string, string>, page?: Page): RouteContext {
+  function makeContext(
+    c: Context<Env>,
+    state: State,
+    params: Record<string, string>,
+    page?: Page,
+  ): RouteContext {
     const url = new URL(c.req.url);
     return {
       req: c.req.raw,
@@ -248,7 +255,9 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
     });
   }
 
-  const rootChain = chainFor("/").filter((fn) => middlewares.some((m) => m.scope === "/" && m.fns.includes(fn)));
+  const rootChain = chainFor("/").filter((fn) =>
+    middlewares.some((m) => m.scope === "/" && m.fns.includes(fn))
+  );
 
   function errorPage(c: Context<Env>, status: number, message: string, state?: State) {
     const st = state ?? newState(c);
@@ -259,10 +268,16 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
   }
 
   app.notFound(async (c) => {
-    if (isApiPath(c.req.path)) return jsonError(new HttpError(404, "not_found", "No such endpoint."));
+    if (isApiPath(c.req.path)) {
+      return jsonError(new HttpError(404, "not_found", "No such endpoint."));
+    }
     const state = newState(c);
     const ctx = makeContext(c, state, {});
-    return await runChain(rootChain, ctx, () => Promise.resolve(errorPage(c, 404, "Not found", state)));
+    return await runChain(
+      rootChain,
+      ctx,
+      () => Promise.resolve(errorPage(c, 404, "Not found", state)),
+    );
   });
 
   app.onError((err, c) => {

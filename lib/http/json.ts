@@ -18,7 +18,11 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
   }
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_JSON_BYTES) {
-    throw new HttpError(413, "payload_too_large", `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`);
+    throw new HttpError(
+      413,
+      "payload_too_large",
+      `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`,
+    );
   }
   let text: string;
   try {
@@ -27,7 +31,11 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
     throw new HttpError(400, "bad_request", "The request body could not be read.");
   }
   if (text.length > MAX_JSON_BYTES) {
-    throw new HttpError(413, "payload_too_large", `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`);
+    throw new HttpError(
+      413,
+      "payload_too_large",
+      `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`,
+    );
   }
   let raw: unknown;
   try {
@@ -37,7 +45,12 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    throw new HttpError(422, "validation_failed", "Some fields are invalid.", fieldsFromZod(parsed.error.issues));
+    throw new HttpError(
+      422,
+      "validation_failed",
+      "Some fields are invalid.",
+      fieldsFromZod(parsed.error.issues),
+    );
   }
   return parsed.data;
 }

@@ -1,6 +1,10 @@
 /** The Fresh-conventions layer, on a fixture app (tests/fixtures/app) over real HTTP. */
 import manifest from "../fixtures/app/fresh.gen.ts";
-import { patternFromFile, compareSpecificity, middlewareScope } from "../../lib/framework/routes.ts";
+import {
+  compareSpecificity,
+  middlewareScope,
+  patternFromFile,
+} from "../../lib/framework/routes.ts";
 import type { Manifest } from "../../lib/framework/types.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
 import { startTestServer } from "../helpers/server.ts";
@@ -123,11 +127,17 @@ Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t
     await t.step("an island page carries nonced module scripts with hashed names", async () => {
       const res = await srv.fetch("/counter");
       const html = await res.text();
-      const nonce = (res.headers.get("content-security-policy") ?? "").match(/'nonce-([^']+)'/)?.[1];
-      const m = html.match(/<script type="module" src="(\/_fresh\/js\/Counter-[A-Z0-9]+\.js)" nonce="([^"]+)"/);
+      const nonce = (res.headers.get("content-security-policy") ?? "").match(/'nonce-([^']+)'/)
+        ?.[1];
+      const m = html.match(
+        /<script type="module" src="(\/_fresh\/js\/Counter-[A-Z0-9]+\.js)" nonce="([^"]+)"/,
+      );
       assert(m, "island script tag");
       assertEquals(m[2], nonce);
-      assertStringIncludes(html, `<mp-island data-island="Counter" data-props="{&quot;start&quot;:3}">`);
+      assertStringIncludes(
+        html,
+        `<mp-island data-island="Counter" data-props="{&quot;start&quot;:3}">`,
+      );
       const js = await srv.fetch(m[1]);
       assertEquals(js.status, 200);
       assertEquals(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
@@ -146,7 +156,10 @@ Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t
 
 Deno.test("unmatched paths log long segments redacted", async () => {
   const { redactPath } = await import("../../lib/log.ts");
-  assertEquals(redactPath("/customer/mpl_abcdefghijklmnopqrstuvwxyz0123/x"), "/customer/:redacted/x");
+  assertEquals(
+    redactPath("/customer/mpl_abcdefghijklmnopqrstuvwxyz0123/x"),
+    "/customer/:redacted/x",
+  );
   assertEquals(redactPath("/healthz"), "/healthz");
 });
 

@@ -23,13 +23,7 @@ Deno.test({
       await page.goto(`${srv.url}/counter`);
       const button = page.getByRole("button", { name: /Count/ });
       assertEquals(await button.textContent(), "Count 3");
-      await page.waitForFunction(() =>
-        // Preact marks hydrated DOM nodes with its vnode.
-        // deno-lint-ignore no-explicit-any
-        Boolean((document.querySelector("mp-island button") as any)?.__k !== undefined ||
-          // deno-lint-ignore no-explicit-any
-          (document.querySelector("mp-island") as any)?.__k)
-      );
+      await page.waitForSelector("mp-island[data-hydrated]");
       await button.click();
       await button.click();
       assertEquals(await button.textContent(), "Count 5");

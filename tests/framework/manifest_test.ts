@@ -1,6 +1,11 @@
 /** The generated manifest: complete, deterministic, and stale-detected. */
 import { generateManifest, isManifestFresh, writeManifest } from "../../lib/framework/manifest.ts";
-import { buildIslands, loadBuiltBundles, stopBundler, writeBundles } from "../../lib/framework/bundle.ts";
+import {
+  buildIslands,
+  loadBuiltBundles,
+  stopBundler,
+  writeBundles,
+} from "../../lib/framework/bundle.ts";
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
 
 const fixtureRoot = new URL("../fixtures/app", import.meta.url).pathname;
@@ -28,12 +33,14 @@ Deno.test("a new or removed route makes the manifest stale, and --check fails", 
     await Deno.writeTextFile(`${dir}/routes/added.tsx`, "export default () => null;\n");
     assertEquals(await isManifestFresh(dir), false);
     const cli = new URL("../../lib/framework/manifest.ts", import.meta.url).pathname;
-    const stale = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] }).output();
+    const stale = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] })
+      .output();
     assertEquals(stale.code, 1);
     assertStringIncludes(new TextDecoder().decode(stale.stderr), "stale");
     assertEquals(await writeManifest(dir), true);
     assertStringIncludes(await Deno.readTextFile(`${dir}/fresh.gen.ts`), `"./routes/added.tsx"`);
-    const ok = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] }).output();
+    const ok = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] })
+      .output();
     assertEquals(ok.code, 0);
     await Deno.remove(`${dir}/routes/added.tsx`);
     assertEquals(await isManifestFresh(dir), false);

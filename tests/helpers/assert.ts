@@ -3,7 +3,9 @@ export class AssertionError extends Error {}
 
 function show(v: unknown): string {
   try {
-    return typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v, (_k, x) => typeof x === "bigint" ? `${x}n` : x);
+    return typeof v === "string"
+      ? JSON.stringify(v)
+      : JSON.stringify(v, (_k, x) => typeof x === "bigint" ? `${x}n` : x);
   } catch {
     return String(v);
   }
@@ -15,30 +17,45 @@ export function assert(cond: unknown, msg = "expected a truthy value"): asserts 
 
 export function assertEquals<T>(actual: T, expected: T, msg?: string) {
   if (!deepEqual(actual, expected)) {
-    throw new AssertionError(`${msg ? msg + ": " : ""}expected ${show(expected)}, got ${show(actual)}`);
+    throw new AssertionError(
+      `${msg ? msg + ": " : ""}expected ${show(expected)}, got ${show(actual)}`,
+    );
   }
 }
 
 export function assertNotEquals<T>(actual: T, expected: T, msg?: string) {
-  if (deepEqual(actual, expected)) throw new AssertionError(`${msg ? msg + ": " : ""}did not expect ${show(actual)}`);
+  if (deepEqual(actual, expected)) {
+    throw new AssertionError(`${msg ? msg + ": " : ""}did not expect ${show(actual)}`);
+  }
 }
 
 export function assertMatch(actual: string, re: RegExp, msg?: string) {
-  if (!re.test(actual)) throw new AssertionError(`${msg ? msg + ": " : ""}${show(actual.slice(0, 500))} does not match ${re}`);
+  if (!re.test(actual)) {
+    throw new AssertionError(
+      `${msg ? msg + ": " : ""}${show(actual.slice(0, 500))} does not match ${re}`,
+    );
+  }
 }
 
 export function assertStringIncludes(actual: string, part: string, msg?: string) {
   if (!actual.includes(part)) {
-    throw new AssertionError(`${msg ? msg + ": " : ""}expected to find ${show(part)} in ${show(actual.slice(0, 800))}`);
+    throw new AssertionError(
+      `${msg ? msg + ": " : ""}expected to find ${show(part)} in ${show(actual.slice(0, 800))}`,
+    );
   }
 }
 
-export async function assertRejects(fn: () => Promise<unknown>, msgIncludes?: string): Promise<Error> {
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  msgIncludes?: string,
+): Promise<Error> {
   try {
     await fn();
   } catch (err) {
     if (msgIncludes && !(err instanceof Error && err.message.includes(msgIncludes))) {
-      throw new AssertionError(`rejected with ${String(err)}, expected message with ${show(msgIncludes)}`);
+      throw new AssertionError(
+        `rejected with ${String(err)}, expected message with ${show(msgIncludes)}`,
+      );
     }
     return err as Error;
   }
@@ -56,5 +73,7 @@ export function deepEqual(a: unknown, b: unknown): boolean {
   const ka = Object.keys(a as object);
   const kb = Object.keys(b as object);
   if (ka.length !== kb.length) return false;
-  return ka.every((k) => deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
+  return ka.every((k) =>
+    deepEqual((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])
+  );
 }

@@ -2,7 +2,7 @@
  * Headless Debian Chromium driven by playwright-core. Never downloads a browser: the
  * executable is /usr/bin/chromium (CHROMIUM_PATH overrides), installed by .ci/run.
  */
-import { type Browser, chromium } from "playwright-core";
+import { type Browser, chromium, type Page } from "playwright-core";
 
 export const CHROMIUM_PATH = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
@@ -37,22 +37,27 @@ export async function axeSource(): Promise<string> {
   return await Deno.readTextFile(path);
 }
 
+interface AxeResult {
+  violations: Array<{ id: string; help: string; nodes: Array<{ target: unknown }> }>;
+}
+
 /** Runs axe-core with WCAG 2.1 A/AA rules and returns the violations (empty when clean). */
-// deno-lint-ignore no-explicit-any
-export async function axeViolations(page: any): Promise<Array<{ id: string; help: string; nodes: unknown[] }>> {
+export async function axeViolations(
+  page: Page,
+): Promise<Array<{ id: string; help: string; nodes: unknown[] }>> {
   // Evaluated over the DevTools protocol, so the page's CSP (no inline scripts) still holds.
   await page.evaluate(await axeSource());
-  return await page.evaluate(async () => {
-    // deno-lint-ignore no-explicit-any
-    const axe = (globalThis as any).axe;
-    const result = await axe.run(document, {
+  const result = await page.evaluate(() => {
+    const axe =
+      (globalThis as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResult> } })
+        .axe;
+    return axe.run(document, {
       runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"] },
     });
-    // deno-lint-ignore no-explicit-any
-    return result.violations.map((v: any) => ({
-      id: v.id,
-      help: v.help,
-      nodes: v.nodes.map((n: any) => n.target),
-    }));
   });
+  return result.violations.map((v) => ({
+    id: v.id,
+    help: v.help,
+    nodes: v.nodes.map((n) => n.target),
+  }));
 }
