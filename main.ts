@@ -18,11 +18,11 @@ try {
   throw err;
 }
 
-if (config.KV_PATH !== ":memory:" && !/^https?:\/\//.test(config.KV_PATH)) {
-  const dir = config.KV_PATH.replace(/\/[^/]*$/, "");
-  if (dir && dir !== config.KV_PATH) await Deno.mkdir(dir, { recursive: true });
+const kvPath = config.kvPath;
+if (kvPath && kvPath !== ":memory:" && !/^https?:\/\//.test(kvPath) && kvPath.includes("/")) {
+  await Deno.mkdir(kvPath.replace(/\/[^/]*$/, "") || "/", { recursive: true });
 }
-const kv = await Deno.openKv(config.KV_PATH);
+const kv = await Deno.openKv(kvPath);
 const services: Services = { kv, config, clock: systemClock };
 
 const app = await createPortalApp(services);
@@ -42,5 +42,8 @@ const shutdown = async () => {
   kv.close();
   Deno.exit(0);
 };
-Deno.addSignalListener("SIGINT", shutdown);
-Deno.addSignalListener("SIGTERM", shutdown);
+// Deno Deploy manages the process itself and has no signal listeners.
+try {
+  Deno.addSignalListener("SIGINT", shutdown);
+  Deno.addSignalListener("SIGTERM", shutdown);
+} catch { /* not supported on this platform */ }

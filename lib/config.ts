@@ -8,7 +8,9 @@ const optionalString = z.string().trim().min(1).optional();
 
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
-  KV_PATH: z.string().min(1).default("./data/portal.kv"),
+  KV_PATH: z.string().min(1).optional(),
+  /** Set by Deno Deploy; there `Deno.openKv()` without a path opens the built-in KV. */
+  DENO_DEPLOYMENT_ID: z.string().optional(),
   PUBLIC_BASE_URL: z.url().optional(),
   DENO_ENV: z.enum(["development", "production", "test"]).default("development"),
   SEED_DEMO: z.enum(["0", "1"]).default("1"),
@@ -31,7 +33,12 @@ const ConfigSchema = z.object({
   SANDBOX_CARRIER: z.enum(["0", "1"]).optional(),
 });
 
-export type Config = z.infer<typeof ConfigSchema> & { publicBaseUrl: string; dev: boolean };
+export type Config = z.infer<typeof ConfigSchema> & {
+  publicBaseUrl: string;
+  dev: boolean;
+  /** What to pass to `Deno.openKv`: undefined = the platform's default KV (Deploy). */
+  kvPath: string | undefined;
+};
 
 export class ConfigError extends Error {}
 
@@ -49,5 +56,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   }
   const c = parsed.data;
   const publicBaseUrl = (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, "");
-  return { ...c, publicBaseUrl, dev: c.DENO_ENV !== "production" };
+  const kvPath = c.KV_PATH ?? (c.DENO_DEPLOYMENT_ID ? undefined : "./data/portal.kv");
+  return { ...c, publicBaseUrl, dev: c.DENO_ENV !== "production", kvPath };
 }

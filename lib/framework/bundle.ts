@@ -5,6 +5,7 @@
  * (or when sources changed since) they are built in memory at start-up.
  */
 import * as esbuild from "esbuild";
+import freshConfig from "../../fresh.config.ts";
 import { islandName } from "./islands.ts";
 
 export interface IslandBundles {
@@ -43,11 +44,11 @@ export async function buildIslands(
     splitting: true,
     format: "esm",
     platform: "browser",
-    target: ["es2020"],
+    target: freshConfig.target,
     minify: opts.minify ?? true,
     jsx: "automatic",
     jsxImportSource: "preact",
-    outdir: `${root}/_fresh/js`,
+    outdir: `${root}/${BUILD_DIR}/js`,
     entryNames: "[name]-[hash]",
     chunkNames: "chunk-[hash]",
     metafile: true,
@@ -73,7 +74,7 @@ export async function buildIslands(
   });
 
   const files = new Map<string, Uint8Array>();
-  const outdir = `${root}/_fresh/js/`;
+  const outdir = `${root}/${BUILD_DIR}/js/`;
   for (const out of result.outputFiles) {
     files.set(BUNDLE_PREFIX + out.path.slice(outdir.length), out.contents);
   }
@@ -81,7 +82,7 @@ export async function buildIslands(
   for (const [outPath, meta] of Object.entries(result.metafile.outputs)) {
     if (!meta.entryPoint) continue;
     const name = islandName(meta.entryPoint.replace(/^island:/, ""));
-    entries[name] = BUNDLE_PREFIX + outPath.replace(/^_fresh\/js\//, "");
+    entries[name] = BUNDLE_PREFIX + outPath.slice(`${BUILD_DIR}/js/`.length);
   }
   const inputs: Record<string, string> = {};
   for (const input of Object.keys(result.metafile.inputs)) {
@@ -97,7 +98,7 @@ export function stopBundler() {
   return esbuild.stop();
 }
 
-const BUILD_DIR = "_fresh";
+const BUILD_DIR = freshConfig.buildDir;
 
 /** Writes bundles and `_fresh/islands.json` (what a Deno Deploy build step runs). */
 export async function writeBundles(root: string, bundles: IslandBundles) {

@@ -60,7 +60,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     SEED_DEMO: "0",
     ...opts.env,
   });
-  const kv = await Deno.openKv(config.KV_PATH);
+  const kv = await Deno.openKv(config.kvPath);
   const clock = opts.clock ?? new TestClock();
   const services: Services = { kv, config, clock };
   const app = opts.manifest
