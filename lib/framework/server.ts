@@ -203,13 +203,19 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
     });
   });
 
-  // Static files: ETag so repeat visits revalidate cheaply; an hour of freshness.
+  // Static files: only paths with an extension touch the file system (routes never have one).
+  // ETag so repeat visits revalidate cheaply; `?v=` links from asset() are immutable.
+  const staticFiles = serveStatic({ root: `${root}/static` });
+  const staticEtag = etag();
   app.use("*", async (c, next) => {
-    if (c.req.method !== "GET" && c.req.method !== "HEAD") return await next();
-    if (!/\.[a-z0-9]+$/i.test(c.req.path)) return await next();
-    await next();
+    if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !/\.[a-z0-9]+$/i.test(c.req.path)) {
+      return await next();
+    }
+    await staticEtag(c, async () => {
+      const res = await staticFiles(c, next);
+      if (res) c.res = res;
+    });
     if (c.res.status === 200 || c.res.status === 304) {
-      // `?v=` links come from asset() and change with the content: safe to keep forever.
       const versioned = new URL(c.req.url).searchParams.has("v");
       c.res.headers.set(
         "cache-control",
@@ -217,11 +223,6 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
       );
     }
   });
-  app.use("*", async (c, next) => {
-    if (!/\.[a-z0-9]+$/i.test(c.req.path)) return await next();
-    return await etag()(c, next);
-  });
-  app.use("*", serveStatic({ root: `${root}/static` }));
 
   for (const { pattern, mod } of routes) {
     const handler = mod.handler;

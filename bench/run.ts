@@ -1,0 +1,187 @@
+/**
+ * `deno task bench`: the performance budget of issue 3, measured in one run.
+ *
+ * - Page weight: the dashboard's gzipped HTML and script count for the demo customer; all
+ *   JavaScript the order detail page loads, gzipped (entry scripts and the chunks they import).
+ * - Throughput: the dashboard (link check + rate limit + order list + render) against
+ *   `../shared/bench/ceiling.tsx`, measured back to back with wrk, for a customer with 20
+ *   orders and one with 10,000. Machines here are noisy: the ratio is the figure that counts.
+ */
+import { loadConfig } from "../lib/config.ts";
+import { type Services, systemClock } from "../lib/services.ts";
+import { seedDemo } from "../lib/seed/demo.ts";
+import { upsertCustomer, upsertOrder } from "../lib/orders/store.ts";
+import { createLink } from "../lib/access/tokens.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+const sharedBench = new URL("../../shared/bench/", import.meta.url).pathname;
+const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? "10");
+
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+async function waitForListening(child: Deno.ChildProcess, pattern: RegExp): Promise<string> {
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (true) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`process exited before listening:\n${out}`);
+    out += value;
+    const m = out.match(pattern);
+    if (m) {
+      (async () => {
+        while (!(await reader.read()).done) { /* drain */ }
+      })();
+      return m[1];
+    }
+  }
+}
+
+async function wrk(url: string): Promise<number> {
+  const out = await new Deno.Command("wrk", {
+    args: ["-t2", "-c50", `-d${seconds}s`, url],
+    stdout: "piped",
+    stderr: "piped",
+  }).output().catch(() => {
+    throw new Error("wrk is missing: apt-get install -y wrk");
+  });
+  const text = new TextDecoder().decode(out.stdout);
+  const rps = Number(text.match(/Requests\/sec:\s+([\d.]+)/)?.[1]);
+  const non2xx = Number(text.match(/Non-2xx or 3xx responses:\s+(\d+)/)?.[1] ?? "0");
+  if (!rps || non2xx > 0) throw new Error(`wrk failed for ${url}:\n${text}`);
+  return rps;
+}
+
+// 1. Data: the demo customer (20-odd orders) and a customer with 10,000 orders.
+const dir = await Deno.makeTempDir();
+const kvPath = `${dir}/bench.kv`;
+const config = loadConfig({ KV_PATH: kvPath, SEED_DEMO: "0", DENO_ENV: "production", PORT: "0" });
+const kv = await Deno.openKv(kvPath);
+const services: Services = { kv, config, clock: systemClock };
+const demoLink = await seedDemo(services);
+if (!demoLink) throw new Error("demo seed did not run");
+await upsertCustomer(kv, "acme", "CUST-BULK-0001", {
+  name: "Bulk Buyer Ltd.",
+  email: "bulk@example.com",
+  locale: "en",
+}, new Date());
+console.log("Seeding 10,000 orders for the bulk customer…");
+for (let i = 0; i < 10_000; i++) {
+  const day = String(1 + (i % 28)).padStart(2, "0");
+  const month = String(1 + (Math.floor(i / 28) % 12)).padStart(2, "0");
+  await upsertOrder(kv, "acme", `ORD-B${String(i).padStart(6, "0")}`, {
+    customer_ref: "CUST-BULK-0001",
+    order_date: `2025-${month}-${day}`,
+    delivery_date: `2025-${month}-${day}`,
+    status: (["processing", "shipped", "delivered", "cancelled"] as const)[i % 4],
+    currency: "USD",
+    delivery_address: "1 Bulk Way, Springfield",
+    lines: [{ item_code: "PROD-1", description: "Widget", qty_ordered: "3", unit_price: "9.99" }],
+  }, new Date());
+}
+const bulk = await createLink(services, "acme", "CUST-BULK-0001", {});
+kv.close();
+
+// 2. The portal and the ceiling, side by side.
+const portal = new Deno.Command("deno", {
+  args: ["run", "-A", "main.ts"],
+  cwd: root,
+  env: {
+    KV_PATH: kvPath,
+    PORT: "0",
+    SEED_DEMO: "0",
+    DENO_ENV: "production",
+    RATE_LIMIT_PER_HOUR: "100000000",
+    PUBLIC_BASE_URL: "http://127.0.0.1",
+  },
+  stdout: "piped",
+  stderr: "inherit",
+}).spawn();
+const portalUrl = await waitForListening(portal, /"listening","url":"(http:\/\/[^"]+)"/);
+const ceiling = new Deno.Command("deno", {
+  args: ["run", "-A", "--no-lock", "--unstable-kv", "ceiling.tsx"],
+  cwd: sharedBench,
+  env: { KV_PATH: `${dir}/ceiling.kv`, PORT: "8125" },
+  stdout: "piped",
+  stderr: "piped",
+}).spawn();
+// ceiling.tsx prints Deno's default "Listening on http://…" line.
+await waitForListening(ceiling, /Listening on (http:\/\/[^\s]+)/);
+const ceilingUrl = "http://127.0.0.1:8125/c/h";
+
+const path = (link: string) => new URL(link).pathname;
+const demoDashboard = portalUrl + path(demoLink);
+const bulkDashboard = portalUrl + path(bulk.url);
+
+try {
+  // 3. Page weight.
+  const dashRes = await fetch(demoDashboard);
+  const dashHtml = new Uint8Array(await dashRes.arrayBuffer());
+  const dashScripts = (new TextDecoder().decode(dashHtml).match(/<script/g) ?? []).length;
+  const dashGzip = await gzipSize(dashHtml);
+  const detailHtml = await (await fetch(`${demoDashboard}/orders/ORD-008456`)).text();
+  const seen = new Set<string>();
+  const queue = [...detailHtml.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
+  let jsGzip = 0;
+  while (queue.length) {
+    const src = queue.shift()!;
+    if (seen.has(src)) continue;
+    seen.add(src);
+    const bytes = new Uint8Array(await (await fetch(portalUrl + src)).arrayBuffer());
+    jsGzip += await gzipSize(bytes);
+    const text = new TextDecoder().decode(bytes);
+    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"\.\/([^"]+\.js)"/g)) {
+      queue.push(src.replace(/[^/]+$/, m[1]));
+    }
+  }
+
+  // 4. Throughput, back to back.
+  console.log(`Measuring throughput (${seconds}s per run)…`);
+  const c1 = await wrk(ceilingUrl);
+  const p1 = await wrk(demoDashboard);
+  const c2 = await wrk(ceilingUrl);
+  const p2 = await wrk(bulkDashboard);
+  const r1 = p1 / c1;
+  const r2 = p2 / c2;
+
+  const ok = (b: boolean) => (b ? "ok" : "OVER BUDGET");
+  console.log("");
+  console.log(
+    `dashboard HTML (gzip)        ${(dashGzip / 1024).toFixed(1)} KB   budget ≤ 14 KB   ${
+      ok(dashGzip <= 14 * 1024)
+    }`,
+  );
+  console.log(
+    `dashboard scripts            ${dashScripts}         budget 0         ${ok(dashScripts === 0)}`,
+  );
+  console.log(
+    `order detail JS (gzip)       ${(jsGzip / 1024).toFixed(1)} KB   budget ≤ 12 KB   ${
+      ok(jsGzip <= 12 * 1024)
+    }  (${seen.size} files)`,
+  );
+  console.log(`ceiling (20 orders)          ${c1.toFixed(0)} req/s`);
+  console.log(
+    `portal, demo customer        ${p1.toFixed(0)} req/s   ratio ${
+      r1.toFixed(2)
+    }   budget ≥ 0.80   ${ok(r1 >= 0.8)}`,
+  );
+  console.log(`ceiling (again)              ${c2.toFixed(0)} req/s`);
+  console.log(
+    `portal, 10,000 orders        ${p2.toFixed(0)} req/s   ratio ${
+      r2.toFixed(2)
+    }   budget ≥ 0.80   ${ok(r2 >= 0.8)}`,
+  );
+  console.log(
+    `ratio 10,000 / demo          ${
+      (r2 / r1).toFixed(2)
+    }   (≈ 1: cost does not grow with order count)`,
+  );
+} finally {
+  portal.kill("SIGTERM");
+  ceiling.kill("SIGTERM");
+  await portal.status;
+  await ceiling.status;
+  await Deno.remove(dir, { recursive: true });
+}
