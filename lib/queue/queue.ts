@@ -1,0 +1,353 @@
+/**
+ * The portal's one background queue, on Deno KV's queue. Every message has the same shape,
+ * `{type, id, payload, attempt}`; handlers are registered by type by the domain that owns
+ * them (email, issues, tracking) and dispatched by one listener.
+ *
+ * Delivery is at least once (KV may redeliver after a crash or a lost ack), so handlers must
+ * make their visible effect idempotent, e.g. with a "done" marker in KV or an idempotency key
+ * at the receiver. The queue itself guarantees:
+ * - `enqueue` with a `key` is a no-op the second time (the dedup record is written in the same
+ *   atomic operation as the enqueue, so two racing callers cannot both enqueue);
+ * - a failing handler is retried by re-enqueueing the message with `attempt + 1` after a
+ *   backoff delay (at least the receiver's `Retry-After`); the re-enqueue is itself keyed by
+ *   `(id, attempt)`, so a redelivered failure cannot fork the retry chain into two;
+ * - after the last attempt, or at once for a PermanentError, the message becomes a dead
+ *   letter (`lib/queue/dead_letters.ts`) with the error text and time, for operators.
+ * If the listener itself cannot finish (process crash, KV error), KV's own redelivery
+ * applies, and once KV gives up it stores the raw message at the same dead-letter key
+ * (`keysIfUndelivered`), so nothing is silently lost.
+ */
+import { z } from "zod";
+import { log } from "../log.ts";
+import type { Services } from "../services.ts";
+import { deadLetterKeys, orgOf, writeDeadLetter } from "./dead_letters.ts";
+import { errorText, PermanentError, RetryableError } from "./errors.ts";
+import { timeOrderedId } from "./ids.ts";
+
+export { PermanentError, RetryableError } from "./errors.ts";
+export { type DeadLetter, listDeadLetters } from "./dead_letters.ts";
+
+/** The one queue message format. */
+export interface QueueMessage<P = unknown> {
+  type: string;
+  id: string;
+  payload: P;
+  /** 1 on the first delivery, +1 on each retry. */
+  attempt: number;
+}
+
+const QueueMessageSchema = z.object({
+  type: z.string().min(1).max(100),
+  id: z.string().min(1).max(100),
+  payload: z.unknown(),
+  attempt: z.number().int().min(1),
+});
+
+export interface HandlerMeta {
+  id: string;
+  type: string;
+  attempt: number;
+  /** True when no retry follows a failure of this attempt. */
+  lastAttempt: boolean;
+}
+
+export type QueueHandler<P = unknown> = (
+  payload: P,
+  services: Services,
+  meta: HandlerMeta,
+) => Promise<void>;
+
+export interface HandlerOptions<P> {
+  /** Validates the payload before the handler runs; a mismatch is a permanent failure. */
+  schema?: z.ZodType<P>;
+  /**
+   * What of the payload a dead letter keeps. Dead letters stay in KV with no expiry, so a
+   * payload holding secrets (an email with a magic link) should be trimmed here.
+   */
+  redactForDeadLetter?: (payload: unknown) => unknown;
+}
+
+interface Registration {
+  handler: QueueHandler<unknown>;
+  options: HandlerOptions<unknown>;
+}
+
+const handlers = new Map<string, Registration>();
+
+/**
+ * Registers the handler for one message type. Registering the same function again is a
+ * no-op (tests and main may both call a domain's `register…()`); a different handler for a
+ * type that is taken is a programming error, caught at start-up.
+ */
+export function registerQueueHandler<P>(
+  type: string,
+  handler: QueueHandler<P>,
+  options: HandlerOptions<P> = {},
+): void {
+  const existing = handlers.get(type);
+  if (existing && existing.handler !== handler) {
+    throw new Error(`A different queue handler is already registered for "${type}".`);
+  }
+  handlers.set(type, {
+    handler: handler as QueueHandler<unknown>,
+    options: options as HandlerOptions<unknown>,
+  });
+}
+
+export interface RetryPolicy {
+  /** Delay before retry n (n = 1…); its length + 1 is the number of attempts. */
+  retryDelaysMs: number[];
+  /** A receiver's `Retry-After` is honoured up to this bound. */
+  maxRetryAfterMs: number;
+  /** Randomly spreads each delay by ±this fraction so failed messages don't retry in step. */
+  jitter: number;
+}
+
+/** About 2 h 40 min from the first failure to the dead letter: outlasts a typical outage. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  retryDelaysMs: [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 3_600_000],
+  maxRetryAfterMs: 3_600_000,
+  jitter: 0.2,
+};
+
+let policy: RetryPolicy = DEFAULT_RETRY_POLICY;
+
+/** How long a `key` keeps a second enqueue a no-op, unless the caller says otherwise. */
+export const DEFAULT_DEDUP_MS = 30 * 24 * 3_600_000;
+
+/** A KV queue message is one KV value; leave room for the envelope. */
+const MAX_MESSAGE_BYTES = 60_000;
+
+export interface EnqueueOptions {
+  /** Idempotency key: while its record lives (`dedupForMs`), enqueueing it again does nothing. */
+  key?: string;
+  delayMs?: number;
+  dedupForMs?: number;
+}
+
+export interface EnqueueResult {
+  /** The message id; for a duplicate key, the id of the message enqueued first. */
+  id: string;
+  /** False when the key had already been used. */
+  enqueued: boolean;
+}
+
+const dedupKey = (key: string): Deno.KvKey => ["queue_dedup", "key", key];
+const retryDedupKey = (id: string, attempt: number): Deno.KvKey => [
+  "queue_dedup",
+  "retry",
+  id,
+  attempt,
+];
+
+/**
+ * Enqueues a message of `type` for its registered handler.
+ *
+ * @example
+ * await enqueue(services, "email.send", email, { key: `email:${email.idempotencyKey}` });
+ */
+export async function enqueue(
+  services: Services,
+  type: string,
+  payload: unknown,
+  opts: EnqueueOptions = {},
+): Promise<EnqueueResult> {
+  if (opts.key !== undefined && (opts.key.length === 0 || opts.key.length > 1000)) {
+    throw new Error("A queue idempotency key is 1–1000 characters.");
+  }
+  const msg: QueueMessage = { type, id: timeOrderedId(), payload, attempt: 1 };
+  const key = opts.key === undefined ? undefined : dedupKey(opts.key);
+  const ok = await commitEnqueue(services, msg, {
+    dedup: key,
+    delayMs: opts.delayMs,
+    dedupForMs: opts.dedupForMs ?? DEFAULT_DEDUP_MS,
+  });
+  if (ok || !key) return { id: msg.id, enqueued: true };
+  const first = await services.kv.get<{ id: string }>(key);
+  return { id: first.value?.id ?? msg.id, enqueued: false };
+}
+
+async function commitEnqueue(
+  services: Services,
+  msg: QueueMessage,
+  opts: { dedup?: Deno.KvKey; delayMs?: number; dedupForMs: number },
+): Promise<boolean> {
+  const size = new TextEncoder().encode(JSON.stringify(msg)).length;
+  if (size > MAX_MESSAGE_BYTES) {
+    throw new Error(
+      `Queue message "${msg.type}" is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}.`,
+    );
+  }
+  const op = services.kv.atomic();
+  if (opts.dedup) {
+    op.check({ key: opts.dedup, versionstamp: null }).set(
+      opts.dedup,
+      { id: msg.id, type: msg.type, at: services.clock.now().toISOString() },
+      { expireIn: opts.dedupForMs },
+    );
+  }
+  op.enqueue(msg, {
+    delay: Math.max(0, Math.round(opts.delayMs ?? 0)),
+    keysIfUndelivered: deadLetterKeys(msg.id, orgOf(msg.payload)),
+  });
+  const res = await op.commit();
+  if (res.ok) track(services, msg, +1);
+  return res.ok;
+}
+
+/**
+ * Handles one delivered message: runs its handler, and on failure schedules the retry or
+ * writes the dead letter. Never throws for a handler's failure (that would make KV redeliver
+ * with its own schedule); it throws only when KV itself fails, and then KV's redelivery is
+ * exactly what we want. Exported so tests can simulate a redelivery.
+ */
+export async function handleQueueMessage(services: Services, raw: unknown): Promise<void> {
+  const parsed = QueueMessageSchema.safeParse(raw);
+  if (!parsed.success) {
+    const id = timeOrderedId();
+    await writeDeadLetter(services, {
+      id,
+      type: "malformed",
+      attempt: 1,
+      payload: raw,
+      error: "The queue message does not have the {type, id, payload, attempt} shape.",
+    });
+    log.error("queue message malformed", { id });
+    return;
+  }
+  const msg = parsed.data;
+  const maxAttempts = policy.retryDelaysMs.length + 1;
+  const lastAttempt = msg.attempt >= maxAttempts;
+  const reg = handlers.get(msg.type);
+  try {
+    // Missing handler: likely an older/newer process version; retrying gives it a chance.
+    if (!reg) throw new RetryableError(`No handler is registered for "${msg.type}".`);
+    const payload = reg.options.schema
+      ? parsePayload(reg.options.schema, msg.payload)
+      : msg.payload;
+    await reg.handler(payload, services, {
+      id: msg.id,
+      type: msg.type,
+      attempt: msg.attempt,
+      lastAttempt,
+    });
+    log.debug("queue message handled", { type: msg.type, id: msg.id, attempt: msg.attempt });
+  } catch (err) {
+    const permanent = err instanceof PermanentError || err instanceof z.ZodError;
+    if (!permanent && !lastAttempt) {
+      const delayMs = retryDelay(msg.attempt, err);
+      const next: QueueMessage = { ...msg, attempt: msg.attempt + 1 };
+      await commitEnqueue(services, next, {
+        dedup: retryDedupKey(msg.id, next.attempt),
+        delayMs,
+        dedupForMs: DEFAULT_DEDUP_MS,
+      });
+      log.warn("queue message failed; will retry", {
+        type: msg.type,
+        id: msg.id,
+        attempt: msg.attempt,
+        retry_in_ms: delayMs,
+        error: errorText(err),
+      });
+      retryObserver?.({ type: msg.type, id: msg.id, attempt: msg.attempt, delayMs, err });
+    } else {
+      const redact = reg?.options.redactForDeadLetter;
+      await writeDeadLetter(services, {
+        id: msg.id,
+        type: msg.type,
+        attempt: msg.attempt,
+        payload: redact ? redact(msg.payload) : msg.payload,
+        org: orgOf(msg.payload),
+        error: errorText(err),
+      });
+      log.error("queue message dead-lettered", {
+        type: msg.type,
+        id: msg.id,
+        attempt: msg.attempt,
+        permanent,
+        error: errorText(err),
+      });
+    }
+  } finally {
+    track(services, msg, -1);
+  }
+}
+
+function parsePayload<P>(schema: z.ZodType<P>, payload: unknown): P {
+  return schema.parse(payload);
+}
+
+function retryDelay(attempt: number, err: unknown): number {
+  const base = policy.retryDelaysMs[attempt - 1] ?? policy.retryDelaysMs.at(-1) ?? 0;
+  const spread = base * policy.jitter * (Math.random() * 2 - 1);
+  const backoff = Math.max(0, Math.round(base + spread));
+  const retryAfter = err instanceof RetryableError && err.retryAfterMs !== undefined
+    ? Math.min(err.retryAfterMs, policy.maxRetryAfterMs)
+    : 0;
+  return Math.max(backoff, retryAfter);
+}
+
+export interface ListenerOptions {
+  /** Overrides of the retry policy (tests use millisecond delays). */
+  retry?: Partial<RetryPolicy>;
+}
+
+const listening = new WeakSet<Deno.Kv>();
+
+/**
+ * Starts dispatching this KV's queue to the registered handlers. Register handlers first.
+ * The returned promise settles when the KV handle is closed.
+ */
+export function startQueueListener(
+  services: Services,
+  opts: ListenerOptions = {},
+): Promise<void> {
+  policy = { ...DEFAULT_RETRY_POLICY, ...opts.retry };
+  if (listening.has(services.kv)) return Promise.resolve();
+  listening.add(services.kv);
+  return services.kv.listenQueue((raw) => handleQueueMessage(services, raw));
+}
+
+// --- Observation for tests -------------------------------------------------------------
+
+type RetryObserver = (e: {
+  type: string;
+  id: string;
+  attempt: number;
+  delayMs: number;
+  err: unknown;
+}) => void;
+let retryObserver: RetryObserver | undefined;
+
+/** Lets a test see each scheduled retry and its delay (a value, not a timing assertion). */
+export function observeRetries(fn: RetryObserver | undefined): void {
+  retryObserver = fn;
+}
+
+/**
+ * Messages enqueued by this process and not yet settled (handled, rescheduled or
+ * dead-lettered). Tracked only under DENO_ENV=test: a production process may enqueue work
+ * another process handles, and this set would only grow.
+ */
+const pending = new Set<string>();
+
+function track(services: Services, msg: QueueMessage, delta: 1 | -1) {
+  if (services.config.DENO_ENV !== "test") return;
+  const k = `${msg.id}#${msg.attempt}`;
+  if (delta > 0) pending.add(k);
+  else pending.delete(k);
+}
+
+/**
+ * Resolves once every message this process enqueued (and every retry and follow-up message
+ * they caused) has settled. Tests call it instead of sleeping. Rejects after `timeoutMs`.
+ */
+export async function waitForQueueIdle(opts: { timeoutMs?: number } = {}): Promise<void> {
+  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  while (pending.size > 0) {
+    if (Date.now() > deadline) {
+      throw new Error(`Queue not idle: ${pending.size} message(s) pending.`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
