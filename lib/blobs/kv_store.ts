@@ -1,0 +1,213 @@
+/**
+ * The default blob store: Deno KV (works on Deno Deploy, which has no writable disk).
+ *
+ * KV values are at most 64 KiB, so a blob is split into 60 KiB chunks, each written in its own
+ * operation (one atomic op has a size cap, and a 10 MB photo would exceed it). The manifest is
+ * committed LAST, in one atomic op that also drops the "upload in progress" marker: `get` only
+ * finds blobs through a manifest, so a reader never sees half a file, and a crash mid-upload
+ * leaves chunks that nothing points at and nothing serves.
+ *
+ * Cleanup choice: a sweep, not `expireIn` on chunks. KV cannot clear an expiry without
+ * rewriting the value, so expiring chunks would mean writing every photo twice. Instead:
+ * - `["blob_upload", id]` is written before the first chunk and deleted with the manifest
+ *   commit; `sweep` deletes the chunks of uploads that never finished;
+ * - a finished blob is "unclaimed" (`["blob_unclaimed", id]`) until the record that uses it
+ *   (a ticket) commits, deleting that marker in the same atomic op (`claim(ids, op)`); `sweep`
+ *   deletes unclaimed blobs, so a request that died between upload and ticket leaves nothing.
+ *
+ * Keys: ["blob", id] manifest · ["blob_chunk", id, n] bytes · ["blob_upload", id] ·
+ * ["blob_unclaimed", id].
+ */
+import { createHash } from "node:crypto";
+import { type BlobMeta, type BlobStore, BlobTooLargeError, type PutOptions } from "./store.ts";
+
+/** Under the 65,536-byte KV value limit with room for the value's own encoding. */
+export const CHUNK_BYTES = 60 * 1024;
+/** Deletes are batched under KV's 1,000 mutations per atomic op. */
+const DELETE_BATCH = 500;
+
+interface Manifest extends BlobMeta {
+  chunks: number;
+}
+
+interface Marker {
+  at: string;
+}
+
+const manifestKey = (id: string): Deno.KvKey => ["blob", id];
+const chunkKey = (id: string, n: number): Deno.KvKey => ["blob_chunk", id, n];
+const uploadKey = (id: string): Deno.KvKey => ["blob_upload", id];
+const unclaimedKey = (id: string): Deno.KvKey => ["blob_unclaimed", id];
+
+const ID_PATTERN = /^[0-9a-f]{32}$/;
+
+function newId(): string {
+  return Array.from(
+    crypto.getRandomValues(new Uint8Array(16)),
+    (b) => b.toString(16).padStart(2, "0"),
+  ).join("");
+}
+
+async function* iterate(
+  data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array,
+): AsyncIterable<Uint8Array> {
+  if (data instanceof Uint8Array) {
+    yield data;
+    return;
+  }
+  yield* data as AsyncIterable<Uint8Array>;
+}
+
+export class KvBlobStore implements BlobStore {
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async put(
+    data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array,
+    opts: PutOptions,
+  ): Promise<BlobMeta> {
+    const id = newId();
+    const startedAt = this.now().toISOString();
+    await this.kv.set(uploadKey(id), { at: startedAt } satisfies Marker);
+    const hash = createHash("sha256");
+    const pending = new Uint8Array(CHUNK_BYTES);
+    let fill = 0;
+    let size = 0;
+    let chunks = 0;
+    const flush = async () => {
+      if (fill === 0) return;
+      await this.kv.set(chunkKey(id, chunks), pending.slice(0, fill));
+      chunks++;
+      fill = 0;
+    };
+    try {
+      for await (const piece of iterate(data)) {
+        size += piece.byteLength;
+        if (size > opts.maxBytes) throw new BlobTooLargeError(opts.maxBytes);
+        hash.update(piece);
+        let offset = 0;
+        while (offset < piece.byteLength) {
+          const n = Math.min(CHUNK_BYTES - fill, piece.byteLength - offset);
+          pending.set(piece.subarray(offset, offset + n), fill);
+          fill += n;
+          offset += n;
+          if (fill === CHUNK_BYTES) await flush();
+        }
+      }
+      await flush();
+    } catch (err) {
+      await this.removeChunks(id, chunks).catch(() => {});
+      await this.kv.delete(uploadKey(id)).catch(() => {});
+      throw err;
+    }
+    const meta: Manifest = {
+      id,
+      size,
+      sha256: hash.digest("hex"),
+      contentType: opts.contentType,
+      created_at: startedAt,
+      chunks,
+    };
+    // The commit point: manifest visible, upload marker gone, blob unclaimed until used.
+    const res = await this.kv.atomic()
+      .check({ key: manifestKey(id), versionstamp: null })
+      .set(manifestKey(id), meta)
+      .set(unclaimedKey(id), { at: startedAt } satisfies Marker)
+      .delete(uploadKey(id))
+      .commit();
+    if (!res.ok) throw new Error("Blob id collision");
+    return toMeta(meta);
+  }
+
+  async get(id: string): Promise<{ meta: BlobMeta; stream: ReadableStream<Uint8Array> } | null> {
+    if (!ID_PATTERN.test(id)) return null;
+    const entry = await this.kv.get<Manifest>(manifestKey(id));
+    const manifest = entry.value;
+    if (!manifest) return null;
+    const kv = this.kv;
+    let n = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (n >= manifest.chunks) {
+          controller.close();
+          return;
+        }
+        const chunk = await kv.get<Uint8Array>(chunkKey(id, n++));
+        if (!chunk.value) {
+          controller.error(new Error(`Blob ${id} lost chunk ${n - 1}`));
+          return;
+        }
+        controller.enqueue(chunk.value);
+      },
+    });
+    return { meta: toMeta(manifest), stream };
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!ID_PATTERN.test(id)) return;
+    const entry = await this.kv.get<Manifest>(manifestKey(id));
+    // Manifest first: from here on no reader finds the blob, then the chunks go.
+    await this.kv.atomic()
+      .delete(manifestKey(id))
+      .delete(unclaimedKey(id))
+      .delete(uploadKey(id))
+      .commit();
+    await this.removeChunks(id, entry.value?.chunks);
+  }
+
+  claim(ids: string[], op?: Deno.AtomicOperation): Promise<void> | void {
+    if (op) {
+      for (const id of ids) op.delete(unclaimedKey(id));
+      return;
+    }
+    return (async () => {
+      const batch = this.kv.atomic();
+      for (const id of ids) batch.delete(unclaimedKey(id));
+      await batch.commit();
+    })();
+  }
+
+  async sweep(olderThanMs: number): Promise<{ removed: number }> {
+    const cutoff = this.now().getTime() - olderThanMs;
+    let removed = 0;
+    for (const prefix of [["blob_upload"], ["blob_unclaimed"]]) {
+      for await (const entry of this.kv.list<Marker>({ prefix })) {
+        if (Date.parse(entry.value.at) > cutoff) continue;
+        const id = String(entry.key[1]);
+        // Re-check: a claim may have landed since the list read this marker.
+        const still = await this.kv.get(entry.key);
+        if (still.versionstamp !== entry.versionstamp) continue;
+        await this.delete(id);
+        removed++;
+      }
+    }
+    return { removed };
+  }
+
+  /** Deletes chunks 0…count-1, or every chunk under the id when the count is unknown. */
+  private async removeChunks(id: string, count?: number): Promise<void> {
+    const keys: Deno.KvKey[] = [];
+    if (count === undefined) {
+      for await (const e of this.kv.list({ prefix: ["blob_chunk", id] })) keys.push(e.key);
+    } else {
+      for (let i = 0; i < count; i++) keys.push(chunkKey(id, i));
+    }
+    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+      const op = this.kv.atomic();
+      for (const k of keys.slice(i, i + DELETE_BATCH)) op.delete(k);
+      await op.commit();
+    }
+  }
+}
+
+function toMeta(m: Manifest): BlobMeta {
+  return {
+    id: m.id,
+    size: m.size,
+    sha256: m.sha256,
+    contentType: m.contentType,
+    created_at: m.created_at,
+  };
+}

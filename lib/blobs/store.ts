@@ -1,0 +1,50 @@
+/**
+ * Blob storage behind a small interface, so the default Deno KV store can later be swapped
+ * for an S3-compatible one (put = a multipart upload to an `incoming/` prefix, claim = a copy
+ * or tag change, sweep = a bucket lifecycle rule) without touching the callers.
+ *
+ * A blob is readable only once it is whole: `get` finds blobs through a manifest that is
+ * written last, so a reader never sees half a file.
+ */
+
+export interface BlobMeta {
+  id: string;
+  size: number;
+  /** Hex SHA-256 of the content, computed while it streamed in. */
+  sha256: string;
+  contentType: string;
+  created_at: string;
+}
+
+export interface PutOptions {
+  contentType: string;
+  /** The put fails with BlobTooLargeError as soon as more than this many bytes arrive. */
+  maxBytes: number;
+}
+
+export interface BlobStore {
+  /**
+   * Stores a stream (or bytes) as one blob. The blob is "unclaimed" until `claim`: a sweep
+   * removes unclaimed blobs left by a request that died before its record was committed.
+   */
+  put(
+    data: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array> | Uint8Array,
+    opts: PutOptions,
+  ): Promise<BlobMeta>;
+  /** The blob's metadata and content, or null when there is no whole blob with this id. */
+  get(id: string): Promise<{ meta: BlobMeta; stream: ReadableStream<Uint8Array> } | null>;
+  delete(id: string): Promise<void>;
+  /**
+   * Marks blobs as referenced. With `op`, the claim joins the caller's atomic operation, so
+   * the record that references the blobs and the claim commit together (KV store only).
+   */
+  claim(ids: string[], op?: Deno.AtomicOperation): Promise<void> | void;
+  /** Removes unfinished uploads and unclaimed blobs older than `olderThanMs`. */
+  sweep(olderThanMs: number): Promise<{ removed: number }>;
+}
+
+export class BlobTooLargeError extends Error {
+  constructor(readonly maxBytes: number) {
+    super(`The blob is larger than ${maxBytes} bytes.`);
+  }
+}
