@@ -1,0 +1,88 @@
+/**
+ * The dev outbox: without `RESEND_API_KEY`, emails are "sent" into Deno KV and shown at
+ * `/dev/outbox` (development only). Entries expire after 14 days: they hold the emails'
+ * links, magic links included, and are meant for a developer's eyes, not for keeping.
+ *
+ * Keys: `["outbox", id]` with a time-ordered id (newest first = reverse listing), and
+ * `["outbox_by_key", idempotency_key]` → id, written in the same atomic operation and checked
+ * first, so the outbox dedups by idempotency key exactly as Resend does.
+ */
+import type { Services } from "../services.ts";
+import { TIME_ORDERED_ID, timeOrderedId } from "../queue/ids.ts";
+import type { Email, MailAdapter, SendResult } from "./message.ts";
+
+export const OUTBOX_TTL_MS = 14 * 24 * 3_600_000;
+
+export interface OutboxEntry {
+  id: string;
+  from: string;
+  to: string[];
+  reply_to?: string;
+  subject: string;
+  html: string;
+  text: string;
+  org?: string;
+  tags?: { name: string; value: string }[];
+  idempotency_key: string;
+  created_at: string;
+}
+
+export class DevOutbox implements MailAdapter {
+  readonly name = "dev-outbox";
+  constructor(private services: Services) {}
+
+  async send(email: Email): Promise<SendResult> {
+    const { kv, clock, config } = this.services;
+    const byKey: Deno.KvKey = ["outbox_by_key", email.idempotency_key];
+    for (let i = 0; i < 5; i++) {
+      const existing = await kv.get<string>(byKey);
+      if (existing.value) return { provider_id: existing.value };
+      const entry: OutboxEntry = {
+        id: timeOrderedId(),
+        from: config.MAIL_FROM,
+        to: email.to,
+        ...(email.reply_to ? { reply_to: email.reply_to } : {}),
+        subject: email.subject,
+        html: email.html,
+        text: email.text,
+        ...(email.org ? { org: email.org } : {}),
+        ...(email.tags ? { tags: email.tags } : {}),
+        idempotency_key: email.idempotency_key,
+        created_at: clock.now().toISOString(),
+      };
+      const res = await kv.atomic()
+        .check(existing)
+        .set(["outbox", entry.id], entry, { expireIn: OUTBOX_TTL_MS })
+        .set(byKey, entry.id, { expireIn: OUTBOX_TTL_MS })
+        .commit();
+      if (res.ok) return { provider_id: entry.id };
+      // Lost a race with a concurrent delivery of the same email: read its id.
+    }
+    throw new Error("Could not write the dev outbox entry.");
+  }
+}
+
+/**
+ * The outbox, newest first, cursor-paged.
+ *
+ * @example
+ * const { entries } = await listOutbox(kv, { limit: 10 });
+ */
+export async function listOutbox(
+  kv: Deno.Kv,
+  opts: { limit?: number; cursor?: string } = {},
+): Promise<{ entries: OutboxEntry[]; next_cursor: string | null }> {
+  const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
+  const iter = kv.list<OutboxEntry>(
+    { prefix: ["outbox"] },
+    { limit, reverse: true, cursor: opts.cursor || undefined },
+  );
+  const entries: OutboxEntry[] = [];
+  for await (const e of iter) entries.push(e.value);
+  return { entries, next_cursor: entries.length === limit && iter.cursor ? iter.cursor : null };
+}
+
+export async function getOutboxEntry(kv: Deno.Kv, id: string): Promise<OutboxEntry | null> {
+  if (!TIME_ORDERED_ID.test(id)) return null;
+  return (await kv.get<OutboxEntry>(["outbox", id])).value;
+}

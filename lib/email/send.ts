@@ -1,0 +1,149 @@
+/**
+ * `sendEmail` queues one email; the `email.send` handler delivers it through the configured
+ * mail adapter (Resend with `RESEND_API_KEY`, else the dev outbox).
+ *
+ * Exactly one visible email per idempotency key, although the queue delivers at least once:
+ * 1. the enqueue is keyed by the idempotency key (a second `sendEmail` is a no-op);
+ * 2. a delivery first looks for the `["email_sent", key]` marker and skips if it is there;
+ * 3. the adapter is called with the same `Idempotency-Key` on every attempt, so if the process
+ *    dies after Resend accepted the email but before the marker was written, the redelivery's
+ *    request is answered from Resend's idempotency cache and nothing is sent again.
+ */
+import { log } from "../log.ts";
+import { enqueue, type EnqueueResult, registerQueueHandler } from "../queue/queue.ts";
+import type { HandlerMeta } from "../queue/queue.ts";
+import type { Services } from "../services.ts";
+import { DevOutbox } from "./dev_outbox.ts";
+import { type Email, EmailSchema, type MailAdapter } from "./message.ts";
+import { ResendMailer } from "./resend_mailer.ts";
+
+export const EMAIL_SEND = "email.send";
+
+/** How long an idempotency key blocks a second send (and the enqueue dedup lasts). */
+export const SENT_MARKER_MS = 30 * 24 * 3_600_000;
+
+export interface SendEmailInput {
+  /** Org slug the email belongs to (scopes its dead letter to that org's operators). */
+  org?: string;
+  to: string | string[];
+  replyTo?: string;
+  subject: string;
+  html: string;
+  text: string;
+  /**
+   * Unique per intended email, e.g. `issue-confirmation/acme/TKT-2026-000123` or
+   * `shipment-status/acme/1Z999.../delivered`. Never include a token or a secret.
+   */
+  idempotencyKey: string;
+  /** Resend tags (letters, digits, `_`, `-`), e.g. `{kind: "magic_link"}`. */
+  tags?: Record<string, string>;
+}
+
+/**
+ * Queues one email. Returns `{enqueued: false}` when this idempotency key was used before.
+ * Throws a zod error for an invalid email (a programming error, not client input).
+ *
+ * @example
+ * const { html, text } = renderEmail({ locale, title, paragraphs, footer });
+ * await sendEmail(services, { org: "acme", to: "ops@example.com", subject: title, html, text,
+ *   idempotencyKey: `issue-confirmation/acme/${ticket}` });
+ */
+export function sendEmail(services: Services, input: SendEmailInput): Promise<EnqueueResult> {
+  const email: Email = EmailSchema.parse({
+    org: input.org,
+    to: Array.isArray(input.to) ? input.to : [input.to],
+    reply_to: input.replyTo,
+    subject: input.subject,
+    html: input.html,
+    text: input.text,
+    idempotency_key: input.idempotencyKey,
+    tags: input.tags
+      ? Object.entries(input.tags).map(([name, value]) => ({ name, value }))
+      : undefined,
+  });
+  return enqueue(services, EMAIL_SEND, email, {
+    key: `email:${email.idempotency_key}`,
+    dedupForMs: SENT_MARKER_MS,
+  });
+}
+
+let warnedNoResend = false;
+
+/** Resend when `RESEND_API_KEY` is configured, else the dev outbox in KV. */
+export function mailAdapterFor(services: Services): MailAdapter {
+  const c = services.config;
+  if (c.RESEND_API_KEY) {
+    return new ResendMailer({
+      apiKey: c.RESEND_API_KEY,
+      baseUrl: c.RESEND_BASE_URL,
+      from: c.MAIL_FROM,
+    });
+  }
+  if (!c.dev && !warnedNoResend) {
+    warnedNoResend = true;
+    log.warn("RESEND_API_KEY is not set: emails are kept in the KV outbox and not delivered");
+  }
+  return new DevOutbox(services);
+}
+
+export interface SentMarker {
+  adapter: string;
+  provider_id: string;
+  message_id: string;
+  sent_at: string;
+}
+
+const sentKey = (idempotencyKey: string): Deno.KvKey => ["email_sent", idempotencyKey];
+
+/** Whether (and how) the email with this idempotency key was delivered. */
+export async function emailSentMarker(
+  kv: Deno.Kv,
+  idempotencyKey: string,
+): Promise<SentMarker | null> {
+  return (await kv.get<SentMarker>(sentKey(idempotencyKey))).value;
+}
+
+async function deliverEmail(email: Email, services: Services, meta: HandlerMeta): Promise<void> {
+  const key = sentKey(email.idempotency_key);
+  if ((await services.kv.get(key)).value) {
+    log.info("email already sent; redelivery skipped", { message_id: meta.id });
+    return;
+  }
+  const adapter = mailAdapterFor(services);
+  const result = await adapter.send(email);
+  const marker: SentMarker = {
+    adapter: adapter.name,
+    provider_id: result.provider_id,
+    message_id: meta.id,
+    sent_at: services.clock.now().toISOString(),
+  };
+  await services.kv.set(key, marker, { expireIn: SENT_MARKER_MS });
+  // Recipients and bodies stay out of the log (personal data; bodies may hold links).
+  log.info("email sent", {
+    adapter: adapter.name,
+    provider_id: result.provider_id,
+    message_id: meta.id,
+    attempt: meta.attempt,
+    org: email.org,
+  });
+}
+
+/** Dead letters have no expiry: keep who/what/why, drop the bodies (they may hold links). */
+function redactEmail(payload: unknown): unknown {
+  const p = payload as Partial<Email>;
+  return {
+    org: p?.org,
+    to: p?.to,
+    subject: p?.subject,
+    idempotency_key: p?.idempotency_key,
+    tags: p?.tags,
+  };
+}
+
+/** Registers the `email.send` handler; call before `startQueueListener`. */
+export function registerEmailHandlers(): void {
+  registerQueueHandler(EMAIL_SEND, deliverEmail, {
+    schema: EmailSchema,
+    redactForDeadLetter: redactEmail,
+  });
+}

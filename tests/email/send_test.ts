@@ -1,0 +1,287 @@
+/**
+ * The mail sender end to end: `sendEmail` → KV queue → production ResendMailer → a local
+ * server speaking Resend's wire format (tests/fakes/resend_server.ts), and the dev outbox.
+ */
+import { loadConfig } from "../../lib/config.ts";
+import { listOutbox } from "../../lib/email/dev_outbox.ts";
+import type { Email } from "../../lib/email/message.ts";
+import { retryAfterMs } from "../../lib/email/resend_mailer.ts";
+import {
+  EMAIL_SEND,
+  emailSentMarker,
+  registerEmailHandlers,
+  sendEmail,
+  type SendEmailInput,
+} from "../../lib/email/send.ts";
+import { setLogSink } from "../../lib/log.ts";
+import {
+  handleQueueMessage,
+  listDeadLetters,
+  observeRetries,
+  startQueueListener,
+  waitForQueueIdle,
+} from "../../lib/queue/queue.ts";
+import { type Services, systemClock } from "../../lib/services.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { FakeResend } from "../fakes/resend_server.ts";
+
+const logs: string[] = [];
+setLogSink((line) => logs.push(line));
+
+async function withMail(
+  env: Record<string, string>,
+  fn: (services: Services) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  const services: Services = {
+    kv,
+    config: loadConfig({ DENO_ENV: "test", KV_PATH: ":memory:", ...env }),
+    clock: systemClock,
+  };
+  registerEmailHandlers();
+  const listener = startQueueListener(services, {
+    retry: { retryDelaysMs: [1, 1, 1, 1], jitter: 0 },
+  });
+  try {
+    await fn(services);
+  } finally {
+    observeRetries(undefined);
+    kv.close();
+    await listener;
+  }
+}
+
+async function withResend(fn: (services: Services, fake: FakeResend) => Promise<void>) {
+  const fake = new FakeResend("re_test_key");
+  try {
+    await withMail(
+      { RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: fake.url },
+      (services) => fn(services, fake),
+    );
+  } finally {
+    await fake.close();
+  }
+}
+
+const email = (key: string, extra: Partial<SendEmailInput> = {}): SendEmailInput => ({
+  org: "acme",
+  to: "ops@retailstore.example",
+  subject: "Your order portal link from ACME Manufacturing",
+  html: "<p>Hello</p>",
+  text: "Hello",
+  idempotencyKey: key,
+  tags: { kind: "test" },
+  ...extra,
+});
+
+Deno.test("500, then 429 with Retry-After, then 200: one email, same Idempotency-Key each time", async () => {
+  await withResend(async (services, fake) => {
+    const delays: number[] = [];
+    observeRetries((e) => delays.push(e.delayMs));
+    fake.script([{ status: 500 }, { status: 429, retryAfter: "1" }]);
+    await sendEmail(services, email("magic-link/acme/CUST-1/abc"));
+    await waitForQueueIdle();
+
+    assertEquals(fake.requests.map((r) => r.status), [500, 429, 200]);
+    assertEquals(
+      fake.requests.map((r) => r.idempotencyKey),
+      Array(3).fill("magic-link/acme/CUST-1/abc"),
+    );
+    assertEquals(fake.requests.every((r) => r.authorization === "Bearer re_test_key"), true);
+    assertEquals(delays, [1, 1000], "the 429's Retry-After: 1 was honoured");
+    assertEquals(fake.emails.length, 1);
+    const sent = fake.emails[0];
+    assertEquals(sent.to, ["ops@retailstore.example"]);
+    assertEquals(sent.from, services.config.MAIL_FROM);
+    assertEquals(sent.subject, "Your order portal link from ACME Manufacturing");
+    assertEquals([sent.html, sent.text], ["<p>Hello</p>", "Hello"]);
+    assertEquals(sent.tags, [{ name: "kind", value: "test" }]);
+    const marker = await emailSentMarker(services.kv, "magic-link/acme/CUST-1/abc");
+    assertEquals([marker?.adapter, marker?.provider_id], ["resend", sent.id]);
+    assertEquals((await listDeadLetters(services.kv)).dead_letters.length, 0);
+  });
+});
+
+Deno.test("accepted but the answer was lost: the retry with the same key sends nothing more", async () => {
+  await withResend(async (services, fake) => {
+    fake.script([{ kind: "accept_then_fail" }]);
+    await sendEmail(services, email("status/acme/1Z/delivered"));
+    await waitForQueueIdle();
+    assertEquals(fake.requests.map((r) => r.status), [500, 200]);
+    assertEquals(fake.emails.length, 1, "Resend dedups by Idempotency-Key");
+    assertEquals(
+      (await emailSentMarker(services.kv, "status/acme/1Z/delivered"))?.provider_id,
+      fake.emails[0].id,
+    );
+  });
+});
+
+Deno.test("a permanent rejection (422) lands in the dead letters, without the body", async () => {
+  await withResend(async (services, fake) => {
+    fake.script([{ status: 422, name: "validation_error", message: "Invalid `to` field." }]);
+    await sendEmail(services, email("bad/1", { html: "<p>https://portal/customer/SECRET</p>" }));
+    await waitForQueueIdle();
+    assertEquals(fake.requests.length, 1, "no retry of a permanent failure");
+    assertEquals(fake.emails.length, 0);
+    const { dead_letters } = await listDeadLetters(services.kv, { org: "acme" });
+    assertEquals(dead_letters.length, 1);
+    const d = dead_letters[0];
+    assertEquals([d.type, d.org, d.attempt], [EMAIL_SEND, "acme", 1]);
+    assertMatch(d.error, /Resend 422 validation_error: Invalid `to` field/);
+    assertEquals((d.payload as { subject: string }).subject, email("x").subject);
+    assertEquals(JSON.stringify(d).includes("SECRET"), false, "bodies are not kept");
+    assertEquals(await emailSentMarker(services.kv, "bad/1"), null);
+  });
+});
+
+Deno.test("a wrong API key (403) is permanent; exhausted retries (5xx) end as a dead letter", async () => {
+  const fake = new FakeResend("re_other_key");
+  try {
+    await withMail({ RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: fake.url }, async (s) => {
+      await sendEmail(s, email("auth/1"));
+      await waitForQueueIdle();
+      assertEquals(fake.requests.map((r) => r.status), [403]);
+      const [d] = (await listDeadLetters(s.kv)).dead_letters;
+      assertMatch(d.error, /Resend 403 invalid_api_key/);
+      assertEquals(d.error.includes("re_test_key"), false, "the key is never in an error");
+    });
+  } finally {
+    await fake.close();
+  }
+  await withResend(async (services, fake) => {
+    fake.script(Array(5).fill({ status: 503 }));
+    await sendEmail(services, email("outage/1"));
+    await waitForQueueIdle();
+    assertEquals(fake.requests.length, 5, "one first attempt and four retries");
+    assertEquals(fake.emails.length, 0);
+    const [d] = (await listDeadLetters(services.kv)).dead_letters;
+    assertEquals(d.attempt, 5);
+    assertMatch(d.error, /Resend 503/);
+  });
+});
+
+Deno.test("an unreachable mail service is retried, then dead-lettered", async () => {
+  // A port nothing listens on: bind one, note it, close it.
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  await withMail(
+    { RESEND_API_KEY: "re_k", RESEND_BASE_URL: `http://127.0.0.1:${port}` },
+    async (services) => {
+      await sendEmail(services, email("unreachable/1"));
+      await waitForQueueIdle();
+      const [d] = (await listDeadLetters(services.kv)).dead_letters;
+      assertEquals(d.attempt, 5);
+      assertMatch(d.error, /Resend unreachable/);
+    },
+  );
+});
+
+Deno.test("redelivery of an already-sent message sends nothing", async () => {
+  await withResend(async (services, fake) => {
+    const { id } = await sendEmail(services, email("redeliver/1"));
+    await waitForQueueIdle();
+    assertEquals(fake.requests.length, 1);
+    const payload: Email = {
+      org: "acme",
+      to: ["ops@retailstore.example"],
+      subject: "Your order portal link from ACME Manufacturing",
+      html: "<p>Hello</p>",
+      text: "Hello",
+      idempotency_key: "redeliver/1",
+      tags: [{ name: "kind", value: "test" }],
+    };
+    // KV delivers the same message again (e.g. the ack was lost).
+    await handleQueueMessage(services, { type: EMAIL_SEND, id, payload, attempt: 1 });
+    await handleQueueMessage(services, { type: EMAIL_SEND, id, payload, attempt: 2 });
+    assertEquals(fake.requests.length, 1, "no request at all");
+    assertEquals(fake.emails.length, 1);
+    assert(logs.some((l) => l.includes("redelivery skipped")));
+  });
+});
+
+Deno.test("sendEmail with the same idempotency key twice sends one email", async () => {
+  await withResend(async (services, fake) => {
+    const a = await sendEmail(services, email("twice/1"));
+    const b = await sendEmail(services, email("twice/1", { subject: "Changed" }));
+    await sendEmail(services, email("twice/2"));
+    await waitForQueueIdle();
+    assertEquals([a.enqueued, b.enqueued], [true, false]);
+    assertEquals(fake.emails.map((e) => e.idempotencyKey).sort(), ["twice/1", "twice/2"]);
+  });
+});
+
+Deno.test("many emails through a flaky service: each arrives exactly once", async () => {
+  await withResend(async (services, fake) => {
+    fake.script([
+      { status: 500 },
+      { kind: "accept_then_fail" },
+      { status: 429 },
+      { status: 502 },
+      { kind: "accept_then_fail" },
+      { status: 500 },
+    ]);
+    const keys = Array.from({ length: 12 }, (_, i) => `bulk/${i}`);
+    await Promise.all(keys.map((k) => sendEmail(services, email(k))));
+    await waitForQueueIdle();
+    assertEquals(fake.emails.map((e) => e.idempotencyKey).sort(), [...keys].sort());
+    assertEquals((await listDeadLetters(services.kv)).dead_letters.length, 0);
+  });
+});
+
+Deno.test("without RESEND_API_KEY emails go to the dev outbox, once per key", async () => {
+  await withMail({}, async (services) => {
+    await sendEmail(services, email("outbox/1", { subject: "First" }));
+    await sendEmail(services, email("outbox/2", { subject: "Second", to: ["a@x.example"] }));
+    await waitForQueueIdle();
+    const { entries } = await listOutbox(services.kv);
+    assertEquals(entries.map((e) => e.subject), ["Second", "First"], "newest first");
+    assertEquals(entries[1].to, ["ops@retailstore.example"]);
+    assertEquals(entries[1].from, services.config.MAIL_FROM);
+    assertEquals(entries[1].html, "<p>Hello</p>");
+
+    // Even with the sent marker gone, a redelivery does not add a second entry.
+    await services.kv.delete(["email_sent", "outbox/1"]);
+    const payload: Email = {
+      org: "acme",
+      to: ["ops@retailstore.example"],
+      subject: "First",
+      html: "<p>Hello</p>",
+      text: "Hello",
+      idempotency_key: "outbox/1",
+    };
+    await handleQueueMessage(services, { type: EMAIL_SEND, id: "again", payload, attempt: 1 });
+    assertEquals((await listOutbox(services.kv)).entries.length, 2);
+  });
+});
+
+Deno.test("invalid emails are refused before anything is queued", async () => {
+  await withMail({}, async (services) => {
+    for (
+      const bad of [
+        email("k", { to: "not an email" }),
+        email("k", { subject: "two\nlines" }),
+        email(""),
+        email("k".repeat(257)),
+        email("k", { tags: { "bad tag": "x" } }),
+      ]
+    ) {
+      let threw = false;
+      try {
+        await sendEmail(services, bad);
+      } catch {
+        threw = true;
+      }
+      assert(threw, `refused: ${JSON.stringify(bad).slice(0, 80)}`);
+    }
+    assertEquals((await listOutbox(services.kv)).entries.length, 0);
+  });
+});
+
+Deno.test("Retry-After: seconds or an HTTP date", () => {
+  const now = Date.parse("2026-01-16T12:00:00Z");
+  assertEquals(retryAfterMs("2", now), 2000);
+  assertEquals(retryAfterMs("Fri, 16 Jan 2026 12:00:30 GMT", now), 30_000);
+  assertEquals(retryAfterMs("soon", now), undefined);
+  assertEquals(retryAfterMs(null, now), undefined);
+});
