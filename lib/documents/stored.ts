@@ -1,0 +1,148 @@
+/**
+ * PDFs the ERP pushed for an order (admin `PUT …/orders/{order_number}/documents/{doc_id}`).
+ * When one exists it is served instead of the generated document.
+ *
+ * The bytes live in the blob store (lib/blobs: KV chunks, manifest committed last); this
+ * module owns the small reference record that says which blob is the current file:
+ *   ["order_document", org, order_number, doc_id] → StoredDocument
+ * The reference and the blob's claim commit in one atomic op, so a blob is either referenced
+ * or swept, and a replaced file's blob is deleted only after the new reference is committed.
+ */
+import { type BlobStore, BlobTooLargeError } from "../blobs/store.ts";
+import { KvBlobStore } from "../blobs/kv_store.ts";
+import type { Services } from "../services.ts";
+import { DOCUMENT_IDS, type DocumentId } from "../orders/model.ts";
+
+/** The largest PDF the ERP may push. */
+export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
+
+const PDF_MAGIC = [0x25, 0x50, 0x44, 0x46, 0x2d]; // "%PDF-"
+
+export interface StoredDocument {
+  blob_id: string;
+  size: number;
+  sha256: string;
+  uploaded_at: string;
+}
+
+const refKey = (org: string, orderNumber: string, id: DocumentId): Deno.KvKey => [
+  "order_document",
+  org,
+  orderNumber,
+  id,
+];
+
+export function blobStore(services: Pick<Services, "kv" | "clock">): BlobStore {
+  return new KvBlobStore(services.kv, () => services.clock.now());
+}
+
+/** Not a PDF by its first bytes (the declared type is never trusted). */
+export class NotAPdfError extends Error {
+  constructor() {
+    super("The body is not a PDF (it must start with %PDF-).");
+  }
+}
+export { BlobTooLargeError };
+
+/** The ERP's files for these documents of one order; missing ones are absent. */
+export async function getStoredDocuments(
+  kv: Deno.Kv,
+  org: string,
+  orderNumber: string,
+  ids: readonly DocumentId[] = DOCUMENT_IDS,
+): Promise<Partial<Record<DocumentId, StoredDocument>>> {
+  const entries = await kv.getMany<StoredDocument[]>(ids.map((id) => refKey(org, orderNumber, id)));
+  const out: Partial<Record<DocumentId, StoredDocument>> = {};
+  entries.forEach((e, i) => {
+    if (e.value) out[ids[i]] = e.value;
+  });
+  return out;
+}
+
+/** The stored file's bytes as a stream, or null when it vanished meanwhile. */
+export async function openStoredDocument(
+  services: Pick<Services, "kv" | "clock">,
+  doc: StoredDocument,
+): Promise<ReadableStream<Uint8Array> | null> {
+  const found = await blobStore(services).get(doc.blob_id);
+  return found ? found.stream : null;
+}
+
+/** Passes bytes through, failing with NotAPdfError unless they start with "%PDF-". */
+function pdfMagicCheck(): TransformStream<Uint8Array, Uint8Array> {
+  const head: number[] = [];
+  let checked = false;
+  return new TransformStream({
+    transform(chunk, controller) {
+      if (!checked) {
+        for (let i = 0; i < chunk.length && head.length < PDF_MAGIC.length; i++) {
+          head.push(chunk[i]);
+        }
+        if (head.length >= PDF_MAGIC.length) {
+          if (!PDF_MAGIC.every((b, i) => head[i] === b)) throw new NotAPdfError();
+          checked = true;
+        }
+      }
+      controller.enqueue(chunk);
+    },
+    flush() {
+      if (!checked) throw new NotAPdfError();
+    },
+  });
+}
+
+/**
+ * Stores a pushed PDF and makes it the order's `id` document. The size limit and the
+ * magic bytes are checked while the body streams in (NotAPdfError, BlobTooLargeError).
+ * Returns the record and whether it replaced an earlier file.
+ */
+export async function putStoredDocument(
+  services: Pick<Services, "kv" | "clock">,
+  org: string,
+  orderNumber: string,
+  id: DocumentId,
+  body: ReadableStream<Uint8Array>,
+): Promise<{ doc: StoredDocument; replaced: boolean }> {
+  const store = blobStore(services);
+  const meta = await store.put(body.pipeThrough(pdfMagicCheck()), {
+    contentType: "application/pdf",
+    maxBytes: MAX_UPLOAD_BYTES,
+  });
+  const doc: StoredDocument = {
+    blob_id: meta.id,
+    size: meta.size,
+    sha256: meta.sha256,
+    uploaded_at: services.clock.now().toISOString(),
+  };
+  const key = refKey(org, orderNumber, id);
+  // Compare-and-swap so two concurrent pushes cannot both think they replaced the same file
+  // (which would leak one blob): the loser re-reads and replaces the winner's.
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const prev = await services.kv.get<StoredDocument>(key);
+    const op = services.kv.atomic().check(prev).set(key, doc);
+    await store.claim([meta.id], op);
+    const res = await op.commit();
+    if (res.ok) {
+      if (prev.value) await store.delete(prev.value.blob_id);
+      return { doc, replaced: prev.value !== null };
+    }
+  }
+  await store.delete(meta.id);
+  throw new Error("Could not commit the document reference (contention).");
+}
+
+/** Removes a pushed file, so the generated document is served again. False when none. */
+export async function deleteStoredDocument(
+  services: Pick<Services, "kv" | "clock">,
+  org: string,
+  orderNumber: string,
+  id: DocumentId,
+): Promise<boolean> {
+  const key = refKey(org, orderNumber, id);
+  const prev = await services.kv.get<StoredDocument>(key);
+  if (!prev.value) return false;
+  const res = await services.kv.atomic().check(prev).delete(key).commit();
+  if (!res.ok) return deleteStoredDocument(services, org, orderNumber, id);
+  await blobStore(services).delete(prev.value.blob_id);
+  return true;
+}
