@@ -1,0 +1,405 @@
+import { assert, assertEquals, assertRejects } from "../../tests/helpers/assert.ts";
+import type { OrderInput } from "./input.ts";
+import type { OrderStatus } from "./model.ts";
+import {
+  addTrackingEvent,
+  applyTrackingUpdate,
+  createOrg,
+  deriveInvoiceNumber,
+  getCustomer,
+  getOrder,
+  getShipments,
+  getStats,
+  InvalidCursorError,
+  listActiveShipments,
+  listOrders,
+  OrderNotFoundError,
+  OrgExistsError,
+  recordVisit,
+  ShipmentNotFoundError,
+  UnknownCustomerError,
+  upsertCustomer,
+  upsertOrder,
+  upsertShipment,
+} from "./store.ts";
+
+const NOW = new Date("2026-01-16T12:00:00Z");
+
+async function withKv(fn: (kv: Deno.Kv) => Promise<void>) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await createOrg(kv, {
+      slug: "acme",
+      name: "ACME Manufacturing",
+      support_email: "sales@acme.com",
+      support_phone: "(555) 123-4567",
+    }, NOW);
+    for (const ref of ["C1", "C2"]) {
+      await upsertCustomer(kv, "acme", ref, { name: ref, email: `${ref}@x.example` }, NOW);
+    }
+    await fn(kv);
+  } finally {
+    kv.close();
+  }
+}
+
+function order(over: Partial<OrderInput> = {}): OrderInput {
+  return {
+    customer_ref: "C1",
+    order_date: "2026-01-14",
+    delivery_date: "2026-01-18",
+    status: "shipped",
+    currency: "USD",
+    delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
+    lines: [{ item_code: "P1", description: "Thing", qty_ordered: "3", unit_price: "0.1" }],
+    ...over,
+  };
+}
+
+/** Every key of the store, for index-consistency checks. */
+async function dump(kv: Deno.Kv, prefix: string) {
+  const out: Deno.KvKey[] = [];
+  for await (const e of kv.list({ prefix: [prefix] })) out.push(e.key);
+  return out;
+}
+
+Deno.test("orgs are created once; customers upsert with created flag", async () => {
+  await withKv(async (kv) => {
+    await assertRejects(
+      () =>
+        createOrg(
+          kv,
+          { slug: "acme", name: "x", support_email: "a@b.co", support_phone: "1" },
+          NOW,
+        ),
+    ).then((e) => assert(e instanceof OrgExistsError));
+    const again = await upsertCustomer(kv, "acme", "C1", {
+      name: "New",
+      email: "n@x.example",
+      locale: "pl",
+    }, NOW);
+    assertEquals(again.created, false);
+    assertEquals(again.customer.locale, "pl");
+    const kept = await upsertCustomer(kv, "acme", "C1", { name: "New", email: "n@x.example" }, NOW);
+    assertEquals(kept.customer.locale, "pl");
+  });
+});
+
+Deno.test("recordVisit returns the previous visit and writes at most once an hour", async () => {
+  await withKv(async (kv) => {
+    assertEquals(await recordVisit(kv, "acme", "C1", NOW), null);
+    const t1 = new Date(NOW.getTime() + 30 * 60_000);
+    assertEquals(await recordVisit(kv, "acme", "C1", t1), NOW.toISOString());
+    assertEquals((await getCustomer(kv, "acme", "C1"))!.last_visit_at, NOW.toISOString());
+    const t2 = new Date(NOW.getTime() + 61 * 60_000);
+    assertEquals(await recordVisit(kv, "acme", "C1", t2), NOW.toISOString());
+    assertEquals((await getCustomer(kv, "acme", "C1"))!.last_visit_at, t2.toISOString());
+    assertEquals(await recordVisit(kv, "acme", "nobody", t2), null);
+  });
+});
+
+Deno.test("upsertOrder computes totals server-side and keeps the invoice number", async () => {
+  await withKv(async (kv) => {
+    const { order: o, created } = await upsertOrder(
+      kv,
+      "acme",
+      "ORD-008456",
+      order({
+        lines: [
+          {
+            item_code: "PROD-123",
+            description: "Chocolate Bars 24pk",
+            qty_ordered: "200",
+            uom: "boxes",
+            unit_price: "18.50",
+          },
+          {
+            item_code: "PROD-456",
+            description: "Gummy Bears 500g",
+            qty_ordered: "150",
+            uom: "bags",
+            unit_price: "12.30",
+          },
+          {
+            item_code: "PROD-789",
+            description: "Hard Candy Mix 1kg",
+            qty_ordered: "100",
+            uom: "bags",
+            unit_price: "29.05",
+          },
+        ],
+      }),
+      NOW,
+    );
+    assert(created);
+    assertEquals([o.subtotal, o.tax, o.shipping, o.total, o.items_count], [
+      "8450.00",
+      "0.00",
+      undefined,
+      "8450.00",
+      3,
+    ]);
+    assertEquals(o.lines.map((l) => l.line_total), ["3700.00", "1845.00", "2905.00"]);
+    assertEquals(o.invoice_number, "INV-2026-08456");
+    const again = await upsertOrder(
+      kv,
+      "acme",
+      "ORD-008456",
+      order({ order_date: "2027-01-01" }),
+      NOW,
+    );
+    assertEquals(again.created, false);
+    assertEquals(again.order.invoice_number, "INV-2026-08456");
+    assertEquals(again.order.total, "0.30");
+    assertEquals((await getOrder(kv, "acme", "C1", "ORD-008456"))!.lines.length, 1);
+  });
+  assertEquals(deriveInvoiceNumber("ORD-000000", "2026-01-01"), "INV-2026-00000");
+  assertEquals(deriveInvoiceNumber("ABC", "2026-01-01"), "INV-2026-ABC");
+});
+
+Deno.test("unknown customers and bad input are rejected", async () => {
+  await withKv(async (kv) => {
+    const e = await assertRejects(() =>
+      upsertOrder(kv, "acme", "O1", order({ customer_ref: "NOPE" }), NOW)
+    );
+    assert(e instanceof UnknownCustomerError);
+    await assertRejects(() => upsertOrder(kv, "acme", "O1", order({ lines: [] }), NOW));
+    assertEquals(await dump(kv, "orders"), []);
+  });
+});
+
+Deno.test("500 long lines are stored in chunks under the 64 KiB value limit", async () => {
+  await withKv(async (kv) => {
+    const lines = Array.from({ length: 500 }, (_, i) => ({
+      item_code: `P-${i}`.padEnd(64, "x"),
+      description: "Żelki ".repeat(50),
+      qty_ordered: "999999999.999",
+      uom: "ą".repeat(16),
+      unit_price: "999999999999.9999",
+    }));
+    const { order: o } = await upsertOrder(kv, "acme", "BIG", order({ lines }), NOW);
+    assertEquals(o.items_count, 500);
+    const got = (await getOrder(kv, "acme", "C1", "BIG"))!;
+    assertEquals(got.lines, o.lines);
+    // Shrinking drops the chunks no longer needed.
+    await upsertOrder(kv, "acme", "BIG", order(), NOW);
+    const lineKeys = (await dump(kv, "orders")).filter((k) => k[4] === "lines");
+    assertEquals(lineKeys.length, 1);
+  });
+});
+
+Deno.test("orders of another customer are never returned", async () => {
+  await withKv(async (kv) => {
+    await upsertOrder(kv, "acme", "O1", order(), NOW);
+    assertEquals(await getOrder(kv, "acme", "C2", "O1"), null);
+    assertEquals(await getOrder(kv, "other", "C1", "O1"), null);
+    assertEquals((await listOrders(kv, "acme", "C2")).orders, []);
+    await upsertShipment(kv, "acme", "O1", "T1", {
+      carrier: "ups",
+      shipped_at: "2026-01-15T10:30:00Z",
+    }, NOW);
+    assertEquals(await getShipments(kv, "acme", "C2", "O1"), []);
+    assertEquals((await getShipments(kv, "acme", "C1", "O1")).length, 1);
+  });
+});
+
+Deno.test("pagination across 120 orders: newest first, no duplicates, no gaps, filters", async () => {
+  await withKv(async (kv) => {
+    const statuses: OrderStatus[] = ["processing", "shipped", "delivered", "cancelled"];
+    const expected: { number: string; date: string; status: OrderStatus }[] = [];
+    for (let i = 0; i < 120; i++) {
+      // Several orders share a date so the order number breaks ties.
+      const date = new Date(Date.UTC(2025, 0, 1 + Math.floor(i / 3))).toISOString().slice(0, 10);
+      const number = `ORD-${String(i).padStart(6, "0")}`;
+      const status = statuses[(i * 7) % 4];
+      expected.push({ number, date, status });
+      await upsertOrder(kv, "acme", number, order({ order_date: date, status }), NOW);
+    }
+    const newestFirst = [...expected].sort((a, b) =>
+      a.date === b.date ? (a.number < b.number ? 1 : -1) : (a.date < b.date ? 1 : -1)
+    );
+    const pageAll = async (
+      filter: "all" | "active" | "shipped" | "delivered" | "cancelled",
+      limit?: number,
+    ) => {
+      const seen: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: Awaited<ReturnType<typeof listOrders>> = await listOrders(kv, "acme", "C1", {
+          filter,
+          cursor,
+          limit,
+        });
+        assert(page.orders.length <= (limit ?? 20));
+        seen.push(...page.orders.map((o) => o.order_number));
+        cursor = page.next_cursor;
+        pages++;
+      } while (cursor && pages < 100);
+      return seen;
+    };
+    assertEquals(await pageAll("all"), newestFirst.map((o) => o.number));
+    assertEquals(await pageAll("all", 7), newestFirst.map((o) => o.number));
+    assertEquals(await pageAll("all", 120), newestFirst.map((o) => o.number));
+    assertEquals(
+      await pageAll("active"),
+      newestFirst.filter((o) => o.status === "processing" || o.status === "shipped").map((o) =>
+        o.number
+      ),
+    );
+    for (const s of ["shipped", "delivered", "cancelled"] as const) {
+      assertEquals(
+        await pageAll(s, 9),
+        newestFirst.filter((o) => o.status === s).map((o) => o.number),
+      );
+    }
+    const first = await listOrders(kv, "acme", "C1", { limit: 500 });
+    assertEquals(first.orders.length, 50);
+    assertEquals(first.orders[0].order_number, newestFirst[0].number);
+    // The last page says so: no cursor to an empty page.
+    const cancelled = expected.filter((o) => o.status === "cancelled").length;
+    const exact = await listOrders(kv, "acme", "C1", { filter: "cancelled", limit: cancelled });
+    assertEquals([exact.orders.length, exact.next_cursor], [cancelled, null]);
+    for (const bad of ["%%%", btoa("[1,2]"), btoa("not json"), "x".repeat(1000)]) {
+      const e = await assertRejects(() => listOrders(kv, "acme", "C1", { cursor: bad }));
+      assert(e instanceof InvalidCursorError, bad);
+    }
+  });
+});
+
+Deno.test("status and customer changes leave no stale index entries; stats follow", async () => {
+  await withKv(async (kv) => {
+    await upsertOrder(kv, "acme", "O1", order({ status: "processing" }), NOW);
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 1, in_transit: 0, delivered: 0 });
+    await upsertOrder(
+      kv,
+      "acme",
+      "O1",
+      order({ status: "delivered", order_date: "2026-01-10" }),
+      NOW,
+    );
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 0, in_transit: 0, delivered: 1 });
+    assertEquals((await dump(kv, "order_index")).map((k) => k.slice(2).join("|")), [
+      "C1|all|2026-01-10|O1",
+      "C1|delivered|2026-01-10|O1",
+    ]);
+    // Move to the other customer.
+    await upsertOrder(kv, "acme", "O1", order({ customer_ref: "C2", status: "shipped" }), NOW);
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 0, in_transit: 0, delivered: 0 });
+    assertEquals(await getStats(kv, "acme", "C2"), { active: 1, in_transit: 0, delivered: 0 });
+    assertEquals((await dump(kv, "order_index")).map((k) => k.slice(2).join("|")), [
+      "C2|active|2026-01-14|O1",
+      "C2|all|2026-01-14|O1",
+      "C2|shipped|2026-01-14|O1",
+    ]);
+    assertEquals((await dump(kv, "orders")).map((k) => k.slice(2, 5).join("|")), [
+      "C2|O1|header",
+      "C2|O1|lines",
+    ]);
+    assertEquals(await getOrder(kv, "acme", "C1", "O1"), null);
+    assertEquals((await getOrder(kv, "acme", "C2", "O1"))!.customer_ref, "C2");
+  });
+});
+
+Deno.test("shipments: summary on the order, in-transit stats, events sorted, poller index", async () => {
+  await withKv(async (kv) => {
+    await assertRejects(() =>
+      upsertShipment(kv, "acme", "NOPE", "T1", {
+        carrier: "ups",
+        shipped_at: "2026-01-15T10:30:00Z",
+      }, NOW)
+    ).then((e) => assert(e instanceof OrderNotFoundError));
+    await upsertOrder(kv, "acme", "O1", order({ status: "processing" }), NOW);
+    const { created } = await upsertShipment(kv, "acme", "O1", "123456789012", {
+      carrier: "fedex",
+      carrier_name: "FedEx Freight",
+      shipped_at: "2026-01-15T10:30:00-05:00",
+      estimated_delivery: "2026-01-18",
+    }, NOW);
+    assert(created);
+    let listed = (await listOrders(kv, "acme", "C1")).orders[0];
+    assertEquals(listed.shipments[0].status, "label_created");
+    assertEquals(listed.status, "processing");
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 1, in_transit: 0, delivered: 0 });
+
+    await addTrackingEvent(kv, "acme", "O1", "123456789012", {
+      status: "in_transit",
+      occurred_at: "2026-01-16T08:45:00-05:00",
+      description: "In transit to City B",
+    }, NOW);
+    const s = await addTrackingEvent(kv, "acme", "O1", "123456789012", {
+      status: "picked_up",
+      occurred_at: "2026-01-15T10:30:00-05:00",
+      description: "Picked up from ACME Manufacturing",
+    }, NOW);
+    // Sorted oldest first; status is the latest event's.
+    assertEquals(s.events.map((e) => e.status), ["picked_up", "in_transit"]);
+    assertEquals(s.status, "in_transit");
+    listed = (await listOrders(kv, "acme", "C1", { filter: "shipped" })).orders[0];
+    assertEquals(listed.status, "shipped"); // implied by moving goods
+    assertEquals(listed.shipments[0].status, "in_transit");
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 1, in_transit: 1, delivered: 0 });
+    const active = [];
+    for await (const a of listActiveShipments(kv, "fedex")) active.push(a);
+    assertEquals(active.map((a) => a.tracking_number), ["123456789012"]);
+
+    const { previousStatus, shipment } = await applyTrackingUpdate(
+      kv,
+      "acme",
+      "O1",
+      "123456789012",
+      {
+        status: "delivered",
+        events: [...s.events, {
+          status: "delivered",
+          occurred_at: "2026-01-18T09:00:00-05:00",
+          description: "Delivered",
+        }],
+        last_refreshed_at: "2026-01-18T15:00:00Z",
+      },
+    );
+    assertEquals(previousStatus, "in_transit");
+    assertEquals(shipment.events.length, 3);
+    const detail = (await getOrder(kv, "acme", "C1", "O1"))!;
+    assertEquals(detail.status, "delivered");
+    assertEquals(detail.shipments[0].delivered_at, "2026-01-18T09:00:00-05:00");
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 0, in_transit: 0, delivered: 1 });
+    for await (const _ of listActiveShipments(kv, "fedex")) {
+      throw new Error("delivered is not active");
+    }
+
+    await assertRejects(() =>
+      addTrackingEvent(kv, "acme", "O1", "NOPE1", {
+        status: "in_transit",
+        occurred_at: "2026-01-16T08:45:00Z",
+        description: "x",
+      }, NOW)
+    ).then((e) => assert(e instanceof ShipmentNotFoundError));
+  });
+});
+
+Deno.test("concurrent upserts of one customer's orders keep the counters exact", async () => {
+  await withKv(async (kv) => {
+    await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) =>
+          upsertOrder(
+            kv,
+            "acme",
+            `O${i}`,
+            order({ status: i % 2 ? "delivered" : "processing" }),
+            NOW,
+          ),
+      ),
+    );
+    await Promise.all(
+      Array.from(
+        { length: 30 },
+        (_, i) => upsertOrder(kv, "acme", `O${i}`, order({ status: "delivered" }), NOW),
+      ),
+    );
+    assertEquals(await getStats(kv, "acme", "C1"), { active: 0, in_transit: 0, delivered: 30 });
+    assertEquals((await listOrders(kv, "acme", "C1", { limit: 50 })).orders.length, 30);
+  });
+});
