@@ -1,0 +1,11 @@
+/**
+ * The email layer's public surface. Other domains write their own templates (strings in
+ * `{en, es, pl}` + `renderEmail`) and queue them with `sendEmail`.
+ */
+export { EMAIL_SEND, emailSentMarker, registerEmailHandlers, sendEmail } from "./send.ts";
+export type { SendEmailInput } from "./send.ts";
+export { escapeHtml, fill, renderEmail } from "./render.ts";
+export type { EmailContent, RenderedEmail } from "./render.ts";
+export { getOutboxEntry, listOutbox } from "./dev_outbox.ts";
+export type { OutboxEntry } from "./dev_outbox.ts";
+export { sendMagicLinkEmail } from "./templates/magic_link.ts";
