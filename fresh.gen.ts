@@ -4,16 +4,20 @@
 import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
-import * as $3 from "./routes/healthz.ts";
-import * as $4 from "./routes/index.tsx";
+import * as $3 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
+import * as $4 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
+import * as $5 from "./routes/healthz.ts";
+import * as $6 from "./routes/index.tsx";
 
 const manifest = {
   routes: {
     "./routes/_404.tsx": $0,
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
-    "./routes/healthz.ts": $3,
-    "./routes/index.tsx": $4,
+    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $3,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $4,
+    "./routes/healthz.ts": $5,
+    "./routes/index.tsx": $6,
   },
   islands: {
   },

@@ -68,32 +68,56 @@ export async function openStoredDocument(
   return found ? found.stream : null;
 }
 
-/** Passes bytes through, failing with NotAPdfError unless they start with "%PDF-". */
-function pdfMagicCheck(): TransformStream<Uint8Array, Uint8Array> {
+/** The client stopped sending or the connection broke: a 400, not a 500. */
+export class BodyReadError extends Error {
+  constructor() {
+    super("The request body could not be read.");
+  }
+}
+
+/**
+ * Passes the body through, failing with NotAPdfError as soon as the first five bytes are not
+ * "%PDF-", and turning a broken connection into BodyReadError.
+ */
+async function* checkedPdf(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8Array> {
   const head: number[] = [];
-  let checked = false;
-  return new TransformStream({
-    transform(chunk, controller) {
-      if (!checked) {
+  const it = body[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    while (true) {
+      let next: IteratorResult<Uint8Array>;
+      try {
+        next = await it.next();
+      } catch {
+        done = true;
+        throw new BodyReadError();
+      }
+      if (next.done) {
+        done = true;
+        break;
+      }
+      const chunk = next.value;
+      if (head.length < PDF_MAGIC.length) {
         for (let i = 0; i < chunk.length && head.length < PDF_MAGIC.length; i++) {
           head.push(chunk[i]);
         }
-        if (head.length >= PDF_MAGIC.length) {
-          if (!PDF_MAGIC.every((b, i) => head[i] === b)) throw new NotAPdfError();
-          checked = true;
+        if (head.length === PDF_MAGIC.length && !PDF_MAGIC.every((b, i) => head[i] === b)) {
+          throw new NotAPdfError();
         }
       }
-      controller.enqueue(chunk);
-    },
-    flush() {
-      if (!checked) throw new NotAPdfError();
-    },
-  });
+      yield chunk;
+    }
+  } finally {
+    // Stop reading a body we reject (too large, not a PDF): release the stream.
+    if (!done) await it.return?.().catch(() => {});
+  }
+  if (head.length < PDF_MAGIC.length) throw new NotAPdfError();
 }
 
 /**
  * Stores a pushed PDF and makes it the order's `id` document. The size limit and the
- * magic bytes are checked while the body streams in (NotAPdfError, BlobTooLargeError).
+ * magic bytes are checked while the body streams in (NotAPdfError, BlobTooLargeError,
+ * BodyReadError).
  * Returns the record and whether it replaced an earlier file.
  */
 export async function putStoredDocument(
@@ -101,10 +125,10 @@ export async function putStoredDocument(
   org: string,
   orderNumber: string,
   id: DocumentId,
-  body: ReadableStream<Uint8Array>,
+  body: AsyncIterable<Uint8Array>,
 ): Promise<{ doc: StoredDocument; replaced: boolean }> {
   const store = blobStore(services);
-  const meta = await store.put(body.pipeThrough(pdfMagicCheck()), {
+  const meta = await store.put(checkedPdf(body), {
     contentType: "application/pdf",
     maxBytes: MAX_UPLOAD_BYTES,
   });
