@@ -1,0 +1,87 @@
+/**
+ * Your Orders: a table on wide screens, cards under 640 px (CSS only). Each row's
+ * accessible name is the spec's sentence: "Order {number}, Placed {date}, {n} items,
+ * Total {amount}, Delivery expected {date}, Status: {status}".
+ */
+import type { Locale, OrderSummary } from "../lib/orders/model.ts";
+import { formatDate, formatMoney, formatShortDate } from "../lib/i18n/format.ts";
+import { orderHref } from "../lib/pages/links.ts";
+import type { T } from "../lib/pages/messages.ts";
+import { StatusBadge } from "./StatusBadge.tsx";
+
+/** The second line under the status: tracking number, estimated ship or delivered date. */
+export function statusDetail(t: T, locale: Locale, o: OrderSummary): string | null {
+  const shipment = o.shipments[0];
+  if (o.status === "shipped" && shipment) {
+    return t("row.track", { number: shipment.tracking_number });
+  }
+  if (o.status === "processing" && o.estimated_ship_date) {
+    return t("row.estShip", { date: formatShortDate(locale, o.estimated_ship_date) });
+  }
+  if (o.status === "delivered") {
+    const at = o.shipments.find((s) => s.delivered_at)?.delivered_at ?? o.delivery_date;
+    return t("row.delivered", { date: formatShortDate(locale, at) });
+  }
+  return null;
+}
+
+export function rowLabel(t: T, locale: Locale, o: OrderSummary): string {
+  return t("row.label", {
+    number: o.order_number,
+    date: formatDate(locale, o.order_date),
+    count: o.items_count,
+    amount: formatMoney(locale, o.total, o.currency),
+    delivery: formatDate(locale, o.delivery_date),
+    status: t(`status.${o.status}`),
+  });
+}
+
+export function OrderTable(
+  { t, locale, token, orders }: { t: T; locale: Locale; token: string; orders: OrderSummary[] },
+) {
+  return (
+    <table class="orders">
+      <thead>
+        <tr>
+          <th scope="col">{t("col.order")}</th>
+          <th scope="col">{t("col.date")}</th>
+          <th scope="col" class="num">{t("col.items")}</th>
+          <th scope="col" class="num">{t("col.total")}</th>
+          <th scope="col">{t("col.delivery")}</th>
+          <th scope="col">{t("col.status")}</th>
+          <th scope="col">
+            <span class="sr-only">{t("col.actions")}</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {orders.map((o) => {
+          const detail = statusDetail(t, locale, o);
+          return (
+            <tr aria-label={rowLabel(t, locale, o)}>
+              <th scope="row" class="orders__number">{o.order_number}</th>
+              <td data-label={t("col.date")}>{formatShortDate(locale, o.order_date)}</td>
+              <td data-label={t("col.items")} class="num">{o.items_count}</td>
+              <td data-label={t("col.total")} class="num">
+                {formatMoney(locale, o.total, o.currency)}
+              </td>
+              <td data-label={t("col.delivery")}>{formatDate(locale, o.delivery_date)}</td>
+              <td class="orders__status">
+                <StatusBadge t={t} status={o.status} />
+                {detail && <span class="orders__detail">{detail}</span>}
+              </td>
+              <td class="orders__action">
+                <a class="btn" href={orderHref(token, o.order_number)}>
+                  {t("row.view")}
+                  <span class="sr-only">
+                    {" " + t("row.viewHidden", { number: o.order_number })}
+                  </span>
+                </a>
+              </td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
