@@ -1,0 +1,262 @@
+/**
+ * What the three carrier adapters share: an OAuth client-credentials token cached in KV (so
+ * every server process uses one token until shortly before it expires), authorized requests
+ * with one refresh-and-retry on 401, and the mapping of HTTP statuses to outcomes.
+ *
+ * Tokens are bearer secrets: they are stored AES-GCM encrypted under a key derived from the
+ * client secret (a KV dump or backup alone does not reveal one), and they never reach a log.
+ */
+import type { CarrierId } from "../orders/model.ts";
+import type { Services } from "../services.ts";
+import type { CallObserver, TrackFailureReason } from "./types.ts";
+
+/** A carrier answered with an error (or did not answer); carries the mapped reason. */
+export class CarrierError extends Error {
+  constructor(
+    readonly reason: TrackFailureReason,
+    message: string,
+    readonly httpStatus?: number,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = "CarrierError";
+  }
+}
+
+/** Maps a carrier's HTTP status to our outcome; 401/403 are auth, 408 and 5xx server errors. */
+export function reasonForStatus(status: number): TrackFailureReason {
+  if (status === 400 || status === 422) return "bad_request";
+  if (status === 401 || status === 403) return "auth";
+  if (status === 404) return "not_found";
+  if (status === 429) return "rate_limited";
+  return "server_error";
+}
+
+/** `Retry-After` as seconds: either delta-seconds or an HTTP date. */
+export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
+}
+
+export interface CarrierCredentials {
+  baseUrl: string;
+  clientId: string;
+  clientSecret: string;
+}
+
+export interface SessionOptions {
+  services: Services;
+  carrier: CarrierId;
+  credentials: CarrierCredentials;
+  /** Builds the carrier's token request (each documents its own shape). */
+  tokenRequest: (c: CarrierCredentials) => Request;
+  onCall?: CallObserver;
+  /** Refresh this long before the carrier's `expires_in` runs out. */
+  refreshMarginMs?: number;
+}
+
+interface CachedToken {
+  iv: Uint8Array;
+  data: Uint8Array;
+  expires_at: number;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+async function sha256(text: string): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
+}
+
+const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+
+/** The KV key of a carrier's cached token; changing credentials or base URL changes it. */
+export async function tokenCacheKey(
+  carrier: CarrierId,
+  c: CarrierCredentials,
+): Promise<Deno.KvKey> {
+  const id = hex(await sha256(`${c.baseUrl}\n${c.clientId}\n${c.clientSecret}`)).slice(0, 24);
+  return ["tracking_oauth", carrier, id];
+}
+
+export class CarrierSession {
+  #opts: SessionOptions;
+  #key: Promise<CryptoKey>;
+  #cacheKey: Promise<Deno.KvKey>;
+
+  constructor(opts: SessionOptions) {
+    this.#opts = opts;
+    this.#cacheKey = tokenCacheKey(opts.carrier, opts.credentials);
+    this.#key = sha256(`tracking-oauth-cache\n${opts.credentials.clientSecret}`).then((raw) =>
+      crypto.subtle.importKey("raw", raw as BufferSource, "AES-GCM", false, ["encrypt", "decrypt"])
+    );
+  }
+
+  get carrier() {
+    return this.#opts.carrier;
+  }
+
+  /** Reports one exchange to the observer (the poller turns it into integration-log rows). */
+  note(
+    kind: "oauth" | "track",
+    numbers: string[],
+    outcome: "ok" | TrackFailureReason,
+    latency: number,
+    httpStatus?: number,
+  ) {
+    this.#opts.onCall?.({
+      carrier: this.#opts.carrier,
+      kind,
+      numbers,
+      outcome,
+      latency_ms: Math.round(latency),
+      ...(httpStatus === undefined ? {} : { http_status: httpStatus }),
+    });
+  }
+
+  async #readCache(): Promise<string | undefined> {
+    const entry = await this.#opts.services.kv.get<CachedToken>(await this.#cacheKey);
+    const v = entry.value;
+    // KV expiry is eventual: check the time too.
+    if (!v || v.expires_at <= Date.now()) return undefined;
+    try {
+      const plain = await crypto.subtle.decrypt(
+        { name: "AES-GCM", iv: v.iv as BufferSource },
+        await this.#key,
+        v.data as BufferSource,
+      );
+      return dec.decode(plain);
+    } catch {
+      return undefined; // written under other credentials: fetch a new one
+    }
+  }
+
+  async #writeCache(token: string, expiresInSec: number) {
+    const margin = this.#opts.refreshMarginMs ?? 5 * 60_000;
+    // Short-lived tokens keep at least half their life in the cache.
+    const ttl = Math.max(expiresInSec * 1000 - margin, (expiresInSec * 1000) / 2);
+    if (ttl < 1000) return;
+    const iv = crypto.getRandomValues(new Uint8Array(12));
+    const data = new Uint8Array(
+      await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await this.#key, enc.encode(token)),
+    );
+    const value: CachedToken = { iv, data, expires_at: Date.now() + ttl };
+    await this.#opts.services.kv.set(await this.#cacheKey, value, { expireIn: ttl });
+  }
+
+  /** Forgets the cached token, but only if it is still the one that was refused. */
+  async #dropCache(refused: string) {
+    if ((await this.#readCache()) === refused) {
+      await this.#opts.services.kv.delete(await this.#cacheKey);
+    }
+  }
+
+  /** The cached token, or a new one from the carrier's OAuth endpoint. Throws CarrierError. */
+  async token(): Promise<string> {
+    const cached = await this.#readCache();
+    if (cached) return cached;
+    const started = performance.now();
+    let res: Response;
+    try {
+      res = await fetch(this.#opts.tokenRequest(this.#opts.credentials));
+    } catch (err) {
+      this.note("oauth", [], "server_error", performance.now() - started);
+      throw new CarrierError("server_error", `OAuth request failed: ${(err as Error).name}`);
+    }
+    const text = await res.text();
+    const latency = performance.now() - started;
+    if (!res.ok) {
+      const reason = res.status === 400 ? "auth" : reasonForStatus(res.status);
+      this.note("oauth", [], reason, latency, res.status);
+      throw new CarrierError(
+        reason === "not_found" ? "server_error" : reason,
+        `OAuth token request refused (HTTP ${res.status})`,
+        res.status,
+        parseRetryAfter(res.headers.get("retry-after")),
+      );
+    }
+    let body: { access_token?: unknown; expires_in?: unknown };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = {};
+    }
+    const token = typeof body.access_token === "string" ? body.access_token : "";
+    // UPS sends expires_in as a string ("14399"); the others as a number.
+    const expiresIn = Number(body.expires_in ?? 0);
+    if (!token || !Number.isFinite(expiresIn)) {
+      this.note("oauth", [], "server_error", latency, res.status);
+      throw new CarrierError("server_error", "OAuth response without a token", res.status);
+    }
+    this.note("oauth", [], "ok", latency, res.status);
+    await this.#writeCache(token, expiresIn || 3600);
+    return token;
+  }
+
+  /**
+   * Sends an authorized request built by `build(token)`. On 401 it drops the token, gets a new
+   * one and retries exactly once. Returns the final response with its body text and latency;
+   * throws CarrierError for an OAuth failure or a network error.
+   */
+  async send(
+    numbers: string[],
+    build: (token: string) => Request,
+  ): Promise<{ res: Response; text: string; latency: number }> {
+    for (let attempt = 0;; attempt++) {
+      const token = await this.token();
+      const started = performance.now();
+      let res: Response;
+      try {
+        res = await fetch(build(token));
+      } catch (err) {
+        this.note("track", numbers, "server_error", performance.now() - started);
+        throw new CarrierError("server_error", `request failed: ${(err as Error).name}`);
+      }
+      const text = await res.text();
+      const latency = performance.now() - started;
+      if (res.status === 401 && attempt === 0) {
+        this.note("track", numbers, "auth", latency, res.status);
+        await this.#dropCache(token);
+        continue;
+      }
+      return { res, text, latency };
+    }
+  }
+}
+
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** "MEMPHIS" → "Memphis"; mixed-case names are left as the carrier wrote them. */
+function cityCase(city: string): string {
+  if (city !== city.toUpperCase()) return city;
+  return city.toLowerCase().replace(/(^|[\s'-])(\p{L})/gu, (_m, p, c) => p + c.toUpperCase());
+}
+
+/** "City, ST" (or "City, CC" abroad); undefined when the carrier gave no place. */
+export function formatLocation(
+  city?: string | null,
+  state?: string | null,
+  country?: string | null,
+): string | undefined {
+  const c = city?.trim() ? cityCase(city.trim()) : "";
+  const region = state?.trim() ||
+    (country?.trim() && country.trim() !== "US" ? country.trim() : "");
+  if (c && region) return `${c}, ${region.toUpperCase()}`;
+  return c || region || undefined;
+}
+
+/** Sorts events oldest first by instant; events without a parseable time keep their place. */
+export function oldestFirst<T extends { occurred_at: string }>(events: T[]): T[] {
+  return events
+    .map((e, i) => ({ e, i, t: Date.parse(e.occurred_at) }))
+    .sort((a, b) => (Number.isNaN(a.t) || Number.isNaN(b.t) ? a.i - b.i : a.t - b.t || a.i - b.i))
+    .map((x) => x.e);
+}

@@ -1,0 +1,272 @@
+/**
+ * FedEx Track API v1 (carriers.md §1): OAuth `POST /oauth/token` (form), then
+ * `POST /track/v1/trackingnumbers` with up to 30 numbers a call.
+ *
+ * Quirks handled (captured sandbox behaviour): an unknown number is HTTP 200 with a per-result
+ * `error`; `scanEvents` come newest first; `customertransactionId` is spelled with a small t;
+ * `estimatedDeliveryTimeWindow.window` may be `{}`; and `derivedCode` can be wrong (an `OD`
+ * with `derivedCode: "IT"`), so we normalize from `code`/`eventType` only.
+ */
+import { z } from "zod";
+import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { Services } from "../services.ts";
+import { checkTrackingNumber } from "./check_digits.ts";
+import {
+  type CarrierCredentials,
+  CarrierError,
+  CarrierSession,
+  formatLocation,
+  oldestFirst,
+  parseJson,
+  parseRetryAfter,
+  reasonForStatus,
+} from "./carrier_http.ts";
+import type { CallObserver, CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
+
+export const FEDEX_BATCH_SIZE = 30;
+
+const FEDEX_STATUS: Record<string, TrackingStatus> = {};
+const put = (status: TrackingStatus, codes: string) => {
+  for (const c of codes.split(" ")) FEDEX_STATUS[c] = status;
+};
+put("label_created", "OC OX");
+put("picked_up", "PU PX");
+put("in_transit", "IT IX AR AF DP LO OF FD SF AA PF PL AC AX EA EO TR CC CP AO AE EP AP PM OW");
+put("out_for_delivery", "OD ED AD");
+put("delivered", "DL");
+put("exception", "DE SE DY DD PD CD CA RS HL HP CH SP");
+/** Delivery-option requests change nothing about where the parcel is. */
+const FEDEX_UPDATES = new Set(["RR", "RM", "RC"]);
+
+/** Our status for a FedEx event/status code; undefined = not a state change (or unknown). */
+export function fedexStatus(code: string | undefined): TrackingStatus | undefined {
+  return code ? FEDEX_STATUS[code.toUpperCase()] : undefined;
+}
+
+const Location = z.looseObject({
+  city: z.string().nullish(),
+  stateOrProvinceCode: z.string().nullish(),
+  countryCode: z.string().nullish(),
+}).nullish();
+
+const ScanEvent = z.looseObject({
+  date: z.string(),
+  eventType: z.string().nullish(),
+  eventDescription: z.string().nullish(),
+  exceptionCode: z.string().nullish(),
+  exceptionDescription: z.string().nullish(),
+  scanLocation: Location,
+  derivedStatusCode: z.string().nullish(),
+});
+
+const TrackResultSchema = z.looseObject({
+  trackingNumberInfo: z.looseObject({ trackingNumber: z.string().nullish() }).nullish(),
+  latestStatusDetail: z.looseObject({
+    code: z.string().nullish(),
+    derivedCode: z.string().nullish(),
+    description: z.string().nullish(),
+    scanLocation: Location,
+  }).nullish(),
+  scanEvents: z.array(ScanEvent).nullish(),
+  dateAndTimes: z.array(z.looseObject({ type: z.string(), dateTime: z.string().nullish() }))
+    .nullish(),
+  estimatedDeliveryTimeWindow: z.looseObject({
+    window: z.looseObject({ begins: z.string().nullish(), ends: z.string().nullish() }).nullish(),
+  }).nullish(),
+  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }).nullish(),
+});
+
+const TrackResponse = z.looseObject({
+  transactionId: z.string().nullish(),
+  output: z.looseObject({
+    completeTrackResults: z.array(z.looseObject({
+      trackingNumber: z.string().nullish(),
+      trackResults: z.array(TrackResultSchema).nullish(),
+    })).nullish(),
+  }),
+});
+
+const ErrorResponse = z.looseObject({
+  errors: z.array(z.looseObject({ code: z.string().nullish(), message: z.string().nullish() })),
+});
+
+type FedexTrackResult = z.infer<typeof TrackResultSchema>;
+
+function toEvent(e: z.infer<typeof ScanEvent>, previous: TrackingStatus): TrackingEvent {
+  const code = e.eventType?.toUpperCase() ?? "";
+  const status = FEDEX_UPDATES.has(code) ? previous : fedexStatus(code) ?? previous;
+  const text = [e.eventDescription, e.exceptionDescription].filter(Boolean).join(": ");
+  const location = formatLocation(
+    e.scanLocation?.city,
+    e.scanLocation?.stateOrProvinceCode,
+    e.scanLocation?.countryCode,
+  );
+  return {
+    status,
+    occurred_at: e.date,
+    description: text || code,
+    ...(location ? { location } : {}),
+    carrier_code: e.exceptionCode ? `${code}/${e.exceptionCode}` : code,
+  };
+}
+
+/** Normalizes one FedEx `trackResults[]` entry. */
+export function normalizeFedex(r: FedexTrackResult): NormalizedShipment {
+  // Newest first on the wire: walk oldest first so "no change" events inherit correctly.
+  const scans = [...(r.scanEvents ?? [])].reverse();
+  const events: TrackingEvent[] = [];
+  let current: TrackingStatus = "label_created";
+  for (const scan of oldestFirst(scans.map((s) => ({ ...s, occurred_at: s.date })))) {
+    const ev = toEvent(scan, current);
+    current = ev.status;
+    events.push(ev);
+  }
+  const latest = fedexStatus(r.latestStatusDetail?.code ?? undefined);
+  const status = latest ?? events.at(-1)?.status ?? "label_created";
+  const dates = new Map((r.dateAndTimes ?? []).map((d) => [d.type, d.dateTime ?? undefined]));
+  const estimate = dates.get("ESTIMATED_DELIVERY") ?? dates.get("APPOINTMENT_DELIVERY") ??
+    dates.get("COMMITMENT");
+  const w = r.estimatedDeliveryTimeWindow?.window;
+  const out: NormalizedShipment = { status, events };
+  const estimateDate = estimate ?? w?.ends ?? w?.begins;
+  if (estimateDate && status !== "delivered") out.estimated_delivery = estimateDate.slice(0, 10);
+  if (w?.begins && w?.ends) out.estimated_window = { begins: w.begins, ends: w.ends };
+  return out;
+}
+
+export interface FedexOptions {
+  services: Services;
+  credentials: CarrierCredentials;
+  onCall?: CallObserver;
+}
+
+export function fedexTokenRequest(c: CarrierCredentials): Request {
+  return new Request(new URL("/oauth/token", c.baseUrl), {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+    }),
+  });
+}
+
+export class FedexAdapter implements CarrierAdapter {
+  readonly carrier = "fedex" as const;
+  #session: CarrierSession;
+  #baseUrl: string;
+
+  constructor(opts: FedexOptions) {
+    this.#baseUrl = opts.credentials.baseUrl;
+    this.#session = new CarrierSession({
+      services: opts.services,
+      carrier: "fedex",
+      credentials: opts.credentials,
+      tokenRequest: fedexTokenRequest,
+      onCall: opts.onCall,
+    });
+  }
+
+  async track(numbers: string[]): Promise<Map<string, TrackResult>> {
+    const results = new Map<string, TrackResult>();
+    const wire = new Map<string, string[]>(); // normalized → as passed in
+    for (const n of numbers) {
+      const check = checkTrackingNumber("fedex", n);
+      if (!check.accepted) {
+        results.set(n, { ok: false, reason: "bad_request", message: check.error });
+        continue;
+      }
+      wire.set(check.normalized, [...(wire.get(check.normalized) ?? []), n]);
+    }
+    const all = [...wire.keys()];
+    for (let i = 0; i < all.length; i += FEDEX_BATCH_SIZE) {
+      const batch = all.slice(i, i + FEDEX_BATCH_SIZE);
+      const byWire = await this.#trackBatch(batch);
+      for (const [w, r] of byWire) for (const n of wire.get(w) ?? []) results.set(n, r);
+    }
+    return results;
+  }
+
+  async #trackBatch(batch: string[]): Promise<Map<string, TrackResult>> {
+    const out = new Map<string, TrackResult>();
+    const failAll = (r: TrackResult) => {
+      for (const n of batch) out.set(n, r);
+      return out;
+    };
+    let sent;
+    try {
+      sent = await this.#session.send(
+        batch,
+        (token) =>
+          new Request(new URL("/track/v1/trackingnumbers", this.#baseUrl), {
+            method: "POST",
+            headers: {
+              authorization: `Bearer ${token}`,
+              "content-type": "application/json",
+              "x-locale": "en_US",
+            },
+            body: JSON.stringify({
+              includeDetailedScans: true,
+              trackingInfo: batch.map((trackingNumber) => ({
+                trackingNumberInfo: { trackingNumber },
+              })),
+            }),
+          }),
+      );
+    } catch (err) {
+      if (err instanceof CarrierError) {
+        return failAll({
+          ok: false,
+          reason: err.reason,
+          retryAfter: err.retryAfter,
+          message: err.message,
+        });
+      }
+      throw err;
+    }
+    const { res, text, latency } = sent;
+    const body = parseJson(text);
+    if (!res.ok) {
+      const errors = ErrorResponse.safeParse(body);
+      const first = errors.success ? errors.data.errors[0] : undefined;
+      let reason = reasonForStatus(res.status);
+      if (first?.code === "TRACKING.TRACKINGNUMBER.NOTFOUND") reason = "not_found";
+      this.#session.note("track", batch, reason, latency, res.status);
+      return failAll({
+        ok: false,
+        reason,
+        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
+        message: first?.code ?? `HTTP ${res.status}`,
+      });
+    }
+    const parsed = TrackResponse.safeParse(body);
+    if (!parsed.success) {
+      this.#session.note("track", batch, "server_error", latency, res.status);
+      return failAll({ ok: false, reason: "server_error", message: "unexpected FedEx response" });
+    }
+    this.#session.note("track", batch, "ok", latency, res.status);
+    for (const complete of parsed.data.output.completeTrackResults ?? []) {
+      const number = complete.trackingNumber ??
+        complete.trackResults?.[0]?.trackingNumberInfo?.trackingNumber;
+      if (!number || !batch.includes(number) || out.has(number)) continue;
+      const results = complete.trackResults ?? [];
+      // A duplicated number has several results; the first without an error wins.
+      const good = results.find((r) => !r.error);
+      if (good) {
+        out.set(number, { ok: true, shipment: normalizeFedex(good) });
+        continue;
+      }
+      const code = results[0]?.error?.code ?? "";
+      out.set(number, {
+        ok: false,
+        reason: /NOTFOUND/.test(code) || code === "" ? "not_found" : "bad_request",
+        message: code || "no trackResults",
+      });
+    }
+    for (const n of batch) {
+      if (!out.has(n)) out.set(n, { ok: false, reason: "not_found", message: "not in response" });
+    }
+    return out;
+  }
+}

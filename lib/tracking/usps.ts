@@ -1,0 +1,235 @@
+/**
+ * USPS Tracking API v3 (carriers.md §3): OAuth `POST /oauth2/v3/token`, then one
+ * `GET /tracking/v3/tracking/{n}?expand=DETAIL` per number.
+ *
+ * Quirks: `eventTimestamp` is local time without an offset, which sits in `GMTOffset` as
+ * "-05:00" (karrio fixture) or "-420" minutes (spec example); booleans arrive as strings; a
+ * new label can 404 ("Tracking is not available") for a while. The default quota is 60 calls
+ * an hour, so a 429 stops the batch at once and its `Retry-After` is passed back.
+ */
+import { z } from "zod";
+import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { Services } from "../services.ts";
+import { checkTrackingNumber } from "./check_digits.ts";
+import {
+  type CarrierCredentials,
+  CarrierError,
+  CarrierSession,
+  formatLocation,
+  oldestFirst,
+  parseJson,
+  parseRetryAfter,
+  reasonForStatus,
+} from "./carrier_http.ts";
+import type { CallObserver, CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
+
+const USPS_STATUS: Record<string, TrackingStatus> = {};
+const put = (status: TrackingStatus, codes: string) => {
+  for (const c of codes.split(" ")) USPS_STATUS[c] = status;
+};
+put("label_created", "GX MA");
+put("picked_up", "03 TM PA");
+put("in_transit", "10 SF EF A1 T1 TL PC 07 14");
+put("out_for_delivery", "OF");
+// 17/43: picked up by the addressee at a pickup point, which is delivery for us.
+put("delivered", "01 17 43");
+put(
+  "exception",
+  "02 04 05 06 09 16 21 22 23 24 25 26 27 28 29 30 31 51 52 53 54 55 56 71",
+);
+
+const CATEGORY: Record<string, TrackingStatus> = {
+  "pre-shipment": "label_created",
+  accepted: "picked_up",
+  "in transit": "in_transit",
+  "out for delivery": "out_for_delivery",
+  delivered: "delivered",
+  alert: "exception",
+  "available for pickup": "exception",
+};
+
+/** Our status for a USPS event code; undefined = unknown or "status not updated" (DX). */
+export function uspsStatus(code: string | null | undefined): TrackingStatus | undefined {
+  return code ? USPS_STATUS[code.toUpperCase()] : undefined;
+}
+
+const Event = z.looseObject({
+  eventType: z.string().nullish(),
+  eventTimestamp: z.string().nullish(),
+  GMTTimestamp: z.string().nullish(),
+  GMTOffset: z.string().nullish(),
+  eventCode: z.string().nullish(),
+  eventCity: z.string().nullish(),
+  eventState: z.string().nullish(),
+  eventCountry: z.string().nullish(),
+});
+
+const TrackResponse = z.looseObject({
+  trackingNumber: z.string().nullish(),
+  statusCategory: z.string().nullish(),
+  expectedDeliveryTimeStamp: z.string().nullish(),
+  predictedDeliveryDate: z.string().nullish(),
+  predictedDeliveryTimeStamp: z.string().nullish(),
+  predictedDeliveryWindowStartTime: z.string().nullish(),
+  predictedDeliveryWindowEndTime: z.string().nullish(),
+  trackingEvents: z.array(Event).nullish(),
+});
+
+const ErrorResponse = z.looseObject({
+  error: z.looseObject({ code: z.string().nullish(), message: z.string().nullish() }),
+});
+
+/** "-05:00" | "-0500" | "-420" (minutes) → "-05:00". */
+export function uspsOffset(raw: string | null | undefined): string | undefined {
+  const s = raw?.trim() ?? "";
+  let m = s.match(/^([+-])(\d{1,2}):(\d{2})$/) ?? s.match(/^([+-])(\d{2})(\d{2})$/);
+  if (m) return `${m[1]}${m[2].padStart(2, "0")}:${m[3]}`;
+  m = s.match(/^([+-])(\d{1,3})$/);
+  if (m) {
+    const mins = Number(m[2]);
+    return `${m[1]}${String(Math.floor(mins / 60)).padStart(2, "0")}:${
+      String(mins % 60).padStart(2, "0")
+    }`;
+  }
+  return undefined;
+}
+
+const HAS_ZONE = /(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Local timestamp + GMTOffset → ISO 8601 with offset. */
+export function uspsTimestamp(e: z.infer<typeof Event>): string {
+  const local = e.eventTimestamp?.trim();
+  if (local && HAS_ZONE.test(local)) return local;
+  const off = uspsOffset(e.GMTOffset);
+  if (local && off) return `${local.length === 16 ? `${local}:00` : local}${off}`;
+  const gmt = e.GMTTimestamp?.trim();
+  if (gmt) return HAS_ZONE.test(gmt) ? gmt : `${gmt}Z`;
+  return local ?? "";
+}
+
+export function normalizeUsps(r: z.infer<typeof TrackResponse>): NormalizedShipment {
+  const raw = [...(r.trackingEvents ?? [])].reverse(); // newest first on the wire
+  const events: TrackingEvent[] = [];
+  let current: TrackingStatus = "label_created";
+  for (const e of oldestFirst(raw.map((e) => ({ e, occurred_at: uspsTimestamp(e) })))) {
+    const status: TrackingStatus = uspsStatus(e.e.eventCode) ?? current;
+    current = status;
+    const location = formatLocation(e.e.eventCity, e.e.eventState, e.e.eventCountry);
+    events.push({
+      status,
+      occurred_at: e.occurred_at,
+      description: e.e.eventType?.trim() || e.e.eventCode || "",
+      ...(location ? { location } : {}),
+      ...(e.e.eventCode ? { carrier_code: e.e.eventCode } : {}),
+    });
+  }
+  const category = CATEGORY[r.statusCategory?.trim().toLowerCase() ?? ""];
+  // The newest event's code is more precise than the category; the category covers unknown codes.
+  const status = uspsStatus(r.trackingEvents?.[0]?.eventCode) ?? category ??
+    events.at(-1)?.status ??
+    "label_created";
+  const out: NormalizedShipment = { status, events };
+  const estimate = r.expectedDeliveryTimeStamp ?? r.predictedDeliveryTimeStamp ??
+    r.predictedDeliveryDate;
+  if (estimate && status !== "delivered") out.estimated_delivery = estimate.slice(0, 10);
+  const begins = r.predictedDeliveryWindowStartTime, ends = r.predictedDeliveryWindowEndTime;
+  if (begins && ends && HAS_ZONE.test(begins) && HAS_ZONE.test(ends)) {
+    out.estimated_window = { begins, ends };
+  }
+  return out;
+}
+
+export interface UspsOptions {
+  services: Services;
+  credentials: CarrierCredentials;
+  onCall?: CallObserver;
+}
+
+export function uspsTokenRequest(c: CarrierCredentials): Request {
+  // JSON per the official README; the `tracking` scope is not granted unless asked for.
+  return new Request(new URL("/oauth2/v3/token", c.baseUrl), {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      grant_type: "client_credentials",
+      client_id: c.clientId,
+      client_secret: c.clientSecret,
+      scope: "tracking",
+    }),
+  });
+}
+
+export class UspsAdapter implements CarrierAdapter {
+  readonly carrier = "usps" as const;
+  #session: CarrierSession;
+  #baseUrl: string;
+
+  constructor(opts: UspsOptions) {
+    this.#baseUrl = opts.credentials.baseUrl;
+    this.#session = new CarrierSession({
+      services: opts.services,
+      carrier: "usps",
+      credentials: opts.credentials,
+      tokenRequest: uspsTokenRequest,
+      onCall: opts.onCall,
+    });
+  }
+
+  async track(numbers: string[]): Promise<Map<string, TrackResult>> {
+    const results = new Map<string, TrackResult>();
+    let stop: TrackResult | undefined;
+    for (const n of numbers) {
+      const check = checkTrackingNumber("usps", n);
+      if (!check.accepted) {
+        results.set(n, { ok: false, reason: "bad_request", message: check.error });
+        continue;
+      }
+      if (stop) {
+        results.set(n, stop);
+        continue;
+      }
+      const r = await this.#trackOne(check.normalized);
+      results.set(n, r);
+      if (!r.ok && ["rate_limited", "server_error", "auth"].includes(r.reason)) stop = r;
+    }
+    return results;
+  }
+
+  async #trackOne(n: string): Promise<TrackResult> {
+    let sent;
+    try {
+      sent = await this.#session.send([n], (token) => {
+        const url = new URL(`/tracking/v3/tracking/${encodeURIComponent(n)}`, this.#baseUrl);
+        url.searchParams.set("expand", "DETAIL");
+        return new Request(url, {
+          headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+        });
+      });
+    } catch (err) {
+      if (err instanceof CarrierError) {
+        return { ok: false, reason: err.reason, retryAfter: err.retryAfter, message: err.message };
+      }
+      throw err;
+    }
+    const { res, text, latency } = sent;
+    const body = parseJson(text);
+    if (!res.ok) {
+      const reason = reasonForStatus(res.status);
+      const e = ErrorResponse.safeParse(body);
+      this.#session.note("track", [n], reason, latency, res.status);
+      return {
+        ok: false,
+        reason,
+        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
+        message: e.success ? e.data.error.message ?? undefined : `HTTP ${res.status}`,
+      };
+    }
+    const parsed = TrackResponse.safeParse(body);
+    if (!parsed.success) {
+      this.#session.note("track", [n], "server_error", latency, res.status);
+      return { ok: false, reason: "server_error", message: "unexpected USPS response" };
+    }
+    this.#session.note("track", [n], "ok", latency, res.status);
+    return { ok: true, shipment: normalizeUsps(parsed.data) };
+  }
+}
