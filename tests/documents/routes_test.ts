@@ -1,0 +1,295 @@
+/**
+ * The document routes over real HTTP with real KV and the real order store. The token and
+ * admin-key middlewares are other engineers' work; this app swaps in stand-ins that set
+ * `ctx.state.access` / `ctx.state.adminOrg` the same way, so only the document routes are
+ * under test here (the full portal's chain is in portal_routes_test.ts once it exists).
+ */
+import JSZip from "jszip";
+import manifest from "../../fresh.gen.ts";
+import type { Manifest, Middleware } from "../../lib/framework/types.ts";
+import { HttpError } from "../../lib/http/errors.ts";
+import { upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
+import type { Services } from "../../lib/services.ts";
+import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { customer, org, pdfText, wireframeLines } from "./fixtures.ts";
+
+const TOKENS: Record<string, string> = {
+  "tok-retail": "CUST-RS-2026-045",
+  "tok-other": "CUST-OTHER-001",
+};
+
+const tokenStandIn: Middleware = async (ctx) => {
+  const ref = TOKENS[ctx.params.token ?? ""];
+  if (!ref) throw new HttpError(401, "link_invalid", "This link is invalid or has expired.");
+  ctx.state.access = {
+    org,
+    customer: customer(ctx.state.locale === "pl" ? "pl" : "en", { ref }),
+    tokenHash: "x",
+    token: ctx.params.token,
+  };
+  return await ctx.next();
+};
+
+const adminStandIn: Middleware = async (ctx) => {
+  if (ctx.req.headers.get("authorization") !== "Bearer test-key") {
+    throw new HttpError(401, "unauthorized", "Send an org API key as a Bearer token.");
+  }
+  ctx.state.adminOrg = org;
+  return await ctx.next();
+};
+
+function documentsApp(): Manifest {
+  const real = manifest as unknown as Manifest;
+  const pick = (f: string) => real.routes[f];
+  return {
+    baseUrl: real.baseUrl,
+    islands: {},
+    routes: {
+      "./routes/_app.tsx": pick("./routes/_app.tsx"),
+      "./routes/_404.tsx": pick("./routes/_404.tsx"),
+      "./routes/_500.tsx": pick("./routes/_500.tsx"),
+      "./routes/_middleware.ts": pick("./routes/_middleware.ts"),
+      "./routes/api/portal/customer/[token]/_middleware.ts": { handler: tokenStandIn },
+      "./routes/api/admin/_middleware.ts": { handler: adminStandIn },
+      "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": pick(
+        "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts",
+      ),
+      "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": pick(
+        "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts",
+      ),
+    },
+  };
+}
+
+async function seed(services: Services) {
+  const now = new Date("2026-01-15T10:30:00Z");
+  for (const ref of Object.values(TOKENS)) {
+    await upsertCustomer(services.kv, "acme", ref, {
+      name: ref === "CUST-OTHER-001" ? "Other Shop" : "Hurtownia Łódź Żółć Śląsk",
+      email: "ops@example.com",
+      locale: "pl",
+    }, now);
+  }
+  const body = {
+    customer_ref: "CUST-RS-2026-045",
+    order_date: "2026-01-14",
+    delivery_date: "2026-01-18",
+    status: "shipped" as const,
+    currency: "USD",
+    delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
+    lines: wireframeLines.map(({ line_total: _t, ...l }) => l),
+    tax: "0.00",
+    invoice_number: "INV-2026-00456",
+  };
+  await upsertOrder(services.kv, "acme", "ORD-008456", body, now);
+  await upsertOrder(
+    services.kv,
+    "acme",
+    "ORD-009999",
+    { ...body, customer_ref: "CUST-OTHER-001" },
+    now,
+  );
+}
+
+async function withServer(fn: (s: TestServer) => Promise<void>) {
+  const server = await startTestServer({ manifest: documentsApp(), setup: seed });
+  try {
+    await fn(server);
+  } finally {
+    await server.close();
+  }
+}
+
+const doc = (id: string, token = "tok-retail", order = "ORD-008456") =>
+  `/api/portal/customer/${token}/orders/${order}/documents/${id}`;
+
+async function errorCode(res: Response): Promise<string> {
+  assertMatch(res.headers.get("content-type") ?? "", /application\/json/);
+  return (await res.json()).error.code;
+}
+
+Deno.test("GET a PDF: headers, real content, 304 on a matching ETag", async () => {
+  await withServer(async (s) => {
+    const res = await s.fetch(doc("invoice") + "?lang=pl");
+    assertEquals(res.status, 200);
+    assertEquals(res.headers.get("content-type"), "application/pdf");
+    assertEquals(
+      res.headers.get("content-disposition"),
+      'attachment; filename="ORD-008456-invoice.pdf"',
+    );
+    assertEquals(res.headers.get("cache-control"), "private, no-store");
+    assertEquals(res.headers.get("x-content-type-options"), "nosniff");
+    const etag = res.headers.get("etag")!;
+    assertMatch(etag, /^"[0-9a-f]{40}"$/);
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    assertEquals(res.headers.get("content-length"), String(bytes.length));
+    const text = await pdfText(bytes);
+    assert(text.includes("Faktura") && text.includes("INV-2026-00456"), text);
+
+    const again = await s.fetch(doc("invoice") + "?lang=pl", {
+      headers: { "if-none-match": etag },
+    });
+    assertEquals(again.status, 304);
+    assertEquals(again.headers.get("etag"), etag);
+    assertEquals(await again.text(), "");
+
+    // Another language is another document: no 304.
+    const en = await s.fetch(doc("invoice") + "?lang=en", { headers: { "if-none-match": etag } });
+    assertEquals(en.status, 200);
+    assert((await pdfText(new Uint8Array(await en.arrayBuffer()))).includes("Invoice"));
+  });
+});
+
+Deno.test("GET all: a ZIP of the three PDFs", async () => {
+  await withServer(async (s) => {
+    const res = await s.fetch(doc("all"));
+    assertEquals(res.status, 200);
+    assertEquals(res.headers.get("content-type"), "application/zip");
+    assertEquals(
+      res.headers.get("content-disposition"),
+      'attachment; filename="ORD-008456-documents.zip"',
+    );
+    const zip = await JSZip.loadAsync(new Uint8Array(await res.arrayBuffer()));
+    assertEquals(Object.keys(zip.files), [
+      "ORD-008456-order-confirmation.pdf",
+      "ORD-008456-packing-slip.pdf",
+      "ORD-008456-invoice.pdf",
+    ]);
+    const etag = res.headers.get("etag")!;
+    const again = await s.fetch(doc("all"), { headers: { "if-none-match": etag } });
+    assertEquals(again.status, 304);
+    await again.body?.cancel();
+  });
+});
+
+Deno.test("404s: another customer's order, unknown order, unknown document", async () => {
+  await withServer(async (s) => {
+    for (
+      const path of [
+        doc("invoice", "tok-retail", "ORD-009999"), // exists, but belongs to another customer
+        doc("all", "tok-retail", "ORD-009999"),
+        doc("invoice", "tok-retail", "ORD-000000"),
+        doc("invoice", "tok-retail", "..%2F..%2Fetc"),
+        doc("receipt"),
+        doc("INVOICE"),
+      ]
+    ) {
+      const res = await s.fetch(path);
+      assertEquals(res.status, 404, path);
+      assertEquals(await errorCode(res), "not_found");
+    }
+    // The other customer does get their own order.
+    const own = await s.fetch(doc("packing-slip", "tok-other", "ORD-009999"));
+    assertEquals(own.status, 200);
+    await own.body?.cancel();
+  });
+});
+
+Deno.test("admin PUT: the ERP's PDF replaces the generated one; bad uploads are 4xx", async () => {
+  await withServer(async (s) => {
+    const url = "/api/admin/v1/orders/ORD-008456/documents/invoice";
+    const auth = { authorization: "Bearer test-key" };
+    const pdf = new TextEncoder().encode("%PDF-1.4\n% ERP invoice\n%%EOF\n");
+
+    const noKey = await s.fetch(url, { method: "PUT", body: pdf });
+    assertEquals(noKey.status, 401);
+    await noKey.body?.cancel();
+
+    const wrongType = await s.fetch(url, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/octet-stream" },
+      body: pdf,
+    });
+    assertEquals(wrongType.status, 415);
+    assertEquals(await errorCode(wrongType), "unsupported_media_type");
+
+    const html = await s.fetch(url, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/pdf" },
+      body: "<html></html>",
+    });
+    assertEquals(html.status, 415);
+    await html.body?.cancel();
+
+    const wrongDoc = await s.fetch("/api/admin/v1/orders/ORD-008456/documents/all", {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/pdf" },
+      body: pdf,
+    });
+    assertEquals(wrongDoc.status, 404);
+    await wrongDoc.body?.cancel();
+
+    const before = await s.fetch(doc("invoice"));
+    const beforeTag = before.headers.get("etag");
+    await before.body?.cancel();
+
+    const put = await s.fetch(url, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/pdf" },
+      body: pdf,
+    });
+    assertEquals(put.status, 201);
+    const meta = await put.json();
+    assertEquals(meta.order_number, "ORD-008456");
+    assertEquals(meta.doc_id, "invoice");
+    assertEquals(meta.size, pdf.length);
+
+    const served = await s.fetch(doc("invoice"));
+    assertEquals(new Uint8Array(await served.arrayBuffer()), pdf);
+    assert(served.headers.get("etag") !== beforeTag);
+
+    const back = await s.fetch(url, { headers: auth });
+    assertEquals(new Uint8Array(await back.arrayBuffer()), pdf);
+
+    const replace = await s.fetch(url, {
+      method: "PUT",
+      headers: { ...auth, "content-type": "application/pdf" },
+      body: pdf,
+    });
+    assertEquals(replace.status, 200);
+    await replace.body?.cancel();
+
+    const del = await s.fetch(url, { method: "DELETE", headers: auth });
+    assertEquals(del.status, 204);
+    const gone = await s.fetch(url, { method: "DELETE", headers: auth });
+    assertEquals(gone.status, 404);
+    await gone.body?.cancel();
+    const regenerated = await s.fetch(doc("invoice"));
+    assertEquals(regenerated.headers.get("etag"), beforeTag);
+    await regenerated.body?.cancel();
+  });
+});
+
+Deno.test("admin PUT over 10 MB without a declared length: 413 while streaming", async () => {
+  await withServer(async (s) => {
+    let sent = 0;
+    const piece = new Uint8Array(256 * 1024);
+    piece.set(new TextEncoder().encode("%PDF-1.7\n"));
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        // Stops after 12 MB; the server answers once it has seen 10 MB + 1 byte.
+        if (sent >= 12 * 1024 * 1024) return c.close();
+        c.enqueue(sent === 0 ? piece : new Uint8Array(piece.length));
+        sent += piece.length;
+      },
+    });
+    const res = await s.fetch("/api/admin/v1/orders/ORD-008456/documents/invoice", {
+      method: "PUT",
+      headers: { authorization: "Bearer test-key", "content-type": "application/pdf" },
+      body,
+    }).catch((err) => {
+      console.log("upload ended by the server before a response:", String(err));
+      return null;
+    });
+    if (res) {
+      assertEquals(res.status, 413);
+      assertEquals(await errorCode(res), "payload_too_large");
+    }
+    let chunks = 0;
+    for await (const _ of s.services.kv.list({ prefix: ["blob_chunk"] })) chunks++;
+    assertEquals(chunks, 0, "a refused upload leaves no chunks");
+    const refs = await s.services.kv.get(["order_document", "acme", "ORD-008456", "invoice"]);
+    assertEquals(refs.value, null);
+  });
+});
