@@ -456,6 +456,17 @@ export async function getOrder(
   return assembleOrder(header, chunks.slice(0, header.line_chunks));
 }
 
+/** One customer's order without its lines (one point read), or null. */
+export async function getOrderSummary(
+  kv: Deno.Kv,
+  org: string,
+  customerRef: string,
+  number: string,
+): Promise<OrderSummary | null> {
+  const header = (await kv.get<OrderHeader>(keys.header(org, customerRef, number))).value;
+  return header ? headerSummary(header) : null;
+}
+
 export interface ListOrdersOptions {
   filter?: OrderFilter;
   cursor?: string | null;

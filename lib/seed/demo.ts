@@ -1,0 +1,50 @@
+/**
+ * The demo seed of `deno task start`: on an empty database, the wireframes' org, customer,
+ * orders and shipments, and a magic link for that customer. A database that already holds
+ * an org is left alone (so a restart, or a second process racing this one, is a no-op).
+ */
+import type { Services } from "../services.ts";
+import {
+  applyTrackingUpdate,
+  createOrg,
+  hasAnyOrg,
+  OrgExistsError,
+  recordVisit,
+  upsertCustomer,
+  upsertOrder,
+  upsertShipment,
+} from "../orders/store.ts";
+import { DEMO_CUSTOMER, DEMO_ORDERS, DEMO_ORG } from "./demo_data.ts";
+
+/**
+ * Loads the demo data; true when it did, false when the database already had an org.
+ * `await seedDemoData(services)`
+ */
+export async function seedDemoData(services: Services): Promise<boolean> {
+  const { kv } = services;
+  const now = services.clock.now();
+  if (await hasAnyOrg(kv)) return false;
+  try {
+    await createOrg(kv, DEMO_ORG, now);
+  } catch (err) {
+    if (err instanceof OrgExistsError) return false;
+    throw err;
+  }
+  const { ref, ...customer } = DEMO_CUSTOMER;
+  await upsertCustomer(kv, DEMO_ORG.slug, ref, customer, now);
+  // The wireframe's "Last login: 30m ago".
+  await recordVisit(kv, DEMO_ORG.slug, ref, new Date(now.getTime() - 30 * 60_000));
+  for (const o of DEMO_ORDERS) {
+    await upsertOrder(kv, DEMO_ORG.slug, o.number, o.input, now);
+    for (const s of o.shipments) {
+      await upsertShipment(kv, DEMO_ORG.slug, o.number, s.tracking_number, s.input, now);
+      await applyTrackingUpdate(kv, DEMO_ORG.slug, o.number, s.tracking_number, {
+        status: s.status,
+        events: s.events,
+        ...(s.input.estimated_delivery ? { estimated_delivery: s.input.estimated_delivery } : {}),
+        last_refreshed_at: now.toISOString(),
+      });
+    }
+  }
+  return true;
+}

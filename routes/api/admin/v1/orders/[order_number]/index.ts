@@ -1,0 +1,25 @@
+/**
+ * PUT /api/admin/v1/orders/{order_number}: create or replace an order of the key's org.
+ * Totals are computed here from the lines; totals in the body are not accepted.
+ */
+import type { Handlers } from "../../../../../../lib/framework/types.ts";
+import { json, readJson } from "../../../../../../lib/http/json.ts";
+import { adminOrg, pathParam, storeErrorToHttp } from "../../../../../../lib/orders/api.ts";
+import { OrderInput, OrderNumber } from "../../../../../../lib/orders/input.ts";
+import { upsertOrder } from "../../../../../../lib/orders/store.ts";
+
+export const handler: Handlers = {
+  async PUT(ctx) {
+    const org = adminOrg(ctx);
+    const number = pathParam(ctx, "order_number", OrderNumber);
+    const body = await readJson(ctx.req, OrderInput);
+    const { order, created } = await upsertOrder(
+      ctx.services.kv,
+      org.slug,
+      number,
+      body,
+      ctx.services.clock.now(),
+    ).catch(storeErrorToHttp);
+    return json(order, created ? 201 : 200);
+  },
+};

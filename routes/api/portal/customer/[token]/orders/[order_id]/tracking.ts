@@ -1,0 +1,37 @@
+/**
+ * GET /api/portal/customer/{token}/orders/{order_id}/tracking: the order's shipments with
+ * the carrier's tracking page, status, estimate, events (oldest first) and when the data
+ * was last refreshed. Any order outside this link's customer is a 404.
+ */
+import type { Handlers } from "../../../../../../../lib/framework/types.ts";
+import { notFound } from "../../../../../../../lib/http/errors.ts";
+import { json } from "../../../../../../../lib/http/json.ts";
+import { linkAccess, PRIVATE_HEADERS, shipmentView } from "../../../../../../../lib/orders/api.ts";
+import { OrderNumber } from "../../../../../../../lib/orders/input.ts";
+import { getOrderSummary, getShipments } from "../../../../../../../lib/orders/store.ts";
+
+export const handler: Handlers = {
+  async GET(ctx) {
+    const access = linkAccess(ctx);
+    const number = ctx.params.order_id;
+    if (!OrderNumber.safeParse(number).success) throw notFound("No such order.");
+    const { kv } = ctx.services;
+    const [order, shipments] = await Promise.all([
+      getOrderSummary(kv, access.org.slug, access.customer.ref, number),
+      getShipments(kv, access.org.slug, access.customer.ref, number),
+    ]);
+    if (!order) throw notFound("No such order.");
+    const refreshed = shipments.map((s) => s.last_refreshed_at).filter((t): t is string => !!t)
+      .sort();
+    return json(
+      {
+        order_number: order.order_number,
+        status: order.status,
+        shipments: shipments.map(shipmentView),
+        last_refreshed_at: refreshed.at(-1) ?? null,
+      },
+      200,
+      PRIVATE_HEADERS,
+    );
+  },
+};
