@@ -6,12 +6,17 @@
  * Keys: `["outbox", id]` with a time-ordered id (newest first = reverse listing), and
  * `["outbox_by_key", idempotency_key]` → id, written in the same atomic operation and checked
  * first, so the outbox dedups by idempotency key exactly as Resend does.
+ *
+ * In production without `RESEND_API_KEY` nothing can read the outbox (the page 404s), so
+ * only who/what/when is kept and the bodies, which may hold magic links, are dropped.
  */
 import type { Services } from "../services.ts";
 import { TIME_ORDERED_ID, timeOrderedId } from "../queue/ids.ts";
 import type { Email, MailAdapter, SendResult } from "./message.ts";
 
 export const OUTBOX_TTL_MS = 14 * 24 * 3_600_000;
+
+const DROPPED = "(not kept in production: set RESEND_API_KEY to deliver emails)";
 
 export interface OutboxEntry {
   id: string;
@@ -43,8 +48,8 @@ export class DevOutbox implements MailAdapter {
         to: email.to,
         ...(email.reply_to ? { reply_to: email.reply_to } : {}),
         subject: email.subject,
-        html: email.html,
-        text: email.text,
+        html: config.dev ? email.html : DROPPED,
+        text: config.dev ? email.text : DROPPED,
         ...(email.org ? { org: email.org } : {}),
         ...(email.tags ? { tags: email.tags } : {}),
         idempotency_key: email.idempotency_key,

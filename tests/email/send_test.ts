@@ -286,3 +286,20 @@ Deno.test("Retry-After: seconds or an HTTP date", () => {
   assertEquals(retryAfterMs("soon", now), undefined);
   assertEquals(retryAfterMs(null, now), undefined);
 });
+
+Deno.test("in production without RESEND_API_KEY the outbox keeps no bodies (they hold links)", async () => {
+  await withMail({ DENO_ENV: "production" }, async (services) => {
+    await sendEmail(services, email("prod/1", { text: "https://portal/customer/SECRET" }));
+    // waitForQueueIdle tracks only under DENO_ENV=test: poll for the sent marker instead.
+    for (let i = 0; !(await emailSentMarker(services.kv, "prod/1")); i++) {
+      assert(i < 1000, "the email was delivered");
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const [entry] = (await listOutbox(services.kv)).entries;
+    assertEquals(entry.subject, email("x").subject);
+    assertEquals(entry.to, ["ops@retailstore.example"]);
+    const all: string[] = [];
+    for await (const e of services.kv.list({ prefix: [] })) all.push(JSON.stringify(e.value));
+    assertEquals(all.some((v) => v.includes("SECRET")), false, "no link left in KV");
+  });
+});
