@@ -1,0 +1,193 @@
+/**
+ * Support tickets created by issue reports. One module owns every ticket key:
+ * - `["tickets", org, ticket_number]` the ticket; numbers are fixed-width
+ *   (`TKT-2026-000123`), so a reverse range read lists an org's tickets newest first;
+ * - `["ticket_seq", org, year]` the per-org, per-year counter;
+ * - `["ticket_idem", org, customer_ref, sha256(key)]` → ticket number, for Idempotency-Key.
+ *
+ * Numbering without gaps or duplicates: the counter is read, and the next number is committed
+ * in ONE atomic op with the ticket, guarded by the counter's versionstamp; a concurrent
+ * submission that took the number first makes the commit fail and this one retries with the
+ * next. Nothing increments the counter unless the ticket lands with it, so there are no gaps.
+ * The same op claims the photos (so the blob sweep never removes them) and enqueues the email
+ * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
+ */
+import type { BlobStore } from "../blobs/store.ts";
+import { deadLetterKeys } from "../queue/dead_letters.ts";
+import { timeOrderedId } from "../queue/ids.ts";
+import type { QueueMessage } from "../queue/queue.ts";
+import type { Locale } from "../orders/model.ts";
+import type { Services } from "../services.ts";
+import type { IssueType } from "./rules.ts";
+
+export interface TicketPhoto {
+  blob_id: string;
+  /** Generated (`photo-1.jpg`); the client's file name is never stored or used. */
+  name: string;
+  type: "image/jpeg" | "image/png" | "application/pdf";
+  size: number;
+  sha256: string;
+}
+
+export interface Ticket {
+  ticket_number: string;
+  org: string;
+  customer_ref: string;
+  customer_name: string;
+  order_number: string;
+  issue_type: IssueType;
+  description: string;
+  contact_email: string;
+  contact_phone?: string;
+  photos: TicketPhoto[];
+  /** The language the customer used to report: their confirmation email is in it. */
+  locale: Locale;
+  status: "open";
+  created_at: string;
+}
+
+export type NewTicket = Omit<Ticket, "ticket_number" | "status" | "created_at">;
+
+export const TICKET_EMAILS = "issues.ticket_emails";
+export interface TicketEmailsPayload {
+  org: string;
+  ticket_number: string;
+}
+
+const keys = {
+  ticket: (org: string, number: string): Deno.KvKey => ["tickets", org, number],
+  orgTickets: (org: string): Deno.KvKey => ["tickets", org],
+  seq: (org: string, year: number): Deno.KvKey => ["ticket_seq", org, year],
+  idem: (org: string, ref: string, hash: string): Deno.KvKey => ["ticket_idem", org, ref, hash],
+};
+
+/** How long an Idempotency-Key keeps returning the same ticket. */
+export const IDEMPOTENCY_MS = 7 * 24 * 3_600_000;
+const MAX_ATTEMPTS = 200;
+
+export const TICKET_NUMBER = /^TKT-\d{4}-\d{6,}$/;
+
+export function formatTicketNumber(year: number, seq: number): string {
+  return `TKT-${year}-${String(seq).padStart(6, "0")}`;
+}
+
+async function sha256Hex(s: string): Promise<string> {
+  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
+  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The ticket an idempotency key already produced for this customer, or null. */
+export async function ticketForIdempotencyKey(
+  kv: Deno.Kv,
+  org: string,
+  customerRef: string,
+  idempotencyKey: string,
+): Promise<Ticket | null> {
+  const hash = await sha256Hex(idempotencyKey);
+  const number = (await kv.get<string>(keys.idem(org, customerRef, hash))).value;
+  return number ? await getTicket(kv, org, number) : null;
+}
+
+/**
+ * Creates a ticket with the org's next number, or returns the one this idempotency key
+ * already created (`created: false`). The ticket, the counter, the idempotency record, the
+ * photo claims and the email job commit together or not at all.
+ *
+ * @example
+ * const { ticket } = await createTicket(services, blobs, input, { idempotencyKey: "k-1" });
+ */
+export async function createTicket(
+  services: Services,
+  blobs: BlobStore,
+  input: NewTicket,
+  opts: { idempotencyKey?: string } = {},
+): Promise<{ ticket: Ticket; created: boolean }> {
+  const { kv, clock } = services;
+  const idemKey = opts.idempotencyKey
+    ? keys.idem(input.org, input.customer_ref, await sha256Hex(opts.idempotencyKey))
+    : undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    if (idemKey) {
+      const seen = await kv.get<string>(idemKey);
+      if (seen.value) {
+        const existing = await getTicket(kv, input.org, seen.value);
+        if (existing) return { ticket: existing, created: false };
+      }
+    }
+    const now = clock.now();
+    const year = now.getUTCFullYear();
+    const seq = await kv.get<number>(keys.seq(input.org, year));
+    const next = (seq.value ?? 0) + 1;
+    const ticket: Ticket = {
+      ...input,
+      ticket_number: formatTicketNumber(year, next),
+      status: "open",
+      created_at: now.toISOString(),
+    };
+    const ticketKey = keys.ticket(input.org, ticket.ticket_number);
+    const op = kv.atomic()
+      .check({ key: seq.key, versionstamp: seq.versionstamp })
+      .check({ key: ticketKey, versionstamp: null })
+      .set(seq.key, next)
+      .set(ticketKey, ticket);
+    if (idemKey) {
+      op.check({ key: idemKey, versionstamp: null })
+        .set(idemKey, ticket.ticket_number, { expireIn: IDEMPOTENCY_MS });
+    }
+    await blobs.claim(ticket.photos.map((p) => p.blob_id), op);
+    const msg: QueueMessage<TicketEmailsPayload> = {
+      type: TICKET_EMAILS,
+      id: timeOrderedId(),
+      payload: { org: input.org, ticket_number: ticket.ticket_number },
+      attempt: 1,
+    };
+    op.enqueue(msg, { keysIfUndelivered: deadLetterKeys(msg.id, input.org) });
+    const res = await op.commit();
+    if (res.ok) return { ticket, created: true };
+    // Lost the race for this number (or the idempotency key): back off a little, retry.
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 + attempt * 2)));
+  }
+  throw new Error("Could not allocate a ticket number: too much contention");
+}
+
+/** One ticket of an org, or null. `await getTicket(kv, "acme", "TKT-2026-000123")` */
+export async function getTicket(kv: Deno.Kv, org: string, number: string): Promise<Ticket | null> {
+  if (!TICKET_NUMBER.test(number)) return null;
+  return (await kv.get<Ticket>(keys.ticket(org, number))).value;
+}
+
+export interface TicketPage {
+  tickets: Ticket[];
+  next_cursor: string | null;
+}
+
+export class InvalidTicketCursorError extends Error {}
+
+/**
+ * An org's tickets, newest first, cursor-paged (for the admin API and `ticket list`).
+ * `await listTickets(kv, "acme", { limit: 20 })`
+ */
+export async function listTickets(
+  kv: Deno.Kv,
+  org: string,
+  opts: { cursor?: string; limit?: number } = {},
+): Promise<TicketPage> {
+  const limit = Math.max(1, Math.min(100, opts.limit ?? 20));
+  if (opts.cursor !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(opts.cursor)) {
+    throw new InvalidTicketCursorError("Invalid cursor");
+  }
+  const tickets: Ticket[] = [];
+  let iter: Deno.KvListIterator<Ticket>;
+  try {
+    iter = kv.list<Ticket>({ prefix: keys.orgTickets(org) }, {
+      limit,
+      reverse: true,
+      cursor: opts.cursor || undefined,
+    });
+    for await (const e of iter) tickets.push(e.value);
+  } catch {
+    throw new InvalidTicketCursorError("Invalid cursor");
+  }
+  const next = tickets.length === limit ? iter.cursor : "";
+  return { tickets, next_cursor: next || null };
+}
