@@ -46,14 +46,12 @@ interface Column {
   key: DocumentMessageKey;
   width: number;
   align: "left" | "right";
-  /** Wrapped over several lines (the description); others are kept on one line. */
-  wrap?: boolean;
   value(line: Order["lines"][number], input: DocumentInput): string;
 }
 
 const PRICED_COLUMNS: Column[] = [
   { key: "col.itemCode", width: 78, align: "left", value: (l) => l.item_code },
-  { key: "col.description", width: 0, align: "left", wrap: true, value: (l) => l.description },
+  { key: "col.description", width: 0, align: "left", value: (l) => l.description },
   {
     key: "col.qty",
     width: 78,
@@ -76,7 +74,7 @@ const PRICED_COLUMNS: Column[] = [
 
 const PACKING_COLUMNS: Column[] = [
   { key: "col.itemCode", width: 90, align: "left", value: (l) => l.item_code },
-  { key: "col.description", width: 0, align: "left", wrap: true, value: (l) => l.description },
+  { key: "col.description", width: 0, align: "left", value: (l) => l.description },
   {
     key: "col.qty",
     width: 100,
@@ -132,7 +130,8 @@ export async function renderDocument(id: DocumentId, input: DocumentInput): Prom
   const when = Number.isNaN(stamp.getTime()) ? new Date(0) : stamp;
   doc.setCreationDate(when);
   doc.setModificationDate(when);
-  return await doc.save({ useObjectStreams: true, objectsPerTick: Infinity });
+  // Small documents are written in one go; a 20-page one yields to other requests meanwhile.
+  return await doc.save({ useObjectStreams: true, objectsPerTick: 100 });
 }
 
 /** Draws pages top to bottom, starting a new page (with the headers) when one is full. */
@@ -206,27 +205,43 @@ class Writer {
     this.page.drawText(str, { x: x + dx, y, font, size, color: opts.color ?? BLACK });
   }
 
-  /** Greedy word wrap; words longer than the width are broken by characters. */
+  /**
+   * Greedy word wrap; words longer than the width are broken by characters. Widths add up
+   * (no kerning: see fonts.ts), so each word is measured once, not each growing line.
+   */
   private wrap(s: string, width: number, font = this.regular, size = SIZE): string[] {
     const words = this.clean(s).split(/ +/).filter(Boolean);
+    const measure = (x: string) => font.widthOfTextAtSize(x, size);
+    const space = measure(" ");
     const lines: string[] = [];
     let cur = "";
-    const fits = (x: string) => font.widthOfTextAtSize(x, size) <= width;
-    for (let word of words) {
-      const next = cur ? `${cur} ${word}` : word;
-      if (fits(next)) {
-        cur = next;
+    let curWidth = 0;
+    for (const word of words) {
+      const w = measure(word);
+      if (cur && curWidth + space + w <= width) {
+        cur += " " + word;
+        curWidth += space + w;
         continue;
       }
       if (cur) lines.push(cur);
-      cur = "";
-      while (!fits(word)) {
-        let cut = word.length - 1;
-        while (cut > 1 && !fits(word.slice(0, cut))) cut--;
-        lines.push(word.slice(0, cut));
-        word = word.slice(cut);
+      if (w <= width) {
+        cur = word;
+        curWidth = w;
+        continue;
       }
-      cur = word;
+      // Longer than a whole line: cut by characters.
+      cur = "";
+      curWidth = 0;
+      for (const ch of word) {
+        const cw = measure(ch);
+        if (cur && curWidth + cw > width) {
+          lines.push(cur);
+          cur = "";
+          curWidth = 0;
+        }
+        cur += ch;
+        curWidth += cw;
+      }
     }
     if (cur) lines.push(cur);
     return lines.length ? lines : [""];
@@ -341,7 +356,8 @@ class Writer {
   private drawRow(line: Order["lines"][number]) {
     const cells = this.columns.map((c) => {
       const value = c.value(line, this.input);
-      return c.wrap ? this.wrap(value, c.width - 8) : [this.clean(value)];
+      // Every cell wraps: codes (64 chars) and quantities with units can outgrow their column.
+      return this.wrap(value, c.width - 8);
     });
     const rows = Math.max(...cells.map((c) => c.length));
     const height = rows * LINE + 6;

@@ -167,3 +167,46 @@ Deno.test("characters the font lacks print as '?', never break the document", as
   assertStringIncludes(text, "Kanji ? Co.");
   assertStringIncludes(text, "Tokyo ?? ? ZIP");
 });
+
+Deno.test("the largest order the store accepts: 500 lines of maximal fields stay on the page", async () => {
+  const long = (n: number, s: string) => s.repeat(Math.ceil(n / s.length)).slice(0, n);
+  const o = bigOrder(500, {
+    delivery_address: long(1000, "Długa ulica 12, "),
+    lines: bigOrder(500).lines.map((l, i) => ({
+      ...l,
+      item_code: long(64, `CODE${i}-`),
+      description: long(300, "Zażółć gęślą jaźń "),
+      uom: long(16, "kilogramów"),
+      qty_ordered: "123456789.125",
+    })),
+  });
+  const bytes = await renderDocument("invoice", {
+    order: o,
+    org: { ...org, name: long(200, "ACME Wielka Nazwa ") },
+    customer: customer("pl", { name: long(200, "Hurtownia Łódź ") }),
+    locale: "pl",
+  });
+  const pdf = await PDFDocument.load(bytes);
+  assert(pdf.getPageCount() > 20, `pages: ${pdf.getPageCount()}`);
+  // Everything drawn lies inside the page: pdftotext -bbox lists each word's box.
+  const path = await Deno.makeTempFile({ suffix: ".pdf" });
+  try {
+    await Deno.writeFile(path, bytes);
+    const out = await new Deno.Command("pdftotext", { args: ["-bbox", path, "-"], stdout: "piped" })
+      .output();
+    const html = new TextDecoder().decode(out.stdout);
+    let words = 0;
+    for (
+      const m of html.matchAll(/xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)"/g)
+    ) {
+      words++;
+      const [xMin, yMin, xMax, yMax] = m.slice(1).map(Number);
+      assert(xMin >= 30 && xMax <= 566 && yMin >= 20 && yMax <= 822, `word off the page: ${m[0]}`);
+    }
+    assert(words > 1000);
+  } finally {
+    await Deno.remove(path);
+  }
+  const text = await pdfText(bytes);
+  assert(text.includes("CODE499-"), "the last line is there");
+});
