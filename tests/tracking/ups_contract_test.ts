@@ -1,0 +1,140 @@
+/** The production UPS adapter against a local server speaking UPS's documented format. */
+import { UpsAdapter } from "../../lib/tracking/ups.ts";
+import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { FakeUps, UPS_NOT_FOUND_200, UPS_NOT_FOUND_404 } from "../fakes/carriers/ups.ts";
+import { makeServices } from "./_helpers.ts";
+
+async function setup(secret = "ups-secret") {
+  const fake = new FakeUps();
+  const services = await makeServices();
+  const calls: CarrierCall[] = [];
+  const adapter = () =>
+    new UpsAdapter({
+      services,
+      credentials: { baseUrl: fake.url, clientId: "ups-id", clientSecret: secret },
+      onCall: (c) => calls.push(c),
+    });
+  return {
+    fake,
+    services,
+    calls,
+    adapter,
+    async [Symbol.asyncDispose]() {
+      services.kv.close();
+      await fake.close();
+    },
+  };
+}
+
+function ok(r: TrackResult | undefined) {
+  assert(r?.ok, `expected ok, got ${JSON.stringify(r)}`);
+  return r.shipment;
+}
+
+Deno.test("UPS: milestones, local time + gmtOffset → ISO with offset, multi-package", async () => {
+  await using t = await setup();
+  const res = await t.adapter().track([
+    "1Z999AA10123456784",
+    "1ZCIETST0422222228",
+    "1Z999AA10123456792",
+    "1ZCIETST0111111114",
+    "1Z204W4R0308071865",
+    "1Z023E2X0214323462",
+  ]);
+  const req = t.fake.calls.find((c) => c.path.startsWith("/api/track/v1/details/"))!;
+  assert(req.headers["transid"]?.length > 0 && req.headers["transid"].length <= 32);
+  assert(req.headers["transactionsrc"]);
+  const token = t.fake.calls.find((c) => c.path === "/security/v1/oauth/token")!;
+  assertEquals(token.headers["authorization"], `Basic ${btoa("ups-id:ups-secret")}`);
+
+  assertEquals(ok(res.get("1Z999AA10123456784")).status, "label_created");
+  const transit = ok(res.get("1ZCIETST0422222228"));
+  assertEquals(transit.status, "in_transit");
+  assertEquals(transit.estimated_delivery, "2026-01-18");
+  assertEquals(transit.estimated_window, {
+    begins: "2026-01-18T09:00:00-05:00",
+    ends: "2026-01-18T12:00:00-05:00",
+  });
+  assertEquals(ok(res.get("1Z999AA10123456792")).status, "out_for_delivery");
+
+  const delivered = ok(res.get("1ZCIETST0111111114"));
+  assertEquals(delivered.status, "delivered");
+  assertEquals(delivered.events.map((e) => e.status), [
+    "label_created",
+    "picked_up",
+    "in_transit",
+    "in_transit",
+    "out_for_delivery",
+    "delivered",
+  ]);
+  assertEquals(delivered.events[1], {
+    status: "picked_up",
+    occurred_at: "2026-01-15T10:30:00-05:00",
+    description: "Origin Scan",
+    location: "Atlanta, GA",
+    carrier_code: "I/OR/038",
+  });
+  assertEquals(delivered.events.at(-1)!.occurred_at, "2026-01-17T14:23:00-05:00");
+
+  const exc = ok(res.get("1Z204W4R0308071865"));
+  assertEquals([exc.status, exc.events.at(-1)!.carrier_code], ["exception", "X/RS/013"]);
+
+  // Multi-package: the package we asked about, not the first one listed.
+  const multi = ok(res.get("1Z023E2X0214323462"));
+  assertEquals(multi.status, "picked_up");
+  assertEquals(multi.events.length, 2);
+  assertEquals(t.fake.tokenCalls, 1);
+});
+
+Deno.test("UPS: not found as 200 + TW0001 and as 404", async () => {
+  await using t = await setup();
+  const res = await t.adapter().track([UPS_NOT_FOUND_200, UPS_NOT_FOUND_404]);
+  assertEquals(res.get(UPS_NOT_FOUND_200), { ok: false, reason: "not_found", message: "TW0001" });
+  const r404 = res.get(UPS_NOT_FOUND_404)!;
+  assertEquals(!r404.ok && r404.reason, "not_found");
+  assertEquals(t.calls.filter((c) => c.kind === "track").map((c) => c.http_status), [200, 404]);
+});
+
+Deno.test("UPS: expired token → one refresh and one retry; token shared through KV", async () => {
+  await using t = await setup();
+  await t.adapter().track(["1ZCIETST0422222228"]);
+  t.fake.expireTokens();
+  const res = await t.adapter().track(["1ZCIETST0422222228"]);
+  assertEquals(ok(res.get("1ZCIETST0422222228")).status, "in_transit");
+  assertEquals([t.fake.tokenCalls, t.fake.trackCalls], [2, 3]);
+  await t.adapter().track(["1ZCIETST0111111114"]);
+  assertEquals(t.fake.tokenCalls, 2);
+});
+
+Deno.test("UPS: a 429 stops the batch (no calls burnt on the rest) and keeps Retry-After", async () => {
+  await using t = await setup();
+  t.fake.force({
+    status: 429,
+    headers: { "retry-after": "30" },
+    body: { response: { errors: [{ code: "10429", message: "Too Many Requests" }] } },
+  });
+  const res = await t.adapter().track([
+    "1ZCIETST0422222228",
+    "1ZCIETST0111111114",
+    "1Z999AA10123456784",
+  ]);
+  assertEquals(t.fake.trackCalls, 1);
+  for (const r of res.values()) {
+    assertEquals([r.ok, !r.ok && r.reason, !r.ok && r.retryAfter], [false, "rate_limited", 30]);
+  }
+  t.fake.force({
+    status: 503,
+    body: { response: { errors: [{ code: "9999", message: "down" }] } },
+  });
+  const down = await t.adapter().track(["1ZCIETST0422222228", "1ZCIETST0111111114"]);
+  assertEquals(t.fake.trackCalls, 2);
+  assert([...down.values()].every((r) => !r.ok && r.reason === "server_error"));
+});
+
+Deno.test("UPS: bad credentials are an auth failure; no tracking call is made", async () => {
+  await using t = await setup("nope");
+  const res = await t.adapter().track(["1ZCIETST0422222228"]);
+  assertEquals(res.get("1ZCIETST0422222228")!.ok, false);
+  assertEquals(t.fake.trackCalls, 0);
+});

@@ -1,0 +1,148 @@
+/** The production USPS adapter against a local server speaking USPS's v3 format. */
+import { UspsAdapter } from "../../lib/tracking/usps.ts";
+import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import {
+  FakeUsps,
+  USPS_ACCEPTED,
+  USPS_ALERT,
+  USPS_DELIVERED,
+  USPS_LABEL,
+  USPS_NOT_FOUND,
+  USPS_OUT,
+  USPS_TRANSIT,
+} from "../fakes/carriers/usps.ts";
+import { makeServices } from "./_helpers.ts";
+
+async function setup() {
+  const fake = new FakeUsps();
+  const services = await makeServices();
+  const calls: CarrierCall[] = [];
+  const adapter = () =>
+    new UspsAdapter({
+      services,
+      credentials: { baseUrl: fake.url, clientId: "usps-id", clientSecret: "usps-secret" },
+      onCall: (c) => calls.push(c),
+    });
+  return {
+    fake,
+    services,
+    calls,
+    adapter,
+    async [Symbol.asyncDispose]() {
+      services.kv.close();
+      await fake.close();
+    },
+  };
+}
+
+function ok(r: TrackResult | undefined) {
+  assert(r?.ok, `expected ok, got ${JSON.stringify(r)}`);
+  return r.shipment;
+}
+
+Deno.test("USPS: every milestone; local eventTimestamp + GMTOffset → ISO with offset", async () => {
+  await using t = await setup();
+  const res = await t.adapter().track([
+    USPS_LABEL,
+    USPS_ACCEPTED,
+    USPS_TRANSIT,
+    USPS_OUT,
+    USPS_DELIVERED,
+    USPS_ALERT,
+  ]);
+  const tokenReq = t.fake.calls.find((c) => c.path === "/oauth2/v3/token")!;
+  assertEquals(JSON.parse(tokenReq.body).scope, "tracking");
+  assert(
+    t.fake.calls.some((c) => c.path === `/tracking/v3/tracking/${USPS_DELIVERED}?expand=DETAIL`),
+  );
+
+  assertEquals(ok(res.get(USPS_LABEL)).status, "label_created");
+  assertEquals(ok(res.get(USPS_ACCEPTED)).status, "picked_up");
+  const transit = ok(res.get(USPS_TRANSIT));
+  assertEquals(transit.status, "in_transit");
+  assertEquals(transit.estimated_delivery, "2026-01-18");
+  assertEquals(transit.estimated_window, {
+    begins: "2026-01-18T09:00:00-05:00",
+    ends: "2026-01-18T13:00:00-05:00",
+  });
+  // "-300" minutes is -05:00; a facility name without a state stays as given, title-cased.
+  assertEquals(transit.events.at(-1)!.occurred_at, "2026-01-16T08:45:00-05:00");
+  assertEquals(transit.events[2].location, "Atlanta Ga Distribution Center");
+  assertEquals(ok(res.get(USPS_OUT)).status, "out_for_delivery");
+
+  const delivered = ok(res.get(USPS_DELIVERED));
+  assertEquals(delivered.status, "delivered");
+  assertEquals(delivered.events.map((e) => e.carrier_code), [
+    "GX",
+    "03",
+    "10",
+    "TL",
+    "07",
+    "OF",
+    "01",
+  ]);
+  assertEquals(delivered.events.at(-1), {
+    status: "delivered",
+    occurred_at: "2026-01-17T13:20:00-05:00",
+    description: "Delivered, In/At Mailbox",
+    location: "Columbus, OH",
+    carrier_code: "01",
+  });
+  const alert = ok(res.get(USPS_ALERT));
+  assertEquals([alert.status, alert.events.at(-1)!.carrier_code], ["exception", "02"]);
+});
+
+Deno.test("USPS: 404 'not available' is not_found; a bad check digit never reaches USPS", async () => {
+  await using t = await setup();
+  const badCheck = USPS_DELIVERED.slice(0, -1) + ((Number(USPS_DELIVERED.at(-1)) + 1) % 10);
+  const res = await t.adapter().track([USPS_NOT_FOUND, badCheck]);
+  assertEquals(res.get(USPS_NOT_FOUND), {
+    ok: false,
+    reason: "not_found",
+    retryAfter: undefined,
+    message: "Tracking is not available for this item at this time.",
+  });
+  assertEquals(
+    !res.get(badCheck)!.ok && (res.get(badCheck) as { reason: string }).reason,
+    "bad_request",
+  );
+  assertEquals(t.fake.trackCalls, 1);
+});
+
+Deno.test("USPS: 429 with Retry-After stops the batch; 503 is a server error", async () => {
+  await using t = await setup();
+  t.fake.force({
+    status: 429,
+    headers: { "retry-after": "3600" },
+    body: {
+      apiVersion: "/tracking/v3",
+      error: { code: "429", message: "Exceeded quota limit", errors: [] },
+    },
+  });
+  const res = await t.adapter().track([USPS_TRANSIT, USPS_DELIVERED]);
+  assertEquals(t.fake.trackCalls, 1);
+  for (const r of res.values()) {
+    assertEquals(!r.ok && [r.reason, r.retryAfter], ["rate_limited", 3600]);
+  }
+  t.fake.force({ status: 503, headers: { "retry-after": "60" }, body: {} });
+  const down = (await t.adapter().track([USPS_TRANSIT])).get(USPS_TRANSIT)!;
+  assertEquals(!down.ok && [down.reason, down.retryAfter], ["server_error", 60]);
+});
+
+Deno.test("USPS: expired token → one refresh and one retry; two instances share the token", async () => {
+  await using t = await setup();
+  await t.adapter().track([USPS_TRANSIT]);
+  await t.adapter().track([USPS_OUT]);
+  assertEquals(t.fake.tokenCalls, 1);
+  t.fake.expireTokens();
+  assertEquals(
+    ok((await t.adapter().track([USPS_DELIVERED])).get(USPS_DELIVERED)).status,
+    "delivered",
+  );
+  assertEquals([t.fake.tokenCalls, t.fake.trackCalls], [2, 4]);
+  // The retry's 401 was logged as an auth outcome; no row carries the token.
+  const text = JSON.stringify(t.calls);
+  for (const tok of t.fake.issuedTokens) assert(!text.includes(tok));
+  assert(t.calls.some((c) => c.http_status === 401 && c.outcome === "auth"));
+});
