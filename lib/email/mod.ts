@@ -1,10 +1,10 @@
 /**
- * The email layer's public surface. Other domains write their own templates (strings in
- * `{en, es, pl}` + `renderEmail`) and queue them with `sendEmail`.
+ * The email layer's public surface. Other domains write their own templates (strings in a
+ * `defineMessages` catalogue + `renderEmail`) and queue them with `sendEmail`.
  */
 export { EMAIL_SEND, emailSentMarker, registerEmailHandlers, sendEmail } from "./send.ts";
 export type { SendEmailInput } from "./send.ts";
-export { escapeHtml, fill, renderEmail } from "./render.ts";
+export { escapeHtml, renderEmail } from "./render.ts";
 export type { EmailContent, RenderedEmail } from "./render.ts";
 export { getOutboxEntry, listOutbox } from "./dev_outbox.ts";
 export type { OutboxEntry } from "./dev_outbox.ts";

@@ -39,11 +39,6 @@ export function escapeHtml(s: string): string {
   return s.replace(/[&<>"']/g, (c) => ESCAPES[c]);
 }
 
-/** Fills `{name}` placeholders; unknown placeholders are left as they are (caught in review). */
-export function fill(template: string, vars: Record<string, string>): string {
-  return template.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? vars[k] : m));
-}
-
 function safeHref(href: string): string {
   let url: URL;
   try {

@@ -172,12 +172,7 @@ async function commitEnqueue(
   msg: QueueMessage,
   opts: { dedup?: Deno.KvKey; delayMs?: number; dedupForMs: number },
 ): Promise<boolean> {
-  const size = new TextEncoder().encode(JSON.stringify(msg)).length;
-  if (size > MAX_MESSAGE_BYTES) {
-    throw new Error(
-      `Queue message "${msg.type}" is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}.`,
-    );
-  }
+  checkSize(msg);
   const op = services.kv.atomic();
   if (opts.dedup) {
     op.check({ key: opts.dedup, versionstamp: null }).set(
@@ -193,6 +188,51 @@ async function commitEnqueue(
   const res = await op.commit();
   if (res.ok) track(services, msg, +1);
   return res.ok;
+}
+
+/**
+ * Adds a message to the caller's own atomic operation, so it is enqueued if and only if that
+ * operation commits (e.g. a ticket and its email job). The caller does its own dedup checks
+ * in the same operation. Returns the message (its `id` is the dead-letter id).
+ *
+ * @example
+ * const op = kv.atomic().check(...).set(ticketKey, ticket);
+ * enqueueInAtomic(services, op, "issues.ticket_emails", { org, ticket_number });
+ * if (!(await op.commit()).ok) { ... }
+ */
+export function enqueueInAtomic<P>(
+  services: Services,
+  op: Deno.AtomicOperation,
+  type: string,
+  payload: P,
+  opts: { delayMs?: number } = {},
+): QueueMessage<P> {
+  const msg: QueueMessage<P> = { type, id: timeOrderedId(), payload, attempt: 1 };
+  checkSize(msg);
+  op.enqueue(msg, {
+    delay: Math.max(0, Math.round(opts.delayMs ?? 0)),
+    keysIfUndelivered: deadLetterKeys(msg.id, orgOf(payload)),
+  });
+  if (services.config.DENO_ENV === "test") {
+    // waitForQueueIdle must know about the message, but only once the caller's commit is
+    // ok; the operation is the caller's, so wrap its commit for this one purpose.
+    const commit = op.commit.bind(op);
+    op.commit = async () => {
+      const res = await commit();
+      if (res.ok) track(services, msg, +1);
+      return res;
+    };
+  }
+  return msg;
+}
+
+function checkSize(msg: QueueMessage) {
+  const size = new TextEncoder().encode(JSON.stringify(msg)).length;
+  if (size > MAX_MESSAGE_BYTES) {
+    throw new Error(
+      `Queue message "${msg.type}" is ${size} bytes; the limit is ${MAX_MESSAGE_BYTES}.`,
+    );
+  }
 }
 
 /**
@@ -331,7 +371,7 @@ export function observeRetries(fn: RetryObserver | undefined): void {
  */
 const pending = new Set<string>();
 
-function track(services: Services, msg: QueueMessage, delta: 1 | -1) {
+function track(services: Services, msg: QueueMessage<unknown>, delta: 1 | -1) {
   if (services.config.DENO_ENV !== "test") return;
   const k = `${msg.id}#${msg.attempt}`;
   if (delta > 0) pending.add(k);

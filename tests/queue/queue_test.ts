@@ -4,6 +4,7 @@ import { loadConfig } from "../../lib/config.ts";
 import { deleteDeadLetter } from "../../lib/queue/dead_letters.ts";
 import {
   enqueue,
+  enqueueInAtomic,
   handleQueueMessage,
   listDeadLetters,
   observeRetries,
@@ -210,5 +211,26 @@ Deno.test("dead letters page by cursor", async () => {
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
     assertEquals(seen, [4, 3, 2, 1, 0]);
+  });
+});
+
+Deno.test("enqueueInAtomic: the message goes out only if the caller's operation commits", async () => {
+  await withQueue(async (services) => {
+    const seen: unknown[] = [];
+    registerQueueHandler("test.in_atomic", (p) => {
+      seen.push(p);
+      return Promise.resolve();
+    });
+    await services.kv.set(["thing", 1], "exists");
+    const failing = services.kv.atomic().check({ key: ["thing", 1], versionstamp: null });
+    enqueueInAtomic(services, failing, "test.in_atomic", { n: "lost" });
+    assertEquals((await failing.commit()).ok, false);
+
+    const op = services.kv.atomic().set(["thing", 2], "created");
+    const msg = enqueueInAtomic(services, op, "test.in_atomic", { n: "sent", org: "acme" });
+    assertEquals((await op.commit()).ok, true);
+    await waitForQueueIdle();
+    assertEquals(seen, [{ n: "sent", org: "acme" }]);
+    assertEquals([msg.type, msg.attempt], ["test.in_atomic", 1]);
   });
 });
