@@ -1,6 +1,7 @@
 /**
  * The dev outbox (development only): emails the portal would have sent, newest first, with
  * their text part and the links in them, and a link to each one's HTML part.
+ * A developer tool: English only (marked `lang="en"` whatever the chosen locale).
  */
 import { listOutbox, type OutboxEntry } from "../../../lib/email/dev_outbox.ts";
 import type { Handlers, PageProps } from "../../../lib/framework/types.ts";
@@ -90,7 +91,7 @@ function Email({ e }: { e: OutboxEntry }) {
 
 export default function Outbox({ data }: PageProps<Data>) {
   return (
-    <main id="main" class="page dev-outbox">
+    <main id="main" class="page dev-outbox" lang="en">
       <h1>Dev outbox</h1>
       <p>
         Emails the portal sent while <code>RESEND_API_KEY</code>{" "}
