@@ -7,6 +7,7 @@ import { z } from "zod";
 import type { Handlers } from "../../../../lib/framework/types.ts";
 import { fieldsFromZod, HttpError } from "../../../../lib/http/errors.ts";
 import { json } from "../../../../lib/http/json.ts";
+import { adminOrg } from "../../../../lib/orders/api.ts";
 import { listDeadLetters } from "../../../../lib/queue/dead_letters.ts";
 
 const Query = z.object({
@@ -16,9 +17,7 @@ const Query = z.object({
 
 export const handler: Handlers = {
   async GET(ctx) {
-    const org = ctx.state.adminOrg;
-    // The admin middleware sets adminOrg from the API key; without it, nothing is listed.
-    if (!org) throw new HttpError(401, "unauthorized", "An org API key is required.");
+    const org = adminOrg(ctx); // 401 without an org API key
     const q = Query.safeParse(Object.fromEntries(ctx.url.searchParams));
     if (!q.success) {
       throw new HttpError(
