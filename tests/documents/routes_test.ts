@@ -5,92 +5,10 @@
  * under test here (the full portal's chain is in portal_routes_test.ts once it exists).
  */
 import JSZip from "jszip";
-import manifest from "../../fresh.gen.ts";
-import type { Manifest, Middleware } from "../../lib/framework/types.ts";
-import { HttpError } from "../../lib/http/errors.ts";
-import { upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
-import type { Services } from "../../lib/services.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
-import { customer, org, pdfText, wireframeLines } from "./fixtures.ts";
-
-const TOKENS: Record<string, string> = {
-  "tok-retail": "CUST-RS-2026-045",
-  "tok-other": "CUST-OTHER-001",
-};
-
-const tokenStandIn: Middleware = async (ctx) => {
-  const ref = TOKENS[ctx.params.token ?? ""];
-  if (!ref) throw new HttpError(401, "link_invalid", "This link is invalid or has expired.");
-  ctx.state.access = {
-    org,
-    customer: customer(ctx.state.locale === "pl" ? "pl" : "en", { ref }),
-    tokenHash: "x",
-    token: ctx.params.token,
-  };
-  return await ctx.next();
-};
-
-const adminStandIn: Middleware = async (ctx) => {
-  if (ctx.req.headers.get("authorization") !== "Bearer test-key") {
-    throw new HttpError(401, "unauthorized", "Send an org API key as a Bearer token.");
-  }
-  ctx.state.adminOrg = org;
-  return await ctx.next();
-};
-
-function documentsApp(): Manifest {
-  const real = manifest as unknown as Manifest;
-  const pick = (f: string) => real.routes[f];
-  return {
-    baseUrl: real.baseUrl,
-    islands: {},
-    routes: {
-      "./routes/_app.tsx": pick("./routes/_app.tsx"),
-      "./routes/_404.tsx": pick("./routes/_404.tsx"),
-      "./routes/_500.tsx": pick("./routes/_500.tsx"),
-      "./routes/_middleware.ts": pick("./routes/_middleware.ts"),
-      "./routes/api/portal/customer/[token]/_middleware.ts": { handler: tokenStandIn },
-      "./routes/api/admin/_middleware.ts": { handler: adminStandIn },
-      "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": pick(
-        "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts",
-      ),
-      "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": pick(
-        "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts",
-      ),
-    },
-  };
-}
-
-async function seed(services: Services) {
-  const now = new Date("2026-01-15T10:30:00Z");
-  for (const ref of Object.values(TOKENS)) {
-    await upsertCustomer(services.kv, "acme", ref, {
-      name: ref === "CUST-OTHER-001" ? "Other Shop" : "Hurtownia Łódź Żółć Śląsk",
-      email: "ops@example.com",
-      locale: "pl",
-    }, now);
-  }
-  const body = {
-    customer_ref: "CUST-RS-2026-045",
-    order_date: "2026-01-14",
-    delivery_date: "2026-01-18",
-    status: "shipped" as const,
-    currency: "USD",
-    delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
-    lines: wireframeLines.map(({ line_total: _t, ...l }) => l),
-    tax: "0.00",
-    invoice_number: "INV-2026-00456",
-  };
-  await upsertOrder(services.kv, "acme", "ORD-008456", body, now);
-  await upsertOrder(
-    services.kv,
-    "acme",
-    "ORD-009999",
-    { ...body, customer_ref: "CUST-OTHER-001" },
-    now,
-  );
-}
+import { pdfText } from "./fixtures.ts";
+import { documentsApp, seed } from "./app.ts";
 
 async function withServer(fn: (s: TestServer) => Promise<void>) {
   const server = await startTestServer({ manifest: documentsApp(), setup: seed });
