@@ -234,3 +234,25 @@ Deno.test("enqueueInAtomic: the message goes out only if the caller's operation 
     assertEquals([msg.type, msg.attempt], ["test.in_atomic", 1]);
   });
 });
+
+Deno.test("delayMs postpones delivery; an oversized message is refused at enqueue", async () => {
+  await withQueue(async (services) => {
+    const order: string[] = [];
+    registerQueueHandler("test.delayed", (p) => {
+      order.push((p as { name: string }).name);
+      return Promise.resolve();
+    });
+    await enqueue(services, "test.delayed", { name: "later" }, { delayMs: 300 });
+    await enqueue(services, "test.delayed", { name: "now" });
+    await waitForQueueIdle();
+    assertEquals(order, ["now", "later"]);
+
+    let threw = false;
+    try {
+      await enqueue(services, "test.delayed", { blob: "x".repeat(70_000) });
+    } catch (err) {
+      threw = (err as Error).message.includes("limit");
+    }
+    assert(threw, "oversized message refused");
+  });
+});
