@@ -9,7 +9,10 @@ export function Skeleton({ label, rows = 3 }: { label: string; rows?: number }) 
         <span></span>
       </div>
       <p class="skeleton__label">{label}</p>
-      {Array.from({ length: rows }, () => <div class="skeleton__row" aria-hidden="true"></div>)}
+      {Array.from(
+        { length: rows },
+        (_, i) => <div key={i} class="skeleton__row" aria-hidden="true"></div>,
+      )}
     </div>
   );
 }

@@ -110,3 +110,21 @@ export function formatRelative(locale: Locale, iso: string, now: Date): string {
   }
   return f.format(0, "second");
 }
+
+/** A unit price, exact to its 4 decimals ("$0.1234", "$18.50"): never rounded to cents. */
+export function formatUnitPrice(locale: Locale, amount: string, currency: string): string {
+  const f = cached(`u:${locale}:${currency}`, () => {
+    try {
+      return new Intl.NumberFormat(locale, {
+        style: "currency",
+        currency,
+        minimumFractionDigits: 2,
+        maximumFractionDigits: 4,
+      });
+    } catch {
+      return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 4 });
+    }
+  }) as Intl.NumberFormat;
+  // deno-lint-ignore no-explicit-any
+  return f.format(amount as any);
+}

@@ -1,19 +1,12 @@
 /** How a carrier is named on the pages: the shipment's own name ("FedEx Freight") first. */
+import { CARRIER_NAMES } from "../orders/carrier_links.ts";
 import type { CarrierId } from "../orders/model.ts";
 
-const NAMES: Record<CarrierId, string> = {
-  fedex: "FedEx",
-  ups: "UPS",
-  usps: "USPS",
-  manual: "",
-  sandbox: "Sandbox",
-};
-
-export function carrierDisplayName(carrier: CarrierId, name?: string): string {
-  return name || NAMES[carrier] || carrier;
+export function carrierDisplayName(carrier: CarrierId, name?: string | null): string {
+  return name || CARRIER_NAMES[carrier] || carrier;
 }
 
 /** The short brand for "Track on {carrier} Website": FedEx, not "FedEx Freight". */
-export function carrierBrand(carrier: CarrierId, name?: string): string {
-  return NAMES[carrier] || name || carrier;
+export function carrierBrand(carrier: CarrierId): string {
+  return CARRIER_NAMES[carrier] || carrier;
 }

@@ -1,0 +1,150 @@
+/**
+ * The customer's dashboard (INT-007 Success State): welcome, Quick Stats, Your Orders with
+ * the filter and paging, Shipment Tracking cards. Server-rendered, no scripts.
+ */
+import { z } from "zod";
+import type { Handlers, PageProps } from "../../../lib/framework/types.ts";
+import { formatRelative } from "../../../lib/i18n/format.ts";
+import {
+  type Customer,
+  ORDER_FILTERS,
+  type OrderFilter as Filter,
+  type OrderSummary,
+  type Org,
+} from "../../../lib/orders/model.ts";
+import {
+  type CustomerStats,
+  getStats,
+  InvalidCursorError,
+  listOrders,
+} from "../../../lib/orders/store.ts";
+import { dashboardHref, MAX_PREV, type PageState } from "../../../lib/pages/links.ts";
+import { renderLinkInvalidPage } from "../../../lib/pages/link_error.tsx";
+import { pageMessages } from "../../../lib/pages/messages.ts";
+import { EmptyState } from "../../../components/EmptyState.tsx";
+import { OrderFilter } from "../../../components/OrderFilter.tsx";
+import { OrderTable } from "../../../components/OrderTable.tsx";
+import { Pagination } from "../../../components/Pagination.tsx";
+import { PortalLayout } from "../../../components/PortalLayout.tsx";
+import { QuickStats } from "../../../components/QuickStats.tsx";
+import { type ShipmentCard, ShipmentCards } from "../../../components/ShipmentCards.tsx";
+
+/** Shipments in the cards: the latest shipped orders' parcels that are not delivered yet. */
+const TRACKING_CARDS = 5;
+
+interface DashboardData {
+  org: Org;
+  customer: Customer;
+  token: string;
+  stats: CustomerStats;
+  orders: OrderSummary[];
+  nextCursor: string | null;
+  page: PageState;
+  cards: ShipmentCard[];
+  now: string;
+}
+
+const Cursor = z.string().max(400).regex(/^[A-Za-z0-9_-]+$/);
+
+/** Reads filter and paging from the query; anything malformed falls back to the first page. */
+function pageState(url: URL): PageState {
+  const status = url.searchParams.get("status") ?? "all";
+  const filter = (ORDER_FILTERS as readonly string[]).includes(status) ? status as Filter : "all";
+  const cursor = Cursor.safeParse(url.searchParams.get("cursor"));
+  const prev = url.searchParams.getAll("prev").slice(-MAX_PREV)
+    .filter((p) => p === "" || Cursor.safeParse(p).success);
+  return cursor.success
+    ? { filter, cursor: cursor.data, prev }
+    : { filter, cursor: null, prev: [] };
+}
+
+export const handler: Handlers<DashboardData> = {
+  async GET(ctx) {
+    const access = ctx.state.access;
+    // The token middleware always sets access; without it there is nothing to show.
+    if (!access) return renderLinkInvalidPage(ctx, undefined);
+    const { kv, clock } = ctx.services;
+    const { org, customer, token } = access;
+    let page = pageState(ctx.url);
+    const list = async () => {
+      try {
+        return await listOrders(kv, org.slug, customer.ref, {
+          filter: page.filter,
+          cursor: page.cursor,
+        });
+      } catch (err) {
+        if (!(err instanceof InvalidCursorError)) throw err;
+        page = { ...page, cursor: null, prev: [] };
+        return await listOrders(kv, org.slug, customer.ref, { filter: page.filter });
+      }
+    };
+    const [stats, result, shipped] = await Promise.all([
+      getStats(kv, org.slug, customer.ref),
+      list(),
+      listOrders(kv, org.slug, customer.ref, { filter: "shipped", limit: TRACKING_CARDS }),
+    ]);
+    const cards = shipped.orders.flatMap((o) =>
+      o.shipments.filter((s) => s.status !== "delivered").map((shipment) => ({
+        order_number: o.order_number,
+        shipment,
+      }))
+    ).slice(0, TRACKING_CARDS);
+    ctx.state.title = pageMessages.t(ctx.state.locale, "dash.title");
+    return ctx.render({
+      org,
+      customer,
+      token,
+      stats,
+      orders: result.orders,
+      nextCursor: result.next_cursor,
+      page,
+      cards,
+      now: clock.now().toISOString(),
+    });
+  },
+};
+
+export default function Dashboard({ data, state, url }: PageProps<DashboardData>) {
+  const { locale } = state;
+  const t = pageMessages.bind(locale);
+  const { org, customer, token, page } = data;
+  const lastVisit = customer.last_visit_at
+    ? formatRelative(locale, customer.last_visit_at, new Date(data.now))
+    : t("dash.firstVisit");
+  return (
+    <PortalLayout t={t} locale={locale} url={url} org={org}>
+      <section class="welcome" aria-labelledby="welcome-title">
+        <h1 id="welcome-title" class="welcome__title">
+          {t("dash.welcome", { name: customer.name })}
+        </h1>
+        <p class="welcome__meta">
+          <span>
+            {t("dash.portalId")} <strong>{customer.ref}</strong>
+          </span>
+          <span>
+            {t("dash.lastLogin")} <strong>{lastVisit}</strong>
+          </span>
+        </p>
+      </section>
+      <QuickStats t={t} stats={data.stats} />
+      <section class="card" aria-labelledby="orders-title">
+        <div class="card__head">
+          <h2 id="orders-title" class="card__title">{t("orders.title")}</h2>
+          <OrderFilter t={t} filter={page.filter} action={dashboardHref(token)} />
+        </div>
+        {data.orders.length === 0
+          ? (
+            <EmptyState
+              t={t}
+              org={org}
+              filtered={page.filter !== "all"}
+              allHref={dashboardHref(token)}
+            />
+          )
+          : <OrderTable t={t} locale={locale} token={token} orders={data.orders} />}
+        <Pagination t={t} token={token} state={page} nextCursor={data.nextCursor} />
+      </section>
+      <ShipmentCards t={t} locale={locale} token={token} cards={data.cards} />
+    </PortalLayout>
+  );
+}

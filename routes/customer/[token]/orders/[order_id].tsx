@@ -1,0 +1,313 @@
+/**
+ * Order detail (INT-007 Order Detail View): information, shipment tracking with the
+ * timeline island and the carrier link-out, items with exact totals, documents, and
+ * [Report Issue]. An order outside this link's customer is a 404 page.
+ */
+import type { Handlers, PageProps } from "../../../../lib/framework/types.ts";
+import {
+  formatDate,
+  formatMoney,
+  formatQuantity,
+  formatTime,
+  formatUnitPrice,
+} from "../../../../lib/i18n/format.ts";
+import type { Locale, Order, Org, Shipment } from "../../../../lib/orders/model.ts";
+import { trackingUrl } from "../../../../lib/orders/carrier_links.ts";
+import { OrderNumber } from "../../../../lib/orders/input.ts";
+import { getOrder, getShipments } from "../../../../lib/orders/store.ts";
+import { documentLinks } from "../../../../lib/documents/links.ts";
+import { t as docT } from "../../../../lib/documents/messages.ts";
+import { carrierBrand, carrierDisplayName } from "../../../../lib/pages/carrier.ts";
+import { dashboardHref, reportHref, trackingApiHref } from "../../../../lib/pages/links.ts";
+import { renderLinkInvalidPage } from "../../../../lib/pages/link_error.tsx";
+import { pageMessages, type T } from "../../../../lib/pages/messages.ts";
+import { PortalLayout } from "../../../../components/PortalLayout.tsx";
+import { StatusBadge, TrackingBadge } from "../../../../components/StatusBadge.tsx";
+import TrackingTimeline from "../../../../islands/TrackingTimeline.tsx";
+
+type DetailData =
+  | { found: true; org: Org; token: string; order: Order; shipments: Shipment[]; now: string }
+  | { found: false; org: Org; token: string; number: string };
+
+export const handler: Handlers<DetailData> = {
+  async GET(ctx) {
+    const access = ctx.state.access;
+    if (!access) return renderLinkInvalidPage(ctx, undefined);
+    const { org, customer, token } = access;
+    const number = ctx.params.order_id;
+    const t = pageMessages.bind(ctx.state.locale);
+    const notFound = () => {
+      ctx.state.title = t("notfound.title");
+      return ctx.render({ found: false, org, token, number }, { status: 404 });
+    };
+    if (!OrderNumber.safeParse(number).success) return notFound();
+    const { kv, clock } = ctx.services;
+    const [order, shipments] = await Promise.all([
+      getOrder(kv, org.slug, customer.ref, number),
+      getShipments(kv, org.slug, customer.ref, number),
+    ]);
+    if (!order) return notFound();
+    ctx.state.title = t("detail.title", { number: order.order_number });
+    return ctx.render({
+      found: true,
+      org,
+      token,
+      order,
+      shipments,
+      now: clock.now().toISOString(),
+    });
+  },
+};
+
+export default function OrderDetail({ data, state, url }: PageProps<DetailData>) {
+  const { locale } = state;
+  const t = pageMessages.bind(locale);
+  const back = (
+    <a class="btn btn--ghost back" href={dashboardHref(data.token)}>
+      <span aria-hidden="true">←</span> {t("detail.back")}
+    </a>
+  );
+  if (!data.found) {
+    return (
+      <PortalLayout t={t} locale={locale} url={url} org={data.org}>
+        <section class="card state">
+          <span class="state__icon state__icon--box" aria-hidden="true"></span>
+          <h1 class="state__title">{t("notfound.title")}</h1>
+          <p>{t("notfound.body", { number: data.number })}</p>
+          <p>{back}</p>
+        </section>
+      </PortalLayout>
+    );
+  }
+  const { order, token } = data;
+  return (
+    <PortalLayout t={t} locale={locale} url={url} org={data.org}>
+      <div class="detail-head">
+        <h1>{t("detail.title", { number: order.order_number })}</h1>
+        {back}
+      </div>
+      <OrderInformation t={t} locale={locale} order={order} />
+      <section class="card" id="tracking" tabIndex={-1} aria-labelledby="tracking-title">
+        <h2 id="tracking-title" class="card__title">{t("st.title")}</h2>
+        {data.shipments.length === 0
+          ? (
+            <div class="card__body">
+              <p>{order.status === "cancelled" ? t("st.cancelled") : t("st.notShipped")}</p>
+              {order.status === "processing" && order.estimated_ship_date && (
+                <p>{t("st.estShip", { date: formatDate(locale, order.estimated_ship_date) })}</p>
+              )}
+            </div>
+          )
+          : data.shipments.map((s) => (
+            <ShipmentBlock t={t} locale={locale} token={token} order={order} s={s} now={data.now} />
+          ))}
+      </section>
+      <OrderItems t={t} locale={locale} order={order} />
+      <Documents t={t} locale={locale} token={token} order={order} />
+    </PortalLayout>
+  );
+}
+
+function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: Order }) {
+  return (
+    <section class="card" aria-labelledby="info-title">
+      <h2 id="info-title" class="card__title">{t("info.title")}</h2>
+      <dl class="facts">
+        <div>
+          <dt>{t("info.number")}</dt>
+          <dd>{order.order_number}</dd>
+        </div>
+        <div>
+          <dt>{t("info.status")}</dt>
+          <dd>
+            <StatusBadge t={t} status={order.status} />
+          </dd>
+        </div>
+        <div>
+          <dt>{t("info.date")}</dt>
+          <dd>{formatDate(locale, order.order_date)}</dd>
+        </div>
+        <div>
+          <dt>{t("info.expected")}</dt>
+          <dd>{formatDate(locale, order.delivery_date)}</dd>
+        </div>
+        <div class="facts__wide">
+          <dt>{t("info.address")}</dt>
+          <dd>{order.delivery_address}</dd>
+        </div>
+      </dl>
+    </section>
+  );
+}
+
+function ShipmentBlock(
+  { t, locale, token, order, s, now }: {
+    t: T;
+    locale: Locale;
+    token: string;
+    order: Order;
+    s: Shipment;
+    now: string;
+  },
+) {
+  const carrierUrl = trackingUrl(s.carrier, s.tracking_number);
+  return (
+    <div class="shipment-block">
+      <dl class="facts">
+        <div>
+          <dt>{t("st.carrier")}</dt>
+          <dd>{carrierDisplayName(s.carrier, s.carrier_name)}</dd>
+        </div>
+        <div>
+          <dt>{t("st.tracking")}</dt>
+          <dd>
+            {s.tracking_number} <TrackingBadge t={t} status={s.status} />
+          </dd>
+        </div>
+        <div>
+          <dt>{t("st.shipped")}</dt>
+          <dd>
+            {t("st.shippedAt", {
+              date: formatDate(locale, s.shipped_at),
+              time: formatTime(locale, s.shipped_at),
+            })}
+          </dd>
+        </div>
+        {s.estimated_delivery && (
+          <div>
+            <dt>{t("st.est")}</dt>
+            <dd>{formatDate(locale, s.estimated_delivery)}</dd>
+          </div>
+        )}
+      </dl>
+      <TrackingTimeline
+        locale={locale}
+        api={trackingApiHref(token, order.order_number)}
+        trackingNumber={s.tracking_number}
+        status={s.status}
+        estimatedDelivery={s.estimated_delivery ?? null}
+        events={s.events.map((e) => ({
+          status: e.status,
+          occurred_at: e.occurred_at,
+          description: e.description,
+          location: e.location ?? null,
+        }))}
+        lastRefreshedAt={s.last_refreshed_at ?? null}
+        now={now}
+        labels={{
+          title: t("tl.title"),
+          done: t("tl.done"),
+          current: t("tl.current"),
+          expected: t("tl.expected"),
+          refresh: t("tl.refresh"),
+          updated: t("tl.updated"),
+          error: t("tl.error"),
+          expectedDelivery: t("tl.expectedDelivery"),
+          empty: t("tl.empty"),
+          loading: t("loading.tracking"),
+        }}
+      />
+      {carrierUrl && (
+        <p>
+          <a class="btn" href={carrierUrl} target="_blank" rel="noopener noreferrer">
+            {t("carrier.link", { carrier: carrierBrand(s.carrier) })}{" "}
+            <span aria-hidden="true">→</span>
+            <span class="sr-only">{" " + t("carrier.newTab")}</span>
+          </a>
+        </p>
+      )}
+    </div>
+  );
+}
+
+function OrderItems({ t, locale, order }: { t: T; locale: Locale; order: Order }) {
+  const money = (v: string) => formatMoney(locale, v, order.currency);
+  const totals: Array<[string, string, string?]> = [
+    [t("items.subtotal"), money(order.subtotal)],
+    [t("items.tax"), money(order.tax)],
+    [
+      t("items.shipping"),
+      order.shipping === undefined ? t("items.included") : money(order.shipping),
+    ],
+    [t("items.grand"), money(order.total), "grand"],
+  ];
+  return (
+    <section class="card" aria-labelledby="items-title">
+      <h2 id="items-title" class="card__title">{t("items.title")}</h2>
+      <table class="items">
+        <thead>
+          <tr>
+            <th scope="col">{t("items.code")}</th>
+            <th scope="col">{t("items.desc")}</th>
+            <th scope="col" class="num">{t("items.qty")}</th>
+            <th scope="col" class="num">{t("items.unit")}</th>
+            <th scope="col" class="num">{t("items.total")}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {order.lines.map((l) => (
+            <tr>
+              <th scope="row">{l.item_code}</th>
+              <td data-label={t("items.desc")}>{l.description}</td>
+              <td data-label={t("items.qty")} class="num">
+                {formatQuantity(locale, l.qty_ordered)}
+                {l.uom ? ` ${l.uom}` : ""}
+              </td>
+              <td data-label={t("items.unit")} class="num">
+                {formatUnitPrice(locale, l.unit_price, order.currency)}
+              </td>
+              <td data-label={t("items.total")} class="num">{money(l.line_total)}</td>
+            </tr>
+          ))}
+        </tbody>
+        <tfoot>
+          {totals.map(([label, value, cls]) => (
+            <tr class={cls}>
+              <th scope="row" colSpan={4}>{label}</th>
+              <td class="num">{value}</td>
+            </tr>
+          ))}
+        </tfoot>
+      </table>
+    </section>
+  );
+}
+
+function Documents(
+  { t, locale, token, order }: { t: T; locale: Locale; token: string; order: Order },
+) {
+  const links = documentLinks(token, order.order_number, order.invoice_number);
+  const all = links.find((l) => l.id === "all");
+  const docs = links.filter((l) => l.id !== "all");
+  return (
+    <>
+      <section class="card" aria-labelledby="docs-title">
+        <h2 id="docs-title" class="card__title">{t("docs.title")}</h2>
+        <ul class="docs">
+          {docs.map((d) => {
+            const label = docT(locale, d.labelKey, d.labelParams);
+            return (
+              <li class="doc">
+                <span class="doc__name">{label}</span>
+                <a class="btn btn--ghost" href={d.href} download={d.filename}>
+                  {docT(locale, "link.download")}
+                  <span class="sr-only">{" " + label}</span>
+                </a>
+              </li>
+            );
+          })}
+        </ul>
+      </section>
+      <div class="actions">
+        {all && (
+          <a class="btn" href={all.href} download={all.filename}>
+            {docT(locale, "link.all")}
+          </a>
+        )}
+        <a class="btn btn--ghost" href={reportHref(token, order.order_number)}>
+          {t("report.button")}
+        </a>
+      </div>
+    </>
+  );
+}
