@@ -11,6 +11,7 @@ import {
   TrackingNumber,
 } from "../../../../../../../../lib/orders/input.ts";
 import { addTrackingEvent } from "../../../../../../../../lib/orders/store.ts";
+import { logManualUpdate } from "../../../../../../../../lib/tracking/integration_log.ts";
 
 export const handler: Handlers = {
   async POST(ctx) {
@@ -26,6 +27,13 @@ export const handler: Handlers = {
       body,
       ctx.services.clock.now(),
     ).catch(storeErrorToHttp);
+    // INT-003: manual updates appear in the integration log beside carrier polls.
+    await logManualUpdate(ctx.services, org.slug, {
+      carrier: shipment.carrier,
+      order_number: number,
+      tracking_number: tracking,
+      status: body.status,
+    });
     return json(shipment, 201);
   },
 };
