@@ -6,6 +6,9 @@ import manifest from "../fresh.gen.ts";
 import { createApp, type PortalApp } from "./framework/server.ts";
 import type { Manifest } from "./framework/types.ts";
 import type { Services } from "./services.ts";
+import { registerEmailHandlers } from "./email/mod.ts";
+import { log } from "./log.ts";
+import { startQueueListener } from "./queue/queue.ts";
 
 export function createPortalApp(services: Services): Promise<PortalApp> {
   return createApp({ manifest: manifest as unknown as Manifest, services });
@@ -17,6 +20,8 @@ export { manifest };
  * Registers queue handlers, starts the KV queue listener and the cron jobs. Returns when
  * they are registered; the listener runs until the KV handle is closed.
  */
-export function startBackgroundWork(_services: Services, _opts: { cron?: boolean } = {}): void {
-  // Domains register their queue handlers and cron jobs here (email, issues, tracking).
+export function startBackgroundWork(services: Services, _opts: { cron?: boolean } = {}): void {
+  // Handlers first: a message delivered before its handler exists would be dead-lettered.
+  registerEmailHandlers();
+  startQueueListener(services).catch((err) => log.error("queue listener stopped", { err }));
 }
