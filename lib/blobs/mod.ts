@@ -13,3 +13,8 @@ export const BLOB_SWEEP_AGE_MS = 24 * 3_600_000;
 export function blobStoreFor(services: Services): BlobStore {
   return new KvBlobStore(services.kv, () => services.clock.now());
 }
+
+/** Removes what crashed requests left behind (run hourly from cron). */
+export function sweepBlobs(services: Services): Promise<{ removed: number }> {
+  return blobStoreFor(services).sweep(BLOB_SWEEP_AGE_MS);
+}

@@ -1,0 +1,73 @@
+/**
+ * A report's two emails go through the KV queue: the ticket's own atomic op enqueues the
+ * email job, the job queues one email to the org's support address and one confirmation in
+ * the customer's language, each exactly once however often the job runs.
+ */
+import { listOutbox, type OutboxEntry } from "../../lib/email/dev_outbox.ts";
+import { registerEmailHandlers } from "../../lib/email/send.ts";
+import { registerIssueHandlers, sendTicketEmails } from "../../lib/issues/emails.ts";
+import { startQueueListener, waitForQueueIdle } from "../../lib/queue/queue.ts";
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import type { TestServer } from "../helpers/server.ts";
+import { asA, fileBytes, GOOD, JPEG_SIG, post, reportPath, startIssueServer } from "./harness.ts";
+
+async function outboxOf(server: TestServer, n: number): Promise<OutboxEntry[]> {
+  // The ticket's email job is enqueued by KV itself, not through enqueue(): poll until the
+  // two emails are there (bounded), then let the queue settle.
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const { entries } = await listOutbox(server.services.kv, { limit: 50 });
+    if (entries.length >= n || Date.now() > deadline) {
+      await waitForQueueIdle();
+      return (await listOutbox(server.services.kv, { limit: 50 })).entries;
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+Deno.test("a report sends the support email and a localized confirmation, once each", async () => {
+  const server = await startIssueServer({
+    setup(services) {
+      registerEmailHandlers();
+      registerIssueHandlers();
+      startQueueListener(services, { retry: { retryDelaysMs: [1, 1, 1] } });
+    },
+  });
+  try {
+    const r = await post(
+      server,
+      {
+        ...GOOD,
+        contact_phone: "+48 123 456 789",
+        files: [{ name: "a.jpg", bytes: fileBytes(JPEG_SIG, 5000) }],
+      },
+      asA,
+      reportPath("ORD-A1", "es"),
+    );
+    assertEquals(r.status, 201);
+    const ticket = String(r.body.ticket_number);
+    const mails = await outboxOf(server, 2);
+    assertEquals(mails.length, 2);
+    const support = mails.find((m) => m.to[0] === "sales@acme.example");
+    const confirm = mails.find((m) => m.to[0] === GOOD.contact_email);
+    assert(support && confirm, "one to support, one to the contact");
+    assertEquals(support.idempotency_key, `ticket:acme:${ticket}:support`);
+    assertEquals(confirm.idempotency_key, `ticket:acme:${ticket}:confirmation`);
+    assertEquals(support.subject, `New issue ${ticket}: Damaged items on order ORD-A1`);
+    assertStringIncludes(support.text, GOOD.description!);
+    assertStringIncludes(support.text, "+48 123 456 789");
+    assertStringIncludes(support.text, `${server.url}/api/admin/v1/tickets/${ticket}/photos/1`);
+    assertEquals(support.reply_to, GOOD.contact_email);
+    // The customer reported in Spanish: the confirmation is in Spanish.
+    assertEquals(confirm.subject, `Hemos recibido su informe ${ticket} del pedido ORD-A1`);
+    assertStringIncludes(confirm.text, "Le contactaremos en un plazo de 24 horas.");
+    assertStringIncludes(confirm.html, 'lang="es"');
+
+    // The job running again (a queue redelivery) sends nothing new.
+    await sendTicketEmails(server.services, { org: "acme", ticket_number: ticket });
+    await waitForQueueIdle();
+    assertEquals((await listOutbox(server.services.kv)).entries.length, 2);
+  } finally {
+    await server.close();
+  }
+});
