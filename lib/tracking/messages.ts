@@ -1,0 +1,119 @@
+/**
+ * Tracking strings in the three languages: status labels (timeline, cards, emails) and the
+ * shipment-status email. `defineMessages` makes es and pl carry exactly en's keys.
+ */
+import { defineMessages } from "../i18n/messages.ts";
+
+export const trackingMessages = defineMessages("tracking", {
+  en: {
+    status_label_created: "Label created",
+    status_picked_up: "Picked up",
+    status_in_transit: "In transit",
+    status_out_for_delivery: "Out for delivery",
+    status_delivered: "Delivered",
+    status_exception: "Delivery exception",
+    overdue: "Running late",
+    last_updated: "Last updated {time}",
+    track_on_carrier: "Track on {carrier} website",
+    email_subject: "Order {order}: {status}",
+    email_title: "Your shipment: {status}",
+    email_greeting: "Hello {name},",
+    email_body: "The shipment {tracking} ({carrier}) of your order {order} is now: {status}.",
+    email_delivered: "It was delivered on {date}.",
+    email_estimate: "Estimated delivery: {date}.",
+    email_exception:
+      "The carrier reported a problem: {detail}. We are following it up; contact us if you need the goods urgently.",
+    email_button: "View your order",
+    email_no_link: "Open your portal link to see the order and its tracking timeline.",
+    email_optout:
+      "You receive these updates because {org} ships your orders through the MonoPilot Customer Portal. To stop shipment emails, choose “Stop shipment emails” on your order page.",
+    email_contact: "Questions? Contact {org}: {email}, {phone}.",
+    optout_on: "Shipment emails are off.",
+    optout_off: "You will get an email when a shipment's status changes.",
+    optout_button_stop: "Stop shipment emails",
+    optout_button_resume: "Resume shipment emails",
+  },
+  es: {
+    status_label_created: "Etiqueta creada",
+    status_picked_up: "Recogido",
+    status_in_transit: "En tránsito",
+    status_out_for_delivery: "En reparto",
+    status_delivered: "Entregado",
+    status_exception: "Incidencia en la entrega",
+    overdue: "Con retraso",
+    last_updated: "Actualizado {time}",
+    track_on_carrier: "Seguir en la web de {carrier}",
+    email_subject: "Pedido {order}: {status}",
+    email_title: "Su envío: {status}",
+    email_greeting: "Hola, {name}:",
+    email_body: "El envío {tracking} ({carrier}) de su pedido {order} está ahora: {status}.",
+    email_delivered: "Se entregó el {date}.",
+    email_estimate: "Entrega estimada: {date}.",
+    email_exception:
+      "El transportista ha informado de un problema: {detail}. Lo estamos siguiendo; contacte con nosotros si necesita la mercancía con urgencia.",
+    email_button: "Ver su pedido",
+    email_no_link: "Abra su enlace al portal para ver el pedido y su seguimiento.",
+    email_optout:
+      "Recibe estos avisos porque {org} envía sus pedidos a través del MonoPilot Customer Portal. Para dejar de recibir avisos de envío, elija «Dejar de recibir avisos de envío» en la página del pedido.",
+    email_contact: "¿Preguntas? Contacte con {org}: {email}, {phone}.",
+    optout_on: "Los avisos de envío están desactivados.",
+    optout_off: "Recibirá un correo cuando cambie el estado de un envío.",
+    optout_button_stop: "Dejar de recibir avisos de envío",
+    optout_button_resume: "Volver a recibir avisos de envío",
+  },
+  pl: {
+    status_label_created: "Etykieta utworzona",
+    status_picked_up: "Odebrano od nadawcy",
+    status_in_transit: "W drodze",
+    status_out_for_delivery: "W doręczeniu",
+    status_delivered: "Doręczono",
+    status_exception: "Problem z doręczeniem",
+    overdue: "Opóźnienie",
+    last_updated: "Zaktualizowano {time}",
+    track_on_carrier: "Śledź na stronie {carrier}",
+    email_subject: "Zamówienie {order}: {status}",
+    email_title: "Twoja przesyłka: {status}",
+    email_greeting: "Dzień dobry, {name},",
+    email_body: "Przesyłka {tracking} ({carrier}) z zamówienia {order} ma teraz status: {status}.",
+    email_delivered: "Doręczono {date}.",
+    email_estimate: "Przewidywana dostawa: {date}.",
+    email_exception:
+      "Przewoźnik zgłosił problem: {detail}. Zajmujemy się tym; skontaktuj się z nami, jeśli towar jest pilnie potrzebny.",
+    email_button: "Zobacz zamówienie",
+    email_no_link: "Otwórz swój link do portalu, aby zobaczyć zamówienie i historię przesyłki.",
+    email_optout:
+      "Otrzymujesz te powiadomienia, ponieważ {org} wysyła Twoje zamówienia przez MonoPilot Customer Portal. Aby wyłączyć powiadomienia o przesyłkach, wybierz „Wyłącz powiadomienia o przesyłkach” na stronie zamówienia.",
+    email_contact: "Pytania? Skontaktuj się z {org}: {email}, {phone}.",
+    optout_on: "Powiadomienia o przesyłkach są wyłączone.",
+    optout_off: "Otrzymasz e-mail, gdy zmieni się status przesyłki.",
+    optout_button_stop: "Wyłącz powiadomienia o przesyłkach",
+    optout_button_resume: "Włącz powiadomienia o przesyłkach",
+  },
+});
+
+/** Display names for the carrier link-out and emails. */
+export const CARRIER_NAMES: Record<string, string> = {
+  fedex: "FedEx",
+  ups: "UPS",
+  usps: "USPS",
+  manual: "Carrier",
+  sandbox: "Sandbox Carrier",
+};
+
+/**
+ * The carrier's public tracking page (carriers.md §5), for the "Track on … website" link,
+ * which opens in a new tab with rel="noopener noreferrer". Undefined for manual/sandbox.
+ */
+export function carrierTrackingUrl(carrier: string, trackingNumber: string): string | undefined {
+  const n = encodeURIComponent(trackingNumber);
+  switch (carrier) {
+    case "fedex":
+      return `https://www.fedex.com/fedextrack/?trknbr=${n}`;
+    case "ups":
+      return `https://www.ups.com/track?loc=en_US&tracknum=${n}`;
+    case "usps":
+      return `https://tools.usps.com/go/TrackConfirmAction?tLabels=${n}`;
+    default:
+      return undefined;
+  }
+}

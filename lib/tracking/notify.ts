@@ -1,0 +1,125 @@
+/**
+ * The shipment-status email: one localized email to the customer when a shipment's
+ * normalized status changes, never twice for the same shipment and status (the idempotency
+ * key `shipment-status:{org}:{tracking}:{status}` dedups the enqueue and the delivery, so a
+ * redelivered poll message cannot send it again).
+ *
+ * Opt-out is kept PER CUSTOMER, `["tracking_email_optout", org, customer_ref]`: the email
+ * goes to the customer's one address whichever link they used, and the links of a customer
+ * are shared by its staff (spec: "multi-user"), so one switch for the customer is what a
+ * person who clicks "stop" expects. The order page sets it with `setTrackingEmailOptOut`.
+ */
+import type { Customer, Org, Shipment, TrackingStatus } from "../orders/model.ts";
+import { renderEmail } from "../email/render.ts";
+import { sendEmail } from "../email/send.ts";
+import { formatDate } from "../i18n/format.ts";
+import type { Services } from "../services.ts";
+import { CARRIER_NAMES, trackingMessages } from "./messages.ts";
+
+const optOutKey = (org: string, customerRef: string): Deno.KvKey => [
+  "tracking_email_optout",
+  org,
+  customerRef,
+];
+
+/** Turns shipment emails off (true) or back on (false) for a customer. */
+export async function setTrackingEmailOptOut(
+  kv: Deno.Kv,
+  org: string,
+  customerRef: string,
+  optOut: boolean,
+): Promise<void> {
+  if (optOut) await kv.set(optOutKey(org, customerRef), { at: new Date().toISOString() });
+  else await kv.delete(optOutKey(org, customerRef));
+}
+
+export async function isTrackingEmailOptedOut(
+  kv: Deno.Kv,
+  org: string,
+  customerRef: string,
+): Promise<boolean> {
+  return (await kv.get(optOutKey(org, customerRef))).value !== null;
+}
+
+/**
+ * The customer's order page URL for an email, or null when none can be given (links are
+ * stored hashed only, so the portal cannot rebuild one; see the wiring note in poller.ts).
+ */
+export type OrderLinkFn = (
+  services: Services,
+  org: Org,
+  customer: Customer,
+  orderNumber: string,
+) => Promise<string | null>;
+
+export const statusEmailKey = (org: string, tracking: string, status: TrackingStatus) =>
+  `shipment-status:${org}:${tracking}:${status}`;
+
+export interface StatusEmailInput {
+  org: Org;
+  customer: Customer;
+  /** The shipment as it is after the change. */
+  shipment: Shipment;
+  orderUrl?: string | null;
+}
+
+/** Renders the email in the customer's language. */
+export function renderStatusEmail({ org, customer, shipment, orderUrl }: StatusEmailInput) {
+  const locale = customer.locale;
+  const t = trackingMessages.bind(locale);
+  const status = t(`status_${shipment.status}`);
+  const carrier = shipment.carrier_name ?? CARRIER_NAMES[shipment.carrier] ?? shipment.carrier;
+  const vars = {
+    org: org.name,
+    name: customer.name,
+    order: shipment.order_number,
+    tracking: shipment.tracking_number,
+    carrier,
+    status,
+    email: org.support_email,
+    phone: org.support_phone,
+  };
+  const last = shipment.events.at(-1);
+  const paragraphs = [t("email_greeting", vars), t("email_body", vars)];
+  if (shipment.status === "delivered" && last) {
+    paragraphs.push(t("email_delivered", { date: formatDate(locale, last.occurred_at) }));
+  } else if (shipment.estimated_delivery) {
+    paragraphs.push(t("email_estimate", { date: formatDate(locale, shipment.estimated_delivery) }));
+  }
+  if (shipment.status === "exception" && last?.description) {
+    paragraphs.push(t("email_exception", { detail: last.description }));
+  }
+  if (!orderUrl) paragraphs.push(t("email_no_link"));
+  const rendered = renderEmail({
+    locale,
+    brand: org.name,
+    title: t("email_title", vars),
+    paragraphs,
+    ...(orderUrl ? { button: { label: t("email_button"), href: orderUrl } } : {}),
+    footer: [t("email_contact", vars), t("email_optout", vars)],
+  });
+  return { subject: t("email_subject", vars), ...rendered };
+}
+
+/**
+ * Queues the status email unless the customer opted out. Returns what happened; "duplicate"
+ * when this shipment already had an email for this status.
+ */
+export async function sendStatusEmail(
+  services: Services,
+  input: StatusEmailInput,
+): Promise<"queued" | "duplicate" | "opted_out"> {
+  const { org, customer, shipment } = input;
+  if (await isTrackingEmailOptedOut(services.kv, org.slug, customer.ref)) return "opted_out";
+  const { subject, html, text } = renderStatusEmail(input);
+  const res = await sendEmail(services, {
+    org: org.slug,
+    to: customer.email,
+    subject,
+    html,
+    text,
+    idempotencyKey: statusEmailKey(org.slug, shipment.tracking_number, shipment.status),
+    tags: { kind: "shipment_status" },
+  });
+  return res.enqueued ? "queued" : "duplicate";
+}
