@@ -49,7 +49,13 @@ export function sumMoney(values: readonly string[]): string {
   return toMoney(values.reduce((acc, v) => acc.plus(new D(v)), new D(0)));
 }
 
-/** Normalises a decimal string: "012.50" → "12.5", "200.000" → "200". */
+/** Normalises a price: at least 2 decimals, more only when sent ("18.5" → "18.50", "0.1234"). */
+export function normalizePrice(value: string): string {
+  const d = new D(value);
+  return d.toFixed(Math.max(2, d.decimalPlaces()));
+}
+
+/** Normalises a quantity: "012.50" → "12.5", "200.000" → "200". */
 export function normalizeDecimal(value: string): string {
   return new D(value).toFixed();
 }

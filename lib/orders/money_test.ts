@@ -3,6 +3,7 @@ import { assertEquals } from "../../tests/helpers/assert.ts";
 import {
   computeTotals,
   lineTotal,
+  normalizePrice,
   PriceString,
   QuantityString,
   sumMoney,
@@ -18,6 +19,12 @@ Deno.test("line totals are exact decimals, never floats", () => {
   assertEquals(lineTotal("999999999.999", "999999999999.9999"), "999999999998999900000.00");
   assertEquals(sumMoney(["0.10", "0.20"]), "0.30");
   assertEquals(toMoney("1e3"), "1000.00");
+  assertEquals(["18.5", "0.1234", "007", "1.10"].map(normalizePrice), [
+    "18.50",
+    "0.1234",
+    "7.00",
+    "1.10",
+  ]);
 });
 
 Deno.test("the wireframe's order adds up to $8,450.00", () => {

@@ -44,7 +44,7 @@ import {
   type ShipmentInput,
   TrackingEventInput,
 } from "./input.ts";
-import { computeTotals, normalizeDecimal } from "./money.ts";
+import { computeTotals, normalizeDecimal, normalizePrice } from "./money.ts";
 
 // ---------------------------------------------------------------------------------------
 // Errors the callers map onto HTTP statuses (routes) or exit codes (CLI).
@@ -364,7 +364,7 @@ export async function upsertOrder(
     description: l.description,
     qty_ordered: normalizeDecimal(l.qty_ordered),
     ...(l.uom ? { uom: l.uom } : {}),
-    unit_price: normalizeDecimal(l.unit_price),
+    unit_price: normalizePrice(l.unit_price),
     line_total: totals.line_totals[i],
   }));
   const chunks = chunkLines(lines);

@@ -1,0 +1,119 @@
+/** The demo seed: the wireframes' data on an empty database, and nothing on a second run. */
+import { DEMO_CUSTOMER } from "../../lib/seed/demo_data.ts";
+import { seedDemoData } from "../../lib/seed/demo.ts";
+import {
+  getCustomer,
+  getOrder,
+  getOrg,
+  getShipments,
+  getStats,
+  listOrders,
+} from "../../lib/orders/store.ts";
+import { loadConfig } from "../../lib/config.ts";
+import type { Services } from "../../lib/services.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { TestClock } from "../helpers/server.ts";
+
+async function withServices(fn: (s: Services) => Promise<void>) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn({ kv, config: loadConfig({ KV_PATH: ":memory:" }), clock: new TestClock() });
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("demo seed: wireframe org, customer, stats, orders and shipments; idempotent", async () => {
+  await withServices(async (s) => {
+    assertEquals(await seedDemoData(s), true);
+    assertEquals(await seedDemoData(s), false);
+    const org = (await getOrg(s.kv, "acme"))!;
+    assertEquals([org.name, org.support_email, org.support_phone], [
+      "ACME Manufacturing",
+      "sales@acme.com",
+      "(555) 123-4567",
+    ]);
+    const c = (await getCustomer(s.kv, "acme", DEMO_CUSTOMER.ref))!;
+    assertEquals([c.name, c.email, c.locale], [
+      "Retail Store Co.",
+      "ops@retailstore.example",
+      "en",
+    ]);
+    // "Last login: 30m ago".
+    assertEquals(
+      Date.parse(s.clock.now().toISOString()) - Date.parse(c.last_visit_at!),
+      30 * 60_000,
+    );
+    assertEquals(await getStats(s.kv, "acme", c.ref), { active: 5, in_transit: 2, delivered: 23 });
+
+    const page = await listOrders(s.kv, "acme", c.ref);
+    assertEquals(
+      page.orders.slice(0, 4).map((
+        o,
+      ) => [o.order_number, o.order_date, o.items_count, o.total, o.delivery_date, o.status]),
+      [
+        ["ORD-008456", "2026-01-14", 3, "8450.00", "2026-01-18", "shipped"],
+        ["ORD-008423", "2026-01-12", 8, "5230.00", "2026-01-17", "shipped"],
+        ["ORD-008401", "2026-01-10", 15, "12890.00", "2026-01-16", "processing"],
+        ["ORD-008389", "2026-01-08", 6, "3120.00", "2026-01-14", "delivered"],
+      ],
+    );
+    assertEquals(page.orders[2].estimated_ship_date, "2026-01-15");
+    assertEquals(page.orders[3].shipments[0].delivered_at?.slice(0, 10), "2026-01-14");
+    assert(page.next_cursor, "a second page of history");
+    const all = [
+      ...page.orders,
+      ...(await listOrders(s.kv, "acme", c.ref, { cursor: page.next_cursor })).orders,
+    ];
+    assertEquals(all.length, 29);
+    assertEquals(all.filter((o) => o.status === "cancelled").length, 1);
+
+    const detail = (await getOrder(s.kv, "acme", c.ref, "ORD-008456"))!;
+    assertEquals(
+      detail.lines.map((
+        l,
+      ) => [l.item_code, l.description, l.qty_ordered, l.uom, l.unit_price, l.line_total]),
+      [
+        ["PROD-123", "Chocolate Bars 24pk", "200", "boxes", "18.50", "3700.00"],
+        ["PROD-456", "Gummy Bears 500g", "150", "bags", "12.30", "1845.00"],
+        ["PROD-789", "Hard Candy Mix 1kg", "100", "bags", "29.05", "2905.00"],
+      ],
+    );
+    assertEquals([
+      detail.subtotal,
+      detail.tax,
+      detail.shipping,
+      detail.total,
+      detail.invoice_number,
+    ], [
+      "8450.00",
+      "0.00",
+      undefined,
+      "8450.00",
+      "INV-2026-00456",
+    ]);
+    const [fedex] = await getShipments(s.kv, "acme", c.ref, "ORD-008456");
+    assertEquals([
+      fedex.carrier_name,
+      fedex.tracking_number,
+      fedex.status,
+      fedex.estimated_delivery,
+    ], [
+      "FedEx Freight",
+      "123456789012",
+      "in_transit",
+      "2026-01-18",
+    ]);
+    assertEquals(fedex.events.map((e) => e.description), [
+      "Picked up from ACME Manufacturing",
+      "Departed FedEx facility (City A)",
+      "In transit to City B",
+    ]);
+    const [ups] = await getShipments(s.kv, "acme", c.ref, "ORD-008423");
+    assertEquals([ups.carrier, ups.tracking_number, ups.status], [
+      "ups",
+      "1Z999AA10123456784",
+      "in_transit",
+    ]);
+  });
+});
