@@ -725,6 +725,26 @@ export async function getShipments(
 }
 
 /**
+ * One shipment with the ref of the customer who owns its order (for the carrier poller and
+ * notifications, which start from a shipment, not a link), or null.
+ * `await getShipmentWithOwner(kv, "acme", "ORD-008456", "123456789012")`
+ */
+export async function getShipmentWithOwner(
+  kv: Deno.Kv,
+  org: string,
+  orderNumber: string,
+  trackingNumber: string,
+): Promise<{ shipment: Shipment; customerRef: string } | null> {
+  const [owner, shipment] = await kv.getMany<[string, Shipment]>([
+    keys.owner(org, orderNumber),
+    keys.shipment(org, orderNumber, trackingNumber),
+  ]);
+  return owner.value && shipment.value
+    ? { shipment: shipment.value, customerRef: owner.value }
+    : null;
+}
+
+/**
  * Adds a manual tracking event (warehouse staff): events stay sorted oldest first, a repeat
  * of the same event is ignored, and the shipment takes the latest event's status.
  * Throws ShipmentNotFoundError / OrderNotFoundError.

@@ -9,6 +9,7 @@ import {
   getCustomer,
   getOrder,
   getShipments,
+  getShipmentWithOwner,
   getStats,
   InvalidCursorError,
   listActiveShipments,
@@ -401,5 +402,20 @@ Deno.test("concurrent upserts of one customer's orders keep the counters exact",
     );
     assertEquals(await getStats(kv, "acme", "C1"), { active: 0, in_transit: 0, delivered: 30 });
     assertEquals((await listOrders(kv, "acme", "C1", { limit: 50 })).orders.length, 30);
+  });
+});
+
+Deno.test("getShipmentWithOwner follows the order to its current customer", async () => {
+  await withKv(async (kv) => {
+    await upsertOrder(kv, "acme", "O1", order(), NOW);
+    await upsertShipment(kv, "acme", "O1", "T100", {
+      carrier: "usps",
+      shipped_at: "2026-01-15T10:30:00Z",
+    }, NOW);
+    assertEquals((await getShipmentWithOwner(kv, "acme", "O1", "T100"))?.customerRef, "C1");
+    await upsertOrder(kv, "acme", "O1", order({ customer_ref: "C2" }), NOW);
+    assertEquals((await getShipmentWithOwner(kv, "acme", "O1", "T100"))?.customerRef, "C2");
+    assertEquals(await getShipmentWithOwner(kv, "acme", "O1", "NOPE"), null);
+    assertEquals(await getShipmentWithOwner(kv, "other", "O1", "T100"), null);
   });
 });
