@@ -7,25 +7,27 @@ import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
 import * as $4 from "./routes/api/admin/v1/customers/[customer_ref].ts";
 import * as $5 from "./routes/api/admin/v1/dead-letters.ts";
-import * as $6 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
-import * as $7 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
-import * as $8 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
-import * as $9 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
-import * as $10 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
-import * as $11 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
-import * as $12 from "./routes/api/admin/v1/tickets/index.ts";
-import * as $13 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
-import * as $14 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
-import * as $15 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
-import * as $16 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
-import * as $17 from "./routes/api/portal/customer/[token]/orders/index.ts";
-import * as $18 from "./routes/customer/[token]/index.tsx";
-import * as $19 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $20 from "./routes/dev/_middleware.ts";
-import * as $21 from "./routes/dev/outbox/[id].ts";
-import * as $22 from "./routes/dev/outbox/index.tsx";
-import * as $23 from "./routes/healthz.ts";
-import * as $24 from "./routes/index.tsx";
+import * as $6 from "./routes/api/admin/v1/integrations.ts";
+import * as $7 from "./routes/api/admin/v1/logs.ts";
+import * as $8 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
+import * as $9 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
+import * as $10 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
+import * as $11 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
+import * as $12 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
+import * as $13 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
+import * as $14 from "./routes/api/admin/v1/tickets/index.ts";
+import * as $15 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
+import * as $16 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
+import * as $17 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
+import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
+import * as $19 from "./routes/api/portal/customer/[token]/orders/index.ts";
+import * as $20 from "./routes/customer/[token]/index.tsx";
+import * as $21 from "./routes/customer/[token]/orders/[order_id].tsx";
+import * as $22 from "./routes/dev/_middleware.ts";
+import * as $23 from "./routes/dev/outbox/[id].ts";
+import * as $24 from "./routes/dev/outbox/index.tsx";
+import * as $25 from "./routes/healthz.ts";
+import * as $26 from "./routes/index.tsx";
 import * as $$0 from "./islands/TrackingTimeline.tsx";
 
 const manifest = {
@@ -36,25 +38,27 @@ const manifest = {
     "./routes/_middleware.ts": $3,
     "./routes/api/admin/v1/customers/[customer_ref].ts": $4,
     "./routes/api/admin/v1/dead-letters.ts": $5,
-    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $6,
-    "./routes/api/admin/v1/orders/[order_number]/index.ts": $7,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $8,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $9,
-    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $10,
-    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $11,
-    "./routes/api/admin/v1/tickets/index.ts": $12,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $13,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $14,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $15,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $16,
-    "./routes/api/portal/customer/[token]/orders/index.ts": $17,
-    "./routes/customer/[token]/index.tsx": $18,
-    "./routes/customer/[token]/orders/[order_id].tsx": $19,
-    "./routes/dev/_middleware.ts": $20,
-    "./routes/dev/outbox/[id].ts": $21,
-    "./routes/dev/outbox/index.tsx": $22,
-    "./routes/healthz.ts": $23,
-    "./routes/index.tsx": $24,
+    "./routes/api/admin/v1/integrations.ts": $6,
+    "./routes/api/admin/v1/logs.ts": $7,
+    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $8,
+    "./routes/api/admin/v1/orders/[order_number]/index.ts": $9,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $10,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $11,
+    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $12,
+    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $13,
+    "./routes/api/admin/v1/tickets/index.ts": $14,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $15,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $16,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $17,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $18,
+    "./routes/api/portal/customer/[token]/orders/index.ts": $19,
+    "./routes/customer/[token]/index.tsx": $20,
+    "./routes/customer/[token]/orders/[order_id].tsx": $21,
+    "./routes/dev/_middleware.ts": $22,
+    "./routes/dev/outbox/[id].ts": $23,
+    "./routes/dev/outbox/index.tsx": $24,
+    "./routes/healthz.ts": $25,
+    "./routes/index.tsx": $26,
   },
   islands: {
     "./islands/TrackingTimeline.tsx": $$0,
