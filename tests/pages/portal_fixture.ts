@@ -17,27 +17,30 @@ export interface Portal extends TestServer {
   /** Path of the demo customer's dashboard, e.g. `/customer/mp_…`. */
   dashboard: string;
   token: string;
+  /** Dashboard path of a working link for another customer of the demo org. */
+  linkFor(ref: string): Promise<string>;
 }
 
 const MIDDLEWARE = "./routes/customer/[token]/_middleware.ts";
-const STAND_IN_TOKEN = "mp_test_token_for_page_tests";
+const STAND_IN_PREFIX = "standin.";
 
-/** Grants the demo customer to STAND_IN_TOKEN; anything else gets the invalid-link page. */
+/** Grants customer REF of the demo org to `standin.REF`; anything else is an invalid link. */
 const standIn: Middleware = async (ctx: RouteContext) => {
-  if (ctx.params.token !== STAND_IN_TOKEN) return renderLinkInvalidPage(ctx, undefined);
+  const token = ctx.params.token;
+  if (!token.startsWith(STAND_IN_PREFIX)) return renderLinkInvalidPage(ctx, undefined);
   const { kv } = ctx.services;
   const [org, customer] = await Promise.all([
     getOrg(kv, DEMO_ORG.slug),
-    getCustomer(kv, DEMO_ORG.slug, DEMO_CUSTOMER.ref),
+    getCustomer(kv, DEMO_ORG.slug, token.slice(STAND_IN_PREFIX.length)),
   ]);
   if (!org || !customer) return renderLinkInvalidPage(ctx, undefined);
-  ctx.state.access = { org, customer, token: STAND_IN_TOKEN, tokenHash: "stand-in" };
+  ctx.state.access = { org, customer, token, tokenHash: "stand-in" };
   const res = await ctx.next();
   res.headers.set("cache-control", "no-store");
   return res;
 };
 
-type LinkCreator = (services: Services) => Promise<string>;
+type LinkCreator = (services: Services, ref: string) => Promise<string>;
 
 /** The real link creation, once lib/access provides it. */
 async function realLinkCreator(): Promise<LinkCreator | null> {
@@ -49,7 +52,7 @@ async function realLinkCreator(): Promise<LinkCreator | null> {
       org: string,
       ref: string,
     ) => Promise<{ url: string }>;
-    return async (s) => (await create(s, DEMO_ORG.slug, DEMO_CUSTOMER.ref)).url;
+    return async (s, ref) => (await create(s, DEMO_ORG.slug, ref)).url;
   } catch {
     return null;
   }
@@ -61,16 +64,24 @@ export async function startPortal(opts: TestServerOptions = {}): Promise<Portal>
   const m: Manifest = creator
     ? base
     : { ...base, routes: { ...base.routes, [MIDDLEWARE]: { handler: standIn } } };
-  let link = "";
+  const linkPath = async (services: Services, ref: string) => {
+    const link = creator ? await creator(services, ref) : `/customer/${STAND_IN_PREFIX}${ref}`;
+    return link.startsWith("http") ? new URL(link).pathname : link;
+  };
+  let path = "";
   const server = await startTestServer({
     ...opts,
     manifest: m,
     setup: async (services) => {
       await seedDemoData(services);
-      link = creator ? await creator(services) : `/customer/${STAND_IN_TOKEN}`;
+      path = await linkPath(services, DEMO_CUSTOMER.ref);
       await opts.setup?.(services);
     },
   });
-  const path = link.startsWith("http") ? new URL(link).pathname : link;
-  return { ...server, dashboard: path, token: decodeURIComponent(path.split("/")[2]) };
+  return {
+    ...server,
+    dashboard: path,
+    token: decodeURIComponent(path.split("/")[2]),
+    linkFor: (ref) => linkPath(server.services, ref),
+  };
 }
