@@ -316,6 +316,8 @@ Deno.test("admin API: shipments and manual events; public tracking shows them", 
       location: "City B",
     }]);
     assertEquals(tr.json.status, "shipped");
+    // FedEx is not configured in tests, so no carrier refresh is requested.
+    assertEquals(tr.json.refresh_requested, false);
     assertMatch(tr.json.last_refreshed_at, /^2026-01-16T/);
 
     const list = await call(s, "GET", `/api/portal/customer/${token}/orders`, null);

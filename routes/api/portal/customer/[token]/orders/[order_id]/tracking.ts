@@ -9,6 +9,7 @@ import { json } from "../../../../../../../lib/http/json.ts";
 import { linkAccess, PRIVATE_HEADERS, shipmentView } from "../../../../../../../lib/orders/api.ts";
 import { OrderNumber } from "../../../../../../../lib/orders/input.ts";
 import { getOrderSummary, getShipments } from "../../../../../../../lib/orders/store.ts";
+import { requestRefreshIfStale } from "../../../../../../../lib/tracking/poller.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {
@@ -21,6 +22,11 @@ export const handler: Handlers = {
       getShipments(kv, access.org.slug, access.customer.ref, number),
     ]);
     if (!order) throw notFound("No such order.");
+    // Data older than TRACKING_STALE_MINUTES asks the queue for a carrier refresh (deduplicated;
+    // never waits for the carrier); the answer says so, so a client can look again shortly.
+    const requested = await Promise.all(
+      shipments.map((s) => requestRefreshIfStale(ctx.services, s)),
+    );
     const refreshed = shipments.map((s) => s.last_refreshed_at).filter((t): t is string => !!t)
       .sort();
     return json(
@@ -29,6 +35,7 @@ export const handler: Handlers = {
         status: order.status,
         shipments: shipments.map(shipmentView),
         last_refreshed_at: refreshed.at(-1) ?? null,
+        refresh_requested: requested.some(Boolean),
       },
       200,
       PRIVATE_HEADERS,
