@@ -91,29 +91,4 @@ export const trackingMessages = defineMessages("tracking", {
   },
 });
 
-/** Display names for the carrier link-out and emails. */
-export const CARRIER_NAMES: Record<string, string> = {
-  fedex: "FedEx",
-  ups: "UPS",
-  usps: "USPS",
-  manual: "Carrier",
-  sandbox: "Sandbox Carrier",
-};
-
-/**
- * The carrier's public tracking page (carriers.md §5), for the "Track on … website" link,
- * which opens in a new tab with rel="noopener noreferrer". Undefined for manual/sandbox.
- */
-export function carrierTrackingUrl(carrier: string, trackingNumber: string): string | undefined {
-  const n = encodeURIComponent(trackingNumber);
-  switch (carrier) {
-    case "fedex":
-      return `https://www.fedex.com/fedextrack/?trknbr=${n}`;
-    case "ups":
-      return `https://www.ups.com/track?loc=en_US&tracknum=${n}`;
-    case "usps":
-      return `https://tools.usps.com/go/TrackConfirmAction?tLabels=${n}`;
-    default:
-      return undefined;
-  }
-}
+// Carrier display names and public tracking-page links live in lib/orders/carrier_links.ts.

@@ -14,7 +14,8 @@ import { renderEmail } from "../email/render.ts";
 import { sendEmail } from "../email/send.ts";
 import { formatDate } from "../i18n/format.ts";
 import type { Services } from "../services.ts";
-import { CARRIER_NAMES, trackingMessages } from "./messages.ts";
+import { CARRIER_NAMES } from "../orders/carrier_links.ts";
+import { trackingMessages } from "./messages.ts";
 
 const optOutKey = (org: string, customerRef: string): Deno.KvKey => [
   "tracking_email_optout",
