@@ -22,6 +22,7 @@ export interface Portal extends TestServer {
 }
 
 const MIDDLEWARE = "./routes/customer/[token]/_middleware.ts";
+const API_MIDDLEWARE = "./routes/api/portal/customer/[token]/_middleware.ts";
 const STAND_IN_PREFIX = "standin.";
 
 /** Grants customer REF of the demo org to `standin.REF`; anything else is an invalid link. */
@@ -61,9 +62,14 @@ async function realLinkCreator(): Promise<LinkCreator | null> {
 export async function startPortal(opts: TestServerOptions = {}): Promise<Portal> {
   const creator = await realLinkCreator();
   const base = manifest as unknown as Manifest;
-  const m: Manifest = creator
-    ? base
-    : { ...base, routes: { ...base.routes, [MIDDLEWARE]: { handler: standIn } } };
+  const m: Manifest = creator ? base : {
+    ...base,
+    routes: {
+      ...base.routes,
+      [MIDDLEWARE]: { handler: standIn },
+      [API_MIDDLEWARE]: { handler: standIn },
+    },
+  };
   const linkPath = async (services: Services, ref: string) => {
     const link = creator ? await creator(services, ref) : `/customer/${STAND_IN_PREFIX}${ref}`;
     return link.startsWith("http") ? new URL(link).pathname : link;
