@@ -111,7 +111,11 @@ function offsetOf(raw: string | null | undefined): string | undefined {
 }
 
 const ymd = (d: string) => `${d.slice(0, 4)}-${d.slice(4, 6)}-${d.slice(6, 8)}`;
-const hms = (t: string) => `${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6) || "00"}`;
+// The spec's own example gmtTime is "74700": times may lose their leading zero.
+const hms = (raw: string) => {
+  const t = raw.padStart(6, "0");
+  return `${t.slice(0, 2)}:${t.slice(2, 4)}:${t.slice(4, 6)}`;
+};
 
 /** Local date + time + GMT offset → ISO 8601 with offset (UTC from gmtDate/gmtTime if no offset). */
 export function upsTimestamp(a: z.infer<typeof Activity>): string {

@@ -2,7 +2,7 @@
 import { FedexAdapter } from "../../lib/tracking/fedex.ts";
 import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { FakeFedex } from "../fakes/carriers/fedex.ts";
+import { FakeFedex, FEDEX_FIXTURES, notFound } from "../fakes/carriers/fedex.ts";
 import { makeServices } from "./_helpers.ts";
 
 async function setup(secret = "fx-secret") {
@@ -190,4 +190,14 @@ Deno.test("FedEx: a malformed number is refused before any call", async () => {
   const res = await t.adapter().track(["<script>"]);
   assertEquals(res.get("<script>")!.ok, false);
   assertEquals(t.fake.calls.length, 0);
+});
+
+Deno.test("FedEx: a duplicated number with several trackResults takes the one without an error", async () => {
+  await using t = await setup();
+  t.fake.fixtures.set("797806677146", [
+    notFound("797806677146"),
+    FEDEX_FIXTURES["231300687629630"],
+  ]);
+  const r = (await t.adapter().track(["797806677146"])).get("797806677146");
+  assertEquals(ok(r).status, "out_for_delivery");
 });

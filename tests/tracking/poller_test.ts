@@ -307,3 +307,23 @@ Deno.test("429 backs off by Retry-After; repeated 5xx open the circuit and stop 
     assert(logs.some((l) => l.kind === "carrier_call" && l.http_status === 429));
   }, { DENO_ENV: "development" });
 });
+
+Deno.test("a shipment still undelivered two days after its estimate is flagged overdue", async () => {
+  await withPoller(async ({ services }) => {
+    await seed(services);
+    const batch: PollBatch = {
+      carrier: "fedex",
+      org: "acme",
+      items: [{ order_number: "ORD-1", tracking_number: IN_TRANSIT }],
+      batch_id: "o1",
+    };
+    // Estimate 2026-01-18: on the 20th it is late but within the grace period.
+    services.clock.current = new Date("2026-01-20T12:00:00Z");
+    await pollBatch(services, batch);
+    assertEquals((await shipment(services, "ORD-1", IN_TRANSIT)).overdue, undefined);
+    services.clock.current = new Date("2026-01-21T12:00:00Z");
+    await pollBatch(services, { ...batch, batch_id: "o2" });
+    const s = await shipment(services, "ORD-1", IN_TRANSIT);
+    assertEquals([s.overdue, s.estimated_delivery], [true, "2026-01-18"]);
+  }, { DENO_ENV: "development" });
+});

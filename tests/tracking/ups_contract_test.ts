@@ -1,5 +1,5 @@
 /** The production UPS adapter against a local server speaking UPS's documented format. */
-import { UpsAdapter } from "../../lib/tracking/ups.ts";
+import { UpsAdapter, upsTimestamp } from "../../lib/tracking/ups.ts";
 import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { FakeUps, UPS_NOT_FOUND_200, UPS_NOT_FOUND_404 } from "../fakes/carriers/ups.ts";
@@ -137,4 +137,18 @@ Deno.test("UPS: bad credentials are an auth failure; no tracking call is made", 
   const res = await t.adapter().track(["1ZCIETST0422222228"]);
   assertEquals(res.get("1ZCIETST0422222228")!.ok, false);
   assertEquals(t.fake.trackCalls, 0);
+});
+
+Deno.test("UPS timestamps: the spec's own examples, with and without gmtOffset", () => {
+  assertEquals(
+    upsTimestamp({ date: "20210210", time: "071356", gmtOffset: "-05:00" }),
+    "2021-02-10T07:13:56-05:00",
+  );
+  // The spec example gmtTime "74700" has lost its leading zero.
+  assertEquals(upsTimestamp({ gmtDate: "20210210", gmtTime: "74700" }), "2021-02-10T07:47:00Z");
+  // Track Alert writes the offset with a dot.
+  assertEquals(
+    upsTimestamp({ date: "20260117", time: "142300", gmtOffset: "-04.00" }),
+    "2026-01-17T14:23:00-04:00",
+  );
 });

@@ -1,5 +1,5 @@
 /** The production USPS adapter against a local server speaking USPS's v3 format. */
-import { UspsAdapter } from "../../lib/tracking/usps.ts";
+import { UspsAdapter, uspsOffset, uspsTimestamp } from "../../lib/tracking/usps.ts";
 import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import {
@@ -145,4 +145,18 @@ Deno.test("USPS: expired token → one refresh and one retry; two instances shar
   const text = JSON.stringify(t.calls);
   for (const tok of t.fake.issuedTokens) assert(!text.includes(tok));
   assert(t.calls.some((c) => c.http_status === 401 && c.outcome === "auth"));
+});
+
+Deno.test("USPS offsets: '-05:00', '-0500' and the spec's minutes form", () => {
+  assertEquals(uspsOffset("-05:00"), "-05:00");
+  assertEquals(uspsOffset("-0500"), "-05:00");
+  assertEquals(uspsOffset("-420"), "-07:00");
+  assertEquals(uspsOffset("+60"), "+01:00");
+  assertEquals(uspsOffset("bogus"), undefined);
+  assertEquals(
+    uspsTimestamp({ eventTimestamp: "2024-11-22T13:58:00", GMTOffset: "-420" }),
+    "2024-11-22T13:58:00-07:00",
+  );
+  // Already zoned (the README's "Z" form) is kept as sent.
+  assertEquals(uspsTimestamp({ eventTimestamp: "2024-11-22T13:58:00Z" }), "2024-11-22T13:58:00Z");
 });

@@ -197,7 +197,7 @@ export const FEDEX_FIXTURES: Record<string, unknown> = {
 /** Numbers FedEx answers with a per-result NOTFOUND error inside HTTP 200. */
 export const FEDEX_NOT_FOUND = "647719948679";
 
-function notFound(number: string) {
+export function notFound(number: string) {
   return {
     trackingNumberInfo: { trackingNumber: number, trackingNumberUniqueId: "", carrierCode: "" },
     error: {
@@ -278,7 +278,8 @@ export class FakeFedex extends FakeCarrierBase {
           }],
           completeTrackResults: numbers.map((n) => ({
             trackingNumber: n,
-            trackResults: [this.fixtures.get(n) ?? notFound(n)],
+            // A fixture may be an array: a duplicated number has several trackResults.
+            trackResults: [this.fixtures.get(n) ?? notFound(n)].flat(),
           })),
         },
       });
