@@ -81,6 +81,8 @@ export async function tokenCacheKey(
   return ["tracking_oauth", carrier, id];
 }
 
+const inflight = new Map<string, Promise<string>>();
+
 export class CarrierSession {
   #opts: SessionOptions;
   #key: Promise<CryptoKey>;
@@ -157,6 +159,18 @@ export class CarrierSession {
   async token(): Promise<string> {
     const cached = await this.#readCache();
     if (cached) return cached;
+    // Concurrent batches in this process share one token request (other processes share
+    // the KV cache; at worst each process fetches one token when it expires).
+    const id = JSON.stringify(await this.#cacheKey);
+    let pending = inflight.get(id);
+    if (!pending) {
+      pending = this.#fetchToken().finally(() => inflight.delete(id));
+      inflight.set(id, pending);
+    }
+    return pending;
+  }
+
+  async #fetchToken(): Promise<string> {
     const started = performance.now();
     let res: Response;
     try {

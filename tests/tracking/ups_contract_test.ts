@@ -152,3 +152,14 @@ Deno.test("UPS timestamps: the spec's own examples, with and without gmtOffset",
     "2026-01-17T14:23:00-04:00",
   );
 });
+
+Deno.test("UPS: concurrent batches in one process share one token request", async () => {
+  await using t = await setup();
+  await Promise.all(
+    ["1ZCIETST0422222228", "1ZCIETST0111111114", "1Z999AA10123456784"].map((n) =>
+      t.adapter().track([n])
+    ),
+  );
+  assertEquals(t.fake.tokenCalls, 1);
+  assertEquals(t.fake.trackCalls, 3);
+});
