@@ -327,3 +327,60 @@ Deno.test("a shipment still undelivered two days after its estimate is flagged o
     assertEquals([s.overdue, s.estimated_delivery], [true, "2026-01-18"]);
   }, { DENO_ENV: "development" });
 });
+
+Deno.test("one cycle polls every configured carrier, batched per org; logs stay per org", async () => {
+  const { FakeUps } = await import("../fakes/carriers/ups.ts");
+  const { FakeUsps, USPS_TRANSIT } = await import("../fakes/carriers/usps.ts");
+  const ups = new FakeUps();
+  const usps = new FakeUsps();
+  try {
+    await withPoller(async ({ services, fake }) => {
+      await seed(services); // acme: 2 FedEx, 1 UPS, 1 manual
+      const now = services.clock.now();
+      await createOrg(services.kv, {
+        slug: "beta",
+        name: "Beta Foods",
+        support_email: "help@beta.example",
+        support_phone: "1",
+      }, now);
+      await upsertCustomer(services.kv, "beta", "B1", { name: "B", email: "b@b.example" }, now);
+      await upsertOrder(services.kv, "beta", "ORD-9", {
+        customer_ref: "B1",
+        order_date: "2026-01-14",
+        delivery_date: "2026-01-18",
+        status: "shipped",
+        currency: "USD",
+        delivery_address: "x",
+        lines: [{ item_code: "P", description: "Thing", qty_ordered: "1", unit_price: "1.00" }],
+      }, now);
+      for (const [t, carrier] of [[OUT, "fedex"], [USPS_TRANSIT, "usps"]] as const) {
+        await upsertShipment(services.kv, "beta", "ORD-9", t, {
+          carrier,
+          shipped_at: "2026-01-15T10:30:00-05:00",
+        }, now);
+      }
+      await startPollCycle(services);
+      await waitForQueueIdle();
+      // FedEx: one call per org's batch; UPS and USPS: one call per number.
+      assertEquals(fake.batches.map((b) => b.slice().sort()).sort(), [[IN_TRANSIT, LABEL], [OUT]]);
+      assertEquals(ups.trackCalls, 1);
+      assertEquals(usps.trackCalls, 1);
+      const acme = JSON.stringify((await listLogs(services.kv, "acme", { limit: 100 })).logs);
+      const beta = JSON.stringify((await listLogs(services.kv, "beta", { limit: 100 })).logs);
+      assert(acme.includes(IN_TRANSIT) && acme.includes("1ZCIETST0422222228"));
+      assert(!acme.includes(OUT) && !acme.includes(USPS_TRANSIT));
+      assert(beta.includes(OUT) && beta.includes(USPS_TRANSIT));
+      assert(!beta.includes(IN_TRANSIT));
+    }, {
+      UPS_CLIENT_ID: "ups-id",
+      UPS_CLIENT_SECRET: "ups-secret",
+      UPS_BASE_URL: ups.url,
+      USPS_CLIENT_ID: "usps-id",
+      USPS_CLIENT_SECRET: "usps-secret",
+      USPS_BASE_URL: usps.url,
+    });
+  } finally {
+    await ups.close();
+    await usps.close();
+  }
+});
