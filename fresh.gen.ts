@@ -22,13 +22,15 @@ import * as $17 from "./routes/api/portal/customer/[token]/orders/[order_id]/rep
 import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
 import * as $19 from "./routes/api/portal/customer/[token]/orders/index.ts";
 import * as $20 from "./routes/customer/[token]/index.tsx";
-import * as $21 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $22 from "./routes/dev/_middleware.ts";
-import * as $23 from "./routes/dev/outbox/[id].ts";
-import * as $24 from "./routes/dev/outbox/index.tsx";
-import * as $25 from "./routes/healthz.ts";
-import * as $26 from "./routes/index.tsx";
-import * as $$0 from "./islands/TrackingTimeline.tsx";
+import * as $21 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
+import * as $22 from "./routes/customer/[token]/orders/[order_id].tsx";
+import * as $23 from "./routes/dev/_middleware.ts";
+import * as $24 from "./routes/dev/outbox/[id].ts";
+import * as $25 from "./routes/dev/outbox/index.tsx";
+import * as $26 from "./routes/healthz.ts";
+import * as $27 from "./routes/index.tsx";
+import * as $$0 from "./islands/ReportIssue.tsx";
+import * as $$1 from "./islands/TrackingTimeline.tsx";
 
 const manifest = {
   routes: {
@@ -53,15 +55,17 @@ const manifest = {
     "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $18,
     "./routes/api/portal/customer/[token]/orders/index.ts": $19,
     "./routes/customer/[token]/index.tsx": $20,
-    "./routes/customer/[token]/orders/[order_id].tsx": $21,
-    "./routes/dev/_middleware.ts": $22,
-    "./routes/dev/outbox/[id].ts": $23,
-    "./routes/dev/outbox/index.tsx": $24,
-    "./routes/healthz.ts": $25,
-    "./routes/index.tsx": $26,
+    "./routes/customer/[token]/orders/[order_id]/report.tsx": $21,
+    "./routes/customer/[token]/orders/[order_id].tsx": $22,
+    "./routes/dev/_middleware.ts": $23,
+    "./routes/dev/outbox/[id].ts": $24,
+    "./routes/dev/outbox/index.tsx": $25,
+    "./routes/healthz.ts": $26,
+    "./routes/index.tsx": $27,
   },
   islands: {
-    "./islands/TrackingTimeline.tsx": $$0,
+    "./islands/ReportIssue.tsx": $$0,
+    "./islands/TrackingTimeline.tsx": $$1,
   },
   baseUrl: import.meta.url,
 };

@@ -19,7 +19,10 @@ function requireAccess(ctx: RouteContext): Access {
 }
 
 /** Checks the order is this customer's (404 otherwise, never another customer's data). */
-export async function reportForOrder(ctx: RouteContext): Promise<ReportResult> {
+export async function reportForOrder(
+  ctx: RouteContext,
+  fields?: Map<string, string>,
+): Promise<ReportResult> {
   const access = requireAccess(ctx);
   const orderNumber = ctx.params.order_id;
   const order = await getOrder(ctx.services.kv, access.org.slug, access.customer.ref, orderNumber);
@@ -34,6 +37,7 @@ export async function reportForOrder(ctx: RouteContext): Promise<ReportResult> {
     order.order_number,
     ctx.req,
     ctx.state.locale,
+    fields,
   );
 }
 

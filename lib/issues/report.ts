@@ -91,6 +91,8 @@ export async function submitReport(
   orderNumber: string,
   req: Request,
   locale: Locale,
+  /** Receives the text fields as read, so a form page can show them again after an error. */
+  fields: Map<string, string> = new Map(),
 ): Promise<ReportResult> {
   const t = issueMessages.bind(locale);
   const org = access.org.slug;
@@ -109,7 +111,6 @@ export async function submitReport(
     }
   }
 
-  const fields = new Map<string, string>();
   const stored: Array<{ meta: BlobMeta; type: TicketPhoto["type"] }> = [];
   const discard = async () => {
     await Promise.all(stored.map((s) => blobs.delete(s.meta.id).catch(() => {})));

@@ -1,0 +1,315 @@
+/**
+ * [Report Issue] and its modal (INT-007 Report Issue Modal). Server-rendered, it is a plain
+ * link to the no-JS form page; once hydrated it becomes a button that opens a modal <dialog>
+ * (background inert), with client checks that mirror the server's (lib/issues/rules.ts),
+ * messages next to each field, focus kept inside, Escape/Cancel closing it and focus going
+ * back to the button, and a status toast on success. One Idempotency-Key per opening, so a
+ * double click or a retry makes one ticket.
+ */
+import { useEffect, useRef, useState } from "preact/hooks";
+import type { JSX } from "preact";
+import {
+  checkReport,
+  ISSUE_TYPES,
+  MAX_FILE_BYTES,
+  MAX_FILES,
+  sniffType,
+} from "../lib/issues/rules.ts";
+import { ISSUE_CSS } from "../lib/issues/styles.ts";
+
+export interface ReportIssueProps {
+  orderNumber: string;
+  /** POST target: `/api/portal/customer/{token}/orders/{order}/report-issue`. */
+  postUrl: string;
+  /** The no-JS form page the server-rendered link opens. */
+  formUrl: string;
+  contactEmail: string;
+  locale: string;
+  /** `formMessages(locale)` from lib/issues/messages.ts. */
+  messages: Record<string, string>;
+}
+
+type Values = {
+  issue_type: string;
+  description: string;
+  contact_email: string;
+  contact_phone: string;
+};
+type Photo = { file: File; url?: string; id: number };
+let nextId = 0;
+
+const FIELDS = ["issue_type", "description", "photos", "contact_email", "contact_phone"];
+
+export default function ReportIssue(p: ReportIssueProps) {
+  const m = (k: string, v: Record<string, string | number> = {}) =>
+    (p.messages[k] ?? k).replace(/\{(\w+)\}/g, (s, n) => (n in v ? String(v[n]) : s));
+  const blank = {
+    issue_type: "",
+    description: "",
+    contact_email: p.contactEmail,
+    contact_phone: "",
+  };
+  const [ready, setReady] = useState(false);
+  const [open, setOpen] = useState(false);
+  const [values, setValues] = useState<Values>(blank);
+  const [photos, setPhotos] = useState<Photo[]>([]);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [alert, setAlert] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [toast, setToast] = useState("");
+  const dialog = useRef<HTMLDialogElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  const key = useRef("");
+
+  useEffect(() => setReady(true), []);
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) {
+      d.showModal();
+      d.querySelector("select")?.focus();
+    } else if (!open && d.open) {
+      d.close();
+      trigger.current?.focus();
+    }
+  }, [open]);
+
+  const show = () => {
+    key.current = crypto.randomUUID();
+    setToast("");
+    setAlert("");
+    setOpen(true);
+  };
+  const set = (name: keyof Values) => (e: JSX.TargetedEvent<HTMLElement>) => {
+    setValues({ ...values, [name]: (e.currentTarget as HTMLInputElement).value });
+    if (errors[name]) setErrors({ ...errors, [name]: "" });
+  };
+  const focusFirstError = (errs: Record<string, string>) => {
+    const f = FIELDS.find((n) => errs[n]);
+    if (f) setTimeout(() => (dialog.current?.querySelector(`#ri-${f}`) as HTMLElement)?.focus());
+  };
+
+  async function addFiles(e: JSX.TargetedEvent<HTMLInputElement>) {
+    const input = e.currentTarget;
+    const next = [...photos];
+    let err = "";
+    for (const file of Array.from(input.files ?? [])) {
+      if (next.length >= MAX_FILES) err = "err_too_many_files";
+      else if (file.size === 0) err = "err_file_empty";
+      else if (file.size > MAX_FILE_BYTES) err = "err_file_too_large";
+      else {
+        const type = sniffType(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
+        if (!type) err = "err_file_type";
+        else {
+          const url = type === "application/pdf" ? undefined : URL.createObjectURL(file);
+          next.push({ id: nextId++, file, url });
+        }
+      }
+    }
+    input.value = "";
+    setPhotos(next);
+    setErrors({ ...errors, photos: err ? m(err) : "" });
+  }
+  const remove = (i: number) => {
+    const ph = photos[i];
+    if (ph.url) URL.revokeObjectURL(ph.url);
+    setPhotos(photos.filter((_, k) => k !== i));
+    setErrors({ ...errors, photos: "" });
+    (dialog.current?.querySelector("#ri-photos") as HTMLElement)?.focus();
+  };
+
+  async function submit(e: Event) {
+    e.preventDefault();
+    if (busy) return;
+    const checked: Record<string, string> = {};
+    for (const [f, k] of Object.entries(checkReport(values))) checked[f] = m(k as string);
+    if (errors.photos) checked.photos = errors.photos;
+    setErrors(checked);
+    setAlert("");
+    if (Object.values(checked).some(Boolean)) return focusFirstError(checked);
+    setBusy(true);
+    const body = new FormData();
+    for (const [k, v] of Object.entries(values)) body.append(k, v);
+    for (const ph of photos) body.append("photos", ph.file, ph.file.name);
+    try {
+      const sep = p.postUrl.includes("?") ? "&" : "?";
+      const res = await fetch(`${p.postUrl}${sep}lang=${p.locale}`, {
+        method: "POST",
+        body,
+        headers: { "Idempotency-Key": key.current },
+      });
+      const json = await res.json().catch(() => ({}));
+      if (res.status === 201) {
+        photos.forEach((ph) => ph.url && URL.revokeObjectURL(ph.url));
+        setPhotos([]);
+        setValues(blank);
+        setOpen(false);
+        setToast(`${m("success")} ${m("ticket_ref", { ticket: json.ticket_number })}`);
+      } else {
+        const fields: Record<string, string[]> = json?.error?.fields ?? {};
+        const errs: Record<string, string> = {};
+        for (const [f, msgs] of Object.entries(fields)) errs[f] = msgs[0];
+        setErrors(errs);
+        if (!FIELDS.some((f) => errs[f])) setAlert(json?.error?.message ?? m("err_generic"));
+        focusFirstError(errs);
+      }
+    } catch {
+      setAlert(m("err_generic"));
+    }
+    setBusy(false);
+  }
+
+  /** Keeps Tab and Shift+Tab inside the dialog. */
+  const trap = (e: KeyboardEvent) => {
+    if (e.key !== "Tab" || !dialog.current) return;
+    const els = Array.from(
+      dialog.current.querySelectorAll<HTMLElement>("button,select,textarea,input"),
+    ).filter((el) => !(el as HTMLButtonElement).disabled);
+    const first = els[0];
+    const last = els[els.length - 1];
+    if (e.shiftKey && document.activeElement === first) {
+      e.preventDefault();
+      last.focus();
+    } else if (!e.shiftKey && document.activeElement === last) {
+      e.preventDefault();
+      first.focus();
+    }
+  };
+
+  const a11y = (name: string, hint?: string) => ({
+    id: `ri-${name}`,
+    name,
+    "aria-invalid": errors[name] ? "true" as const : undefined,
+    "aria-describedby": [hint, errors[name] && `ri-${name}-err`].filter(Boolean).join(" ") ||
+      undefined,
+  });
+  const error = (name: string) =>
+    errors[name] ? <p id={`ri-${name}-err`} class="ri-error">{errors[name]}</p> : null;
+  const req = <span aria-hidden="true">*</span>;
+  const count = [...values.description.trim()].length;
+
+  if (!ready) return <a class="btn btn--ghost" href={p.formUrl}>{m("report_issue")}</a>;
+  return (
+    <>
+      <style dangerouslySetInnerHTML={{ __html: ISSUE_CSS }} />
+      <button
+        type="button"
+        class="btn btn--ghost"
+        ref={trigger}
+        aria-haspopup="dialog"
+        onClick={show}
+      >
+        {m("report_issue")}
+      </button>
+      <dialog
+        ref={dialog}
+        class="ri-dialog"
+        aria-labelledby="ri-title"
+        onCancel={(e) => {
+          e.preventDefault();
+          setOpen(false);
+        }}
+        onKeyDown={trap}
+      >
+        <form class="ri-form" noValidate onSubmit={submit}>
+          <div class="ri-head">
+            <h2 id="ri-title">{m("title")}</h2>
+            <button type="button" class="btn btn--ghost" onClick={() => setOpen(false)}>
+              <span aria-hidden="true">✕</span> {m("close")}
+            </button>
+          </div>
+          <p>{m("order", { order: p.orderNumber })}</p>
+          {alert && <p class="ri-alert" role="alert">{alert}</p>}
+          <div class="ri-field">
+            <label for="ri-issue_type">{m("issue_type")} {req}</label>
+            <select
+              {...a11y("issue_type")}
+              required
+              value={values.issue_type}
+              onChange={set("issue_type")}
+            >
+              <option value="">{m("issue_type_placeholder")}</option>
+              {ISSUE_TYPES.map((t) => <option key={t} value={t}>{m(`type_${t}`)}</option>)}
+            </select>
+            {error("issue_type")}
+          </div>
+          <div class="ri-field">
+            <label for="ri-description">{m("description")} {req}</label>
+            <textarea
+              {...a11y("description", "ri-description-count")}
+              required
+              rows={5}
+              placeholder={m("description_placeholder")}
+              value={values.description}
+              onInput={set("description")}
+            />
+            <p id="ri-description-count" class="ri-hint">
+              {m("counter", { n: count })}
+            </p>
+            {error("description")}
+          </div>
+          <div class="ri-field">
+            <label for="ri-photos">{m("photos")}</label>
+            <input
+              {...a11y("photos", "ri-photos-hint")}
+              type="file"
+              multiple
+              accept="image/jpeg,image/png,application/pdf"
+              onChange={addFiles}
+            />
+            <p id="ri-photos-hint" class="ri-hint">{m("photos_hint")}</p>
+            {error("photos")}
+            {photos.length > 0 && (
+              <ul class="ri-files">
+                {photos.map((ph, i) => (
+                  <li key={ph.id} class="ri-file">
+                    {ph.url
+                      ? <img src={ph.url} alt="" />
+                      : <b class="ri-pdf" aria-hidden="true">PDF</b>}
+                    <span>{ph.file.name}</span>
+                    <button type="button" class="btn btn--ghost" onClick={() => remove(i)}>
+                      <span aria-hidden="true">✕</span>
+                      <span class="sr-only">{m("remove_file", { name: ph.file.name })}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </div>
+          <div class="ri-field">
+            <label for="ri-contact_email">{m("contact_email")} {req}</label>
+            <input
+              {...a11y("contact_email")}
+              type="email"
+              required
+              autoComplete="email"
+              value={values.contact_email}
+              onInput={set("contact_email")}
+            />
+            {error("contact_email")}
+          </div>
+          <div class="ri-field">
+            <label for="ri-contact_phone">{m("contact_phone")}</label>
+            <input
+              {...a11y("contact_phone")}
+              type="tel"
+              autoComplete="tel"
+              value={values.contact_phone}
+              onInput={set("contact_phone")}
+            />
+            {error("contact_phone")}
+          </div>
+          <div class="ri-actions">
+            <button type="button" class="btn btn--ghost" onClick={() => setOpen(false)}>
+              {m("cancel")}
+            </button>
+            <button type="submit" class="btn" disabled={busy} aria-busy={busy}>
+              {busy ? m("submitting") : m("submit")}
+            </button>
+          </div>
+        </form>
+      </dialog>
+      <div class="ri-toast" role="status">{toast}</div>
+    </>
+  );
+}
