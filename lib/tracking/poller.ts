@@ -22,7 +22,7 @@ import {
   applyTrackingUpdate,
   getCustomer,
   getOrg,
-  getShipments,
+  getShipmentWithOwner,
   listActiveShipments,
   ShipmentNotFoundError,
 } from "../orders/store.ts";
@@ -146,24 +146,17 @@ interface Loaded {
   customer: Customer;
 }
 
-/**
- * The shipment and its customer. The orders store keys shipments by org + order and keeps
- * the owning customer in `["order_owner", org, number]`; it exports no getter for that yet,
- * so this one read of the store's key is the only place tracking touches it.
- */
+/** The shipment and the customer who owns its order (emails go to them). */
 async function loadShipment(
   services: Services,
   org: string,
   orderNumber: string,
   tracking: string,
 ): Promise<Loaded | null> {
-  const owner = await services.kv.get<string>(["order_owner", org, orderNumber]);
-  if (!owner.value) return null;
-  const customer = await getCustomer(services.kv, org, owner.value);
-  if (!customer) return null;
-  const shipments = await getShipments(services.kv, org, owner.value, orderNumber);
-  const shipment = shipments.find((s) => s.tracking_number === tracking);
-  return shipment ? { shipment, customer } : null;
+  const found = await getShipmentWithOwner(services.kv, org, orderNumber, tracking);
+  if (!found) return null;
+  const customer = await getCustomer(services.kv, org, found.customerRef);
+  return customer ? { shipment: found.shipment, customer } : null;
 }
 
 export function isOverdue(
