@@ -122,7 +122,7 @@ export class CarrierSession {
     const entry = await this.#opts.services.kv.get<CachedToken>(await this.#cacheKey);
     const v = entry.value;
     // KV expiry is eventual: check the time too.
-    if (!v || v.expires_at <= Date.now()) return undefined;
+    if (!v || v.expires_at <= this.#opts.services.clock.now().getTime()) return undefined;
     try {
       const plain = await crypto.subtle.decrypt(
         { name: "AES-GCM", iv: v.iv as BufferSource },
@@ -144,7 +144,11 @@ export class CarrierSession {
     const data = new Uint8Array(
       await crypto.subtle.encrypt({ name: "AES-GCM", iv }, await this.#key, enc.encode(token)),
     );
-    const value: CachedToken = { iv, data, expires_at: Date.now() + ttl };
+    const value: CachedToken = {
+      iv,
+      data,
+      expires_at: this.#opts.services.clock.now().getTime() + ttl,
+    };
     await this.#opts.services.kv.set(await this.#cacheKey, value, { expireIn: ttl });
   }
 

@@ -201,3 +201,15 @@ Deno.test("FedEx: a duplicated number with several trackResults takes the one wi
   const r = (await t.adapter().track(["797806677146"])).get("797806677146");
   assertEquals(ok(r).status, "out_for_delivery");
 });
+
+Deno.test("FedEx: the token (expires_in 3599 s) is reused until 5 minutes before it expires", async () => {
+  await using t = await setup();
+  const a = t.adapter();
+  await a.track(["122816215025810"]);
+  t.services.clock.advance(54 * 60_000);
+  await a.track(["122816215025810"]);
+  assertEquals(t.fake.tokenCalls, 1);
+  t.services.clock.advance(2 * 60_000); // 56 min: inside the refresh margin
+  await a.track(["122816215025810"]);
+  assertEquals(t.fake.tokenCalls, 2);
+});
