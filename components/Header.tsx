@@ -3,8 +3,15 @@ import type { Locale } from "../lib/orders/model.ts";
 import type { T } from "../lib/pages/messages.ts";
 import { LanguageSwitcher } from "./LanguageSwitcher.tsx";
 
+/** `help`: the page has the #help section (pages without it show no dead [Help] link). */
 export function Header(
-  { t, locale, url, orgName }: { t: T; locale: Locale; url: URL; orgName?: string },
+  { t, locale, url, orgName, help = false }: {
+    t: T;
+    locale: Locale;
+    url: URL;
+    orgName?: string;
+    help?: boolean;
+  },
 ) {
   return (
     <header class="site-header">
@@ -13,9 +20,7 @@ export function Header(
           <p class="site-header__product">{t("app.name")}</p>
           {orgName && <p class="site-header__org">{orgName}</p>}
         </div>
-        <nav class="site-header__nav" aria-label={t("header.help")}>
-          <a class="btn btn--ghost" href="#help">{t("header.help")}</a>
-        </nav>
+        {help && <a class="btn btn--ghost" href="#help">{t("header.help")}</a>}
         <LanguageSwitcher t={t} locale={locale} url={url} />
       </div>
     </header>

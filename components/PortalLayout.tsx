@@ -16,7 +16,7 @@ export function PortalLayout(
 ) {
   return (
     <>
-      <Header t={t} locale={locale} url={url} orgName={org.name} />
+      <Header t={t} locale={locale} url={url} orgName={org.name} help />
       <main id="main" class="page" tabIndex={-1}>{children}</main>
       <HelpSection t={t} org={org} />
     </>

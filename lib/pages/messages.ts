@@ -75,7 +75,6 @@ export const pageMessages = defineMessages("pages", {
     "contact.questions": "Questions? Contact:",
     "contact.label": "Contact:",
     "contact.phone": "Phone:",
-    "loading.orders": "Loading your orders...",
     "loading.tracking": "Loading tracking...",
     "help.title": "Help",
     "help.what":
@@ -123,7 +122,6 @@ export const pageMessages = defineMessages("pages", {
     "items.included": "Included",
     "items.grand": "Total",
     "docs.title": "Documents",
-    "report.button": "Report Issue",
     "notfound.title": "Order not found",
     "notfound.body": "There is no order {number} among your orders.",
     "err.title": "Access Link Invalid or Expired",
@@ -208,7 +206,6 @@ export const pageMessages = defineMessages("pages", {
     "contact.questions": "¿Preguntas? Contacto:",
     "contact.label": "Contacto:",
     "contact.phone": "Teléfono:",
-    "loading.orders": "Cargando sus pedidos...",
     "loading.tracking": "Cargando seguimiento...",
     "help.title": "Ayuda",
     "help.what":
@@ -257,7 +254,6 @@ export const pageMessages = defineMessages("pages", {
     "items.included": "Incluido",
     "items.grand": "Total",
     "docs.title": "Documentos",
-    "report.button": "Informar de un problema",
     "notfound.title": "Pedido no encontrado",
     "notfound.body": "No hay ningún pedido {number} entre sus pedidos.",
     "err.title": "Enlace de acceso no válido o caducado",
@@ -353,7 +349,6 @@ export const pageMessages = defineMessages("pages", {
     "contact.questions": "Pytania? Kontakt:",
     "contact.label": "Kontakt:",
     "contact.phone": "Telefon:",
-    "loading.orders": "Wczytywanie zamówień...",
     "loading.tracking": "Wczytywanie śledzenia...",
     "help.title": "Pomoc",
     "help.what":
@@ -402,7 +397,6 @@ export const pageMessages = defineMessages("pages", {
     "items.included": "W cenie",
     "items.grand": "Razem",
     "docs.title": "Dokumenty",
-    "report.button": "Zgłoś problem",
     "notfound.title": "Nie znaleziono zamówienia",
     "notfound.body": "Wśród Twoich zamówień nie ma zamówienia {number}.",
     "err.title": "Link dostępu jest nieprawidłowy lub wygasł",

@@ -45,6 +45,11 @@ async function smallTargets(page: Page): Promise<string[]> {
   });
 }
 
+async function gzipSize(bytes: Uint8Array): Promise<number> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
 async function horizontalOverflow(page: Page): Promise<number> {
   return await page.evaluate(() =>
     document.documentElement.scrollWidth - document.documentElement.clientWidth
@@ -151,8 +156,19 @@ Deno.test({
       await t.step(
         "detail (en): timeline island marks in order, refresh shows the skeleton",
         async () => {
+          const scripts: Array<Promise<number>> = [];
           const { page, errors, close } = await open(p.dashboard + DETAIL);
-          await page.waitForSelector("mp-island[data-hydrated]");
+          page.on("response", (r) => {
+            if (r.request().resourceType() === "script") scripts.push(r.body().then(gzipSize));
+          });
+          await page.reload();
+          await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
+          await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
+          // Budget: all JavaScript the detail page loads ≤ 12 KB gzipped.
+          const sizes = await Promise.all(scripts);
+          assert(sizes.length > 0);
+          const total = sizes.reduce((a, b) => a + b, 0);
+          assert(total <= 12 * 1024, `detail page JS is ${total} bytes gzipped (${sizes})`);
           const items = page.locator(".timeline__list li");
           const texts = await items.allTextContents();
           assertEquals(texts.map((s) => s.slice(0, 1)), ["✓", "✓", "●", "○"]);
@@ -273,7 +289,7 @@ Deno.test({
           "Access Link Invalid or Expired",
         );
         await noAxeViolations(page, "invalid link");
-        await page.screenshot({ path: await artifactPath("link-invalid-390.png") });
+        await page.screenshot({ path: await artifactPath("link-invalid-1280-en.png") });
         await close();
       });
     } finally {

@@ -222,7 +222,9 @@ Deno.test("order detail in Polish and a processing order without shipments", asy
     assertEquals(proc.res.status, 200);
     assertStringIncludes(proc.html, "This order has not shipped yet.");
     assertStringIncludes(proc.html, "Estimated ship date: Jan 15, 2026");
-    assert(!/<script/.test(proc.html), "no island, no script");
+    // No timeline island without a shipment; only the Report Issue island's script.
+    assert(!proc.html.includes('data-island="TrackingTimeline"'));
+    assertEquals([...proc.html.matchAll(/<script /g)].length, 1);
   });
 });
 

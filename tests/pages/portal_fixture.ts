@@ -1,7 +1,7 @@
 /**
  * A portal over real HTTP with the demo seed and a working customer link, for the page and
  * browser tests. Uses the real token middleware and link creation when they exist
- * (lib/access); otherwise (early in the build) a stand-in middleware that grants the demo
+ * (lib/access/tokens.ts createLink); otherwise (early in the build) a stand-in middleware that grants the demo
  * customer to one fixed token, so the pages can be tested on their own.
  */
 import { manifest } from "../../lib/app.ts";
@@ -17,6 +17,8 @@ export interface Portal extends TestServer {
   /** Path of the demo customer's dashboard, e.g. `/customer/mp_…`. */
   dashboard: string;
   token: string;
+  /** True when the real token middleware and links are in use (not the stand-in). */
+  realAccess: boolean;
   /** Dashboard path of a working link for another customer of the demo org. */
   linkFor(ref: string): Promise<string>;
 }
@@ -47,7 +49,7 @@ type LinkCreator = (services: Services, ref: string) => Promise<string>;
 async function realLinkCreator(): Promise<LinkCreator | null> {
   if (!(MIDDLEWARE in (manifest as unknown as Manifest).routes)) return null;
   try {
-    const mod = await import("../../lib/access/links.ts");
+    const mod = await import("../../lib/access/tokens.ts");
     const create = mod.createLink as (
       s: Services,
       org: string,
@@ -77,6 +79,8 @@ export async function startPortal(opts: TestServerOptions = {}): Promise<Portal>
   let path = "";
   const server = await startTestServer({
     ...opts,
+    // These tests are about the pages; the rate limit has its own tests (lib/access).
+    env: { RATE_LIMIT_PER_HOUR: "100000", ...opts.env },
     manifest: m,
     setup: async (services) => {
       await seedDemoData(services);
@@ -86,6 +90,7 @@ export async function startPortal(opts: TestServerOptions = {}): Promise<Portal>
   });
   return {
     ...server,
+    realAccess: creator !== null,
     dashboard: path,
     token: decodeURIComponent(path.split("/")[2]),
     linkFor: (ref) => linkPath(server.services, ref),

@@ -24,9 +24,20 @@ import { pageMessages, type T } from "../../../../lib/pages/messages.ts";
 import { PortalLayout } from "../../../../components/PortalLayout.tsx";
 import { StatusBadge, TrackingBadge } from "../../../../components/StatusBadge.tsx";
 import TrackingTimeline from "../../../../islands/TrackingTimeline.tsx";
+import ReportIssue from "../../../../islands/ReportIssue.tsx";
+import { formMessages } from "../../../../lib/issues/messages.ts";
 
 type DetailData =
-  | { found: true; org: Org; token: string; order: Order; shipments: Shipment[]; now: string }
+  | {
+    found: true;
+    org: Org;
+    token: string;
+    order: Order;
+    shipments: Shipment[];
+    now: string;
+    /** Pre-fills the report form's contact email. */
+    contactEmail: string;
+  }
   | { found: false; org: Org; token: string; number: string };
 
 export const handler: Handlers<DetailData> = {
@@ -55,6 +66,7 @@ export const handler: Handlers<DetailData> = {
       order,
       shipments,
       now: clock.now().toISOString(),
+      contactEmail: customer.email,
     });
   },
 };
@@ -104,6 +116,19 @@ export default function OrderDetail({ data, state, url }: PageProps<DetailData>)
       </section>
       <OrderItems t={t} locale={locale} order={order} />
       <Documents t={t} locale={locale} token={token} order={order} />
+      <div class="actions">
+        <DownloadAll locale={locale} token={token} order={order} />
+        <ReportIssue
+          orderNumber={order.order_number}
+          postUrl={`/api/portal/customer/${encodeURIComponent(token)}/orders/${
+            encodeURIComponent(order.order_number)
+          }/report-issue`}
+          formUrl={reportHref(token, order.order_number)}
+          contactEmail={data.contactEmail}
+          locale={locale}
+          messages={formMessages(locale)}
+        />
+      </div>
     </PortalLayout>
   );
 }
@@ -276,38 +301,38 @@ function OrderItems({ t, locale, order }: { t: T; locale: Locale; order: Order }
 function Documents(
   { t, locale, token, order }: { t: T; locale: Locale; token: string; order: Order },
 ) {
-  const links = documentLinks(token, order.order_number, order.invoice_number);
-  const all = links.find((l) => l.id === "all");
-  const docs = links.filter((l) => l.id !== "all");
+  const docs = documentLinks(token, order.order_number, order.invoice_number)
+    .filter((l) => l.id !== "all");
   return (
-    <>
-      <section class="card" aria-labelledby="docs-title">
-        <h2 id="docs-title" class="card__title">{t("docs.title")}</h2>
-        <ul class="docs">
-          {docs.map((d) => {
-            const label = docT(locale, d.labelKey, d.labelParams);
-            return (
-              <li class="doc">
-                <span class="doc__name">{label}</span>
-                <a class="btn btn--ghost" href={d.href} download={d.filename}>
-                  {docT(locale, "link.download")}
-                  <span class="sr-only">{" " + label}</span>
-                </a>
-              </li>
-            );
-          })}
-        </ul>
-      </section>
-      <div class="actions">
-        {all && (
-          <a class="btn" href={all.href} download={all.filename}>
-            {docT(locale, "link.all")}
-          </a>
-        )}
-        <a class="btn btn--ghost" href={reportHref(token, order.order_number)}>
-          {t("report.button")}
-        </a>
-      </div>
-    </>
+    <section class="card" aria-labelledby="docs-title">
+      <h2 id="docs-title" class="card__title">{t("docs.title")}</h2>
+      <ul class="docs">
+        {docs.map((d) => {
+          const label = docT(locale, d.labelKey, d.labelParams);
+          return (
+            <li class="doc">
+              <span class="doc__name">{label}</span>
+              <a class="btn btn--ghost" href={d.href} download={d.filename}>
+                {docT(locale, "link.download")}
+                <span class="sr-only">{" " + label}</span>
+              </a>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
   );
+}
+
+/** [Download All Documents]: the ZIP of the three, a plain download link. */
+function DownloadAll({ locale, token, order }: { locale: Locale; token: string; order: Order }) {
+  const all = documentLinks(token, order.order_number, order.invoice_number)
+    .find((l) => l.id === "all");
+  return all
+    ? (
+      <a class="btn" href={all.href} download={all.filename}>
+        {docT(locale, "link.all")}
+      </a>
+    )
+    : null;
 }
