@@ -115,26 +115,40 @@ async function decide(
 ): Promise<RateLimitDecision[]> {
   const { kv, clock } = services;
   for (let round = 0; round < MAX_ROUNDS; round++) {
+    if (round > 0) await backoff(round);
     const t = clock.now().getTime();
     const window = Math.floor(t / WINDOW_MS);
     const elapsed = t - window * WINDOW_MS;
-    const [cur, prev] = await kv.getMany<[Deno.KvU64, Deno.KvU64]>([
-      counterKey(subject, window),
-      counterKey(subject, window - 1),
-    ]);
+    let cur: Deno.KvEntryMaybe<Deno.KvU64>;
+    let prev: Deno.KvEntryMaybe<Deno.KvU64>;
+    try {
+      [cur, prev] = await kv.getMany<[Deno.KvU64, Deno.KvU64]>([
+        counterKey(subject, window),
+        counterKey(subject, window - 1),
+      ]);
+    } catch (err) {
+      if (isBusy(err)) continue;
+      throw err;
+    }
     const current = Number(cur.value?.value ?? 0n);
     const previous = Number(prev.value?.value ?? 0n);
     const decisions = decideBatch({ current, previous, elapsed, limit, n });
     const admitted = decisions.filter((d) => d.allowed).length;
     if (admitted === 0) return decisions;
-    const res = await kv.atomic()
-      .check(cur)
-      .check(prev)
-      // Two windows back no longer counts; let KV drop it.
-      .set(counterKey(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
-        expireIn: 2 * WINDOW_MS + 60_000,
-      })
-      .commit();
+    let res: Deno.KvCommitResult | Deno.KvCommitError;
+    try {
+      res = await kv.atomic()
+        .check(cur)
+        .check(prev)
+        // Two windows back no longer counts; let KV drop it.
+        .set(counterKey(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
+          expireIn: 2 * WINDOW_MS + 60_000,
+        })
+        .commit();
+    } catch (err) {
+      if (isBusy(err)) continue;
+      throw err;
+    }
     if (res.ok) return decisions;
   }
   // Only reachable under heavy contention from many processes: refuse rather than overshoot.
@@ -146,6 +160,20 @@ async function decide(
     resetSeconds: 1,
     retryAfter: 1,
   }));
+}
+
+/**
+ * A local KV file shared by several processes answers "database is locked" while another
+ * holds the write lock: the same situation as a lost versionstamp race, so retry.
+ */
+function isBusy(err: unknown): boolean {
+  return err instanceof Error && /database is locked|busy/i.test(err.message);
+}
+
+/** A short random pause, growing with the round, so contenders stop colliding in step. */
+function backoff(round: number): Promise<void> {
+  const ms = Math.random() * Math.min(50, 2 ** Math.min(round, 6));
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 /**
