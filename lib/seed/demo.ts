@@ -15,6 +15,7 @@ import {
   upsertShipment,
 } from "../orders/store.ts";
 import { DEMO_CUSTOMER, DEMO_ORDERS, DEMO_ORG } from "./demo_data.ts";
+import { createLink } from "../access/links.ts";
 
 /**
  * Loads the demo data; true when it did, false when the database already had an org.
@@ -47,4 +48,15 @@ export async function seedDemoData(services: Services): Promise<boolean> {
     }
   }
   return true;
+}
+
+/**
+ * `deno task start`'s seed: loads the demo on an empty database and returns a magic link
+ * for the demo customer, or null when the database already had data.
+ * `const url = await seedDemo(services); if (url) console.log(url);`
+ */
+export async function seedDemo(services: Services): Promise<string | null> {
+  if (!(await seedDemoData(services))) return null;
+  const { url } = await createLink(services, DEMO_ORG.slug, DEMO_CUSTOMER.ref, {});
+  return url;
 }

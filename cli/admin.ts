@@ -1,0 +1,355 @@
+/**
+ * The operator CLI, `deno task admin <command>` (contract.md "Operator CLI"). Each command
+ * prints one short human line, or JSON with `--json`; bad input exits 2 with a message on
+ * stderr, a failure of the store exits 1. It opens the same KV as the server (`KV_PATH`).
+ *
+ *   org create --slug acme --name "ACME Manufacturing" --support-email sales@acme.com --support-phone "(555) 123-4567"
+ *   key create --org acme
+ *   customer upsert --org acme --ref CUST-RS-2026-045 --name "Retail Store Co." --email ops@retailstore.example [--locale en|es|pl] [--phone ...]
+ *   order upsert --org acme --file order.json [--number ORD-008456]   (file "-" = stdin)
+ *   link create --org acme --customer CUST-RS-2026-045 [--send]
+ *   link revoke --org acme --customer CUST-RS-2026-045
+ *   ticket list --org acme
+ *   logs --org acme
+ */
+import { parseArgs } from "node:util";
+import { z, ZodError } from "zod";
+import { ConfigError, loadConfig } from "../lib/config.ts";
+import { fieldsFromZod } from "../lib/http/errors.ts";
+import {
+  CustomerInput,
+  CustomerRef,
+  OrderInput,
+  OrderNumber,
+  OrgInput,
+  OrgSlug,
+} from "../lib/orders/input.ts";
+import {
+  ConflictError,
+  createOrg,
+  getCustomer,
+  getOrg,
+  LimitError,
+  OrgExistsError,
+  UnknownCustomerError,
+  upsertCustomer,
+  upsertOrder,
+} from "../lib/orders/store.ts";
+import { type Services, systemClock } from "../lib/services.ts";
+import { createApiKey } from "../lib/access/api_keys.ts";
+import { createLink, revokeLinks } from "../lib/access/links.ts";
+import { listTickets } from "../lib/issues/tickets.ts";
+import { listLogs } from "../lib/tracking/integration_log.ts";
+
+/** Bad input: exit code 2, message on stderr. */
+export class UsageError extends Error {}
+
+export interface CliIo {
+  stdout: (line: string) => void;
+  stderr: (line: string) => void;
+  /** The whole of standard input (for `--file -`). */
+  readStdin: () => Promise<string>;
+  readFile: (path: string) => Promise<string>;
+}
+
+const USAGE = `Usage: deno task admin <command> [options] [--json]
+  org create --slug <slug> --name <name> --support-email <email> --support-phone <phone>
+  key create --org <slug>
+  customer upsert --org <slug> --ref <ref> --name <name> --email <email> [--phone <p>] [--locale en|es|pl]
+  order upsert --org <slug> --file <order.json|-> [--number <order_number>]
+  link create --org <slug> --customer <ref> [--send]
+  link revoke --org <slug> --customer <ref>
+  ticket list --org <slug>
+  logs --org <slug>`;
+
+const OPTIONS = {
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+  send: { type: "boolean" },
+  slug: { type: "string" },
+  name: { type: "string" },
+  "support-email": { type: "string" },
+  "support-phone": { type: "string" },
+  org: { type: "string" },
+  ref: { type: "string" },
+  customer: { type: "string" },
+  email: { type: "string" },
+  phone: { type: "string" },
+  locale: { type: "string" },
+  file: { type: "string" },
+  number: { type: "string" },
+} as const;
+
+type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
+
+function describeZod(err: ZodError): string {
+  return Object.entries(fieldsFromZod(err.issues))
+    .map(([field, msgs]) => `${field}: ${msgs.join(" ")}`)
+    .join("; ");
+}
+
+function parse<T extends z.ZodType>(schema: T, value: unknown, label?: string): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    throw new UsageError(
+      label ? `${label}: ${r.error.issues[0].message}` : `Invalid input: ${describeZod(r.error)}`,
+    );
+  }
+  return r.data;
+}
+
+function required(flags: Flags, name: keyof typeof OPTIONS): string {
+  const v = flags[name];
+  if (typeof v !== "string" || v === "") throw new UsageError(`Missing --${name}.`);
+  return v;
+}
+
+async function requireOrg(services: Services, flags: Flags) {
+  const slug = parse(OrgSlug, required(flags, "org"), "--org");
+  const org = await getOrg(services.kv, slug);
+  if (!org) throw new UsageError(`No org "${slug}". Create it with: org create --slug ${slug} ...`);
+  return org;
+}
+
+async function requireCustomer(services: Services, org: string, flags: Flags) {
+  const ref = parse(CustomerRef, required(flags, "customer"), "--customer");
+  const customer = await getCustomer(services.kv, org, ref);
+  if (!customer) throw new UsageError(`No customer "${ref}" in org "${org}".`);
+  return customer;
+}
+
+type Result = { human: string; json: unknown };
+
+async function readOrderFile(flags: Flags, io: CliIo): Promise<unknown> {
+  const file = required(flags, "file");
+  let text: string;
+  try {
+    text = file === "-" ? await io.readStdin() : await io.readFile(file);
+  } catch (err) {
+    throw new UsageError(`Cannot read ${file}: ${err instanceof Error ? err.message : err}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new UsageError(`${file === "-" ? "stdin" : file} is not valid JSON.`);
+  }
+}
+
+const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Result>> = {
+  async "org create"(services, flags) {
+    const input = parse(OrgInput, {
+      slug: required(flags, "slug"),
+      name: required(flags, "name"),
+      support_email: required(flags, "support-email"),
+      support_phone: required(flags, "support-phone"),
+    });
+    try {
+      const org = await createOrg(services.kv, input, services.clock.now());
+      return { human: `Created org ${org.slug} (${org.name}).`, json: org };
+    } catch (err) {
+      if (err instanceof OrgExistsError) throw new UsageError(err.message);
+      throw err;
+    }
+  },
+
+  async "key create"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const { key } = await createApiKey(services.kv, org.slug, services.clock.now());
+    return {
+      human: `API key for ${org.slug} (shown once, store it now):\n${key}`,
+      json: { org: org.slug, key },
+    };
+  },
+
+  async "customer upsert"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const ref = parse(CustomerRef, required(flags, "ref"), "--ref");
+    const input = parse(CustomerInput, {
+      name: required(flags, "name"),
+      email: required(flags, "email"),
+      ...(flags.phone ? { phone: flags.phone } : {}),
+      ...(flags.locale ? { locale: flags.locale } : {}),
+    });
+    const { customer, created } = await upsertCustomer(
+      services.kv,
+      org.slug,
+      ref,
+      input,
+      services.clock.now(),
+    );
+    return {
+      human: `${
+        created ? "Created" : "Updated"
+      } customer ${ref} (${customer.name}) in ${org.slug}.`,
+      json: { created, customer },
+    };
+  },
+
+  async "order upsert"(services, flags, io) {
+    const org = await requireOrg(services, flags);
+    const raw = await readOrderFile(flags, io);
+    // The file is the admin API's order body; the number comes from --number or an
+    // "order_number" field in the file (the API takes it from the URL).
+    const rawObj = (typeof raw === "object" && raw !== null && !Array.isArray(raw))
+      ? { ...raw as Record<string, unknown> }
+      : raw;
+    let numberValue: unknown = flags.number;
+    if (typeof rawObj === "object" && rawObj !== null && "order_number" in rawObj) {
+      numberValue ??= (rawObj as Record<string, unknown>).order_number;
+      delete (rawObj as Record<string, unknown>).order_number;
+    }
+    if (numberValue === undefined) {
+      throw new UsageError('Give the order number with --number or an "order_number" field.');
+    }
+    const number = parse(OrderNumber, numberValue, "order number");
+    const input = parse(OrderInput, rawObj);
+    try {
+      const { order, created } = await upsertOrder(
+        services.kv,
+        org.slug,
+        number,
+        input,
+        services.clock.now(),
+      );
+      return {
+        human: `${created ? "Created" : "Updated"} order ${number} for ${order.customer_ref}: ` +
+          `${order.items_count} lines, total ${order.total} ${order.currency}, ${order.status}.`,
+        json: { created, order },
+      };
+    } catch (err) {
+      if (err instanceof UnknownCustomerError || err instanceof LimitError) {
+        throw new UsageError(err.message);
+      }
+      throw err;
+    }
+  },
+
+  async "link create"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const customer = await requireCustomer(services, org.slug, flags);
+    const { url, expires_at } = await createLink(services, org.slug, customer.ref, {
+      sendEmail: flags.send === true,
+    });
+    const link = { url, expires_at };
+    const sent = flags.send === true ? ` Emailed to ${customer.email}.` : "";
+    return {
+      human:
+        `Magic link for ${customer.ref} (shown once), expires ${link.expires_at}:${sent}\n${link.url}`,
+      json: { ...link, emailed: flags.send === true },
+    };
+  },
+
+  async "link revoke"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const customer = await requireCustomer(services, org.slug, flags);
+    const revoked = await revokeLinks(services.kv, org.slug, customer.ref, services.clock.now());
+    return {
+      human: `Revoked ${revoked} link${
+        revoked === 1 ? "" : "s"
+      } of ${customer.ref} in ${org.slug}.`,
+      json: { org: org.slug, customer_ref: customer.ref, revoked },
+    };
+  },
+
+  async "ticket list"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const { tickets } = await listTickets(services.kv, org.slug, { limit: 100 });
+    const lines = tickets.map((t) =>
+      `${t.ticket_number}  ${t.created_at}  ${t.order_number}  ${t.issue_type}  ${t.contact_email}`
+    );
+    return {
+      human: tickets.length ? lines.join("\n") : `No tickets for ${org.slug}.`,
+      json: { tickets },
+    };
+  },
+
+  async "logs"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const { logs } = await listLogs(services.kv, org.slug, { limit: 100 });
+    const lines = logs.map((l) =>
+      [l.at, l.kind, l.carrier, l.outcome, l.tracking_numbers.join(","), l.detail ?? ""]
+        .join("  ").trimEnd()
+    );
+    return {
+      human: logs.length ? lines.join("\n") : `No integration logs for ${org.slug}.`,
+      json: { logs },
+    };
+  },
+};
+
+/**
+ * Runs one CLI command against `services`; returns the exit code (0 ok, 1 failure,
+ * 2 bad input). Tests call this in-process; `main` wires it to the real KV and stdio.
+ */
+export async function runCli(args: string[], services: Services, io: CliIo): Promise<number> {
+  let flags: Flags;
+  let positionals: string[];
+  try {
+    const parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    flags = parsed.values as Flags;
+    positionals = parsed.positionals;
+  } catch (err) {
+    io.stderr(`${err instanceof Error ? err.message : err}\n\n${USAGE}`);
+    return 2;
+  }
+  if (flags.help || positionals.length === 0) {
+    (flags.help ? io.stdout : io.stderr)(USAGE);
+    return flags.help ? 0 : 2;
+  }
+  const name = positionals[0] === "logs" ? "logs" : positionals.slice(0, 2).join(" ");
+  const extra = positionals.slice(name.split(" ").length);
+  const command = COMMANDS[name];
+  if (!command || extra.length > 0) {
+    io.stderr(`Unknown command: ${positionals.join(" ")}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const result = await command(services, flags, io);
+    io.stdout(flags.json ? JSON.stringify(result.json, null, 2) : result.human);
+    return 0;
+  } catch (err) {
+    const message = err instanceof UsageError
+      ? err.message
+      : err instanceof ZodError
+      ? `Invalid input: ${describeZod(err)}`
+      : err instanceof ConflictError
+      ? `${err.message} (try again)`
+      : null;
+    if (message !== null) {
+      io.stderr(flags.json ? JSON.stringify({ error: message }) : `Error: ${message}`);
+      return err instanceof ConflictError ? 1 : 2;
+    }
+    io.stderr(`Error: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  }
+}
+
+async function main(): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      return 2;
+    }
+    throw err;
+  }
+  const kvPath = config.kvPath;
+  if (kvPath && kvPath !== ":memory:" && !/^https?:\/\//.test(kvPath) && kvPath.includes("/")) {
+    await Deno.mkdir(kvPath.replace(/\/[^/]*$/, "") || "/", { recursive: true });
+  }
+  const kv = await Deno.openKv(kvPath);
+  try {
+    return await runCli(Deno.args, { kv, config, clock: systemClock }, {
+      stdout: (line) => console.log(line),
+      stderr: (line) => console.error(line),
+      readStdin: () => new Response(Deno.stdin.readable).text(),
+      readFile: (path) => Deno.readTextFile(path),
+    });
+  } finally {
+    kv.close();
+  }
+}
+
+if (import.meta.main) Deno.exit(await main());

@@ -1,0 +1,264 @@
+/**
+ * The operator CLI: every command in-process against real KV (exit codes, human and JSON
+ * output, clear errors), and once as a real process on a KV file with an order on stdin.
+ */
+import { runCli } from "../../cli/admin.ts";
+import { loadConfig } from "../../lib/config.ts";
+import { getOrder } from "../../lib/orders/store.ts";
+import type { Services } from "../../lib/services.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
+import { TestClock } from "../helpers/server.ts";
+
+const ORDER = {
+  order_number: "ORD-008456",
+  customer_ref: "CUST-RS-2026-045",
+  order_date: "2026-01-14",
+  delivery_date: "2026-01-18",
+  status: "shipped",
+  currency: "USD",
+  delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
+  lines: [
+    {
+      item_code: "PROD-123",
+      description: "Chocolate Bars 24pk",
+      qty_ordered: "200",
+      uom: "boxes",
+      unit_price: "18.50",
+    },
+    {
+      item_code: "PROD-456",
+      description: "Gummy Bears 500g",
+      qty_ordered: "150",
+      uom: "bags",
+      unit_price: "12.30",
+    },
+    {
+      item_code: "PROD-789",
+      description: "Hard Candy Mix 1kg",
+      qty_ordered: "100",
+      uom: "bags",
+      unit_price: "29.05",
+    },
+  ],
+};
+
+async function withCli(
+  fn: (
+    run: (args: string[], stdin?: string) => Promise<{ code: number; out: string; err: string }>,
+    services: Services,
+  ) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  const services: Services = {
+    kv,
+    config: loadConfig({ KV_PATH: ":memory:", PUBLIC_BASE_URL: "https://portal.example" }),
+    clock: new TestClock(),
+  };
+  const files = new Map<string, string>([["order.json", JSON.stringify(ORDER)]]);
+  try {
+    await fn(async (args, stdin = "") => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runCli(args, services, {
+        stdout: (l) => out.push(l),
+        stderr: (l) => err.push(l),
+        readStdin: () => Promise.resolve(stdin),
+        readFile: (p) =>
+          files.has(p) ? Promise.resolve(files.get(p)!) : Promise.reject(new Error("No such file")),
+      });
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    }, services);
+  } finally {
+    kv.close();
+  }
+}
+
+const ORG_ARGS = [
+  "org",
+  "create",
+  "--slug",
+  "acme",
+  "--name",
+  "ACME Manufacturing",
+  "--support-email",
+  "sales@acme.com",
+  "--support-phone",
+  "(555) 123-4567",
+];
+const CUSTOMER_ARGS = [
+  "customer",
+  "upsert",
+  "--org",
+  "acme",
+  "--ref",
+  "CUST-RS-2026-045",
+  "--name",
+  "Retail Store Co.",
+  "--email",
+  "ops@retailstore.example",
+];
+
+Deno.test("CLI: org, customer, order, key and link commands", async () => {
+  await withCli(async (run, services) => {
+    let r = await run(ORG_ARGS);
+    assertEquals(r.code, 0, r.err);
+    assertEquals(r.out, "Created org acme (ACME Manufacturing).");
+    r = await run(ORG_ARGS);
+    assertEquals(r.code, 2);
+    assertStringIncludes(r.err, "already exists");
+
+    r = await run([...CUSTOMER_ARGS, "--locale", "es", "--json"]);
+    assertEquals(r.code, 0, r.err);
+    assertEquals(JSON.parse(r.out).created, true);
+    assertEquals(JSON.parse(r.out).customer.locale, "es");
+    r = await run(CUSTOMER_ARGS);
+    assertEquals(r.out, "Updated customer CUST-RS-2026-045 (Retail Store Co.) in acme.");
+
+    r = await run(["order", "upsert", "--org", "acme", "--file", "order.json"]);
+    assertEquals(r.code, 0, r.err);
+    assertEquals(
+      r.out,
+      "Created order ORD-008456 for CUST-RS-2026-045: 3 lines, total 8450.00 USD, shipped.",
+    );
+    const { order_number: _n, ...body } = ORDER;
+    r = await run([
+      "order",
+      "upsert",
+      "--org",
+      "acme",
+      "--file",
+      "-",
+      "--number",
+      "ORD-1",
+      "--json",
+    ], JSON.stringify(body));
+    assertEquals(r.code, 0, r.err);
+    assertEquals(JSON.parse(r.out).order.total, "8450.00");
+    assert(await getOrder(services.kv, "acme", "CUST-RS-2026-045", "ORD-1"));
+
+    r = await run(["key", "create", "--org", "acme", "--json"]);
+    assertEquals(r.code, 0, r.err);
+    const key = JSON.parse(r.out).key as string;
+    assert(key.length >= 20);
+    // Stored hashed: the key itself is nowhere in KV.
+    for await (const e of services.kv.list({ prefix: [] })) {
+      assert(!JSON.stringify(e, (_k, v) => typeof v === "bigint" ? String(v) : v).includes(key));
+    }
+
+    r = await run(["link", "create", "--org", "acme", "--customer", "CUST-RS-2026-045"]);
+    assertEquals(r.code, 0, r.err);
+    assertMatch(r.out, /https:\/\/portal\.example\/customer\/\S+/);
+    r = await run(["link", "create", "--org", "acme", "--customer", "CUST-RS-2026-045", "--json"]);
+    const link = JSON.parse(r.out);
+    assertMatch(link.url, /^https:\/\/portal\.example\/customer\//);
+    assert(!Number.isNaN(Date.parse(link.expires_at)));
+    r = await run(["link", "revoke", "--org", "acme", "--customer", "CUST-RS-2026-045"]);
+    assertEquals(r.code, 0, r.err);
+    assertEquals(r.out, "Revoked 2 links of CUST-RS-2026-045 in acme.");
+
+    r = await run(["ticket", "list", "--org", "acme"]);
+    assertEquals([r.code, r.out], [0, "No tickets for acme."]);
+    r = await run(["logs", "--org", "acme", "--json"]);
+    assertEquals([r.code, JSON.parse(r.out)], [0, { logs: [] }]);
+  });
+});
+
+Deno.test("CLI: bad input exits 2 with a clear message", async () => {
+  await withCli(async (run) => {
+    await run(ORG_ARGS);
+    const cases: Array<[string[], string, string?]> = [
+      [[], "Usage"],
+      [["frobnicate"], "Unknown command"],
+      [["org", "create", "--slug", "acme"], "Missing --name"],
+      [["org", "create", "--bogus"], "Unknown option"],
+      [["customer", "upsert", "--org", "nope", "--ref", "X"], 'No org "nope"'],
+      [
+        ["customer", "upsert", "--org", "acme", "--ref", "C", "--name", "N", "--email", "bad"],
+        "email",
+      ],
+      [[
+        "customer",
+        "upsert",
+        "--org",
+        "acme",
+        "--ref",
+        "C",
+        "--name",
+        "N",
+        "--email",
+        "a@b.co",
+        "--locale",
+        "fr",
+      ], "locale"],
+      [["order", "upsert", "--org", "acme", "--file", "missing.json"], "Cannot read missing.json"],
+      [["order", "upsert", "--org", "acme", "--file", "-"], "not valid JSON", "{"],
+      [["order", "upsert", "--org", "acme", "--file", "-"], "order number", "{}"],
+      [
+        ["order", "upsert", "--org", "acme", "--file", "-", "--number", "O1"],
+        "lines",
+        '{"customer_ref":"X"}',
+      ],
+      [["order", "upsert", "--org", "acme", "--file", "-"], "No customer", JSON.stringify(ORDER)],
+      [["link", "create", "--org", "acme", "--customer", "NOPE"], 'No customer "NOPE"'],
+      [["link", "revoke", "--org", "acme"], "Missing --customer"],
+    ];
+    for (const [args, message, stdin] of cases) {
+      const r = await run(args, stdin);
+      assertEquals(r.code, 2, `${args.join(" ")}: ${r.out} ${r.err}`);
+      assertStringIncludes(r.err, message, args.join(" "));
+    }
+    const json = await run(["link", "create", "--org", "acme", "--customer", "NOPE", "--json"]);
+    assertEquals(JSON.parse(json.err), { error: 'No customer "NOPE" in org "acme".' });
+  });
+});
+
+Deno.test("CLI as a process: KV_PATH file, order from stdin, exit codes", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const env = { KV_PATH: `${dir}/portal.kv`, PUBLIC_BASE_URL: "https://portal.example" };
+    const cli = async (args: string[], stdin = "") => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: ["run", "-A", new URL("../../cli/admin.ts", import.meta.url).pathname, ...args],
+        env,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const w = child.stdin.getWriter();
+      await w.write(new TextEncoder().encode(stdin));
+      await w.close();
+      const o = await child.output();
+      return {
+        code: o.code,
+        out: new TextDecoder().decode(o.stdout).trim(),
+        err: new TextDecoder().decode(o.stderr).trim(),
+      };
+    };
+    assertEquals((await cli(ORG_ARGS)).code, 0);
+    assertEquals((await cli(CUSTOMER_ARGS)).code, 0);
+    const r = await cli(["order", "upsert", "--org", "acme", "--file", "-"], JSON.stringify(ORDER));
+    assertEquals(r.code, 0, r.err);
+    assertStringIncludes(r.out, "total 8450.00 USD");
+    const bad = await cli(["order", "upsert", "--org", "acme", "--file", "-"], "[]");
+    assertEquals(bad.code, 2);
+    assertStringIncludes(bad.err, "Error:");
+    const badEnv = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        new URL("../../cli/admin.ts", import.meta.url).pathname,
+        "logs",
+        "--org",
+        "acme",
+      ],
+      env: { ...env, PORT: "nope" },
+      stdout: "piped",
+      stderr: "piped",
+    });
+    const o = await badEnv.output();
+    assertEquals(o.code, 2);
+    assertStringIncludes(new TextDecoder().decode(o.stderr), "PORT");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
