@@ -5,6 +5,7 @@
 import { ConfigError, loadConfig } from "./lib/config.ts";
 import { createPortalApp, startBackgroundWork } from "./lib/app.ts";
 import { log } from "./lib/log.ts";
+import { seedDemo } from "./lib/seed/demo.ts";
 import { type Services, systemClock } from "./lib/services.ts";
 
 let config;
@@ -24,6 +25,18 @@ if (kvPath && kvPath !== ":memory:" && !/^https?:\/\//.test(kvPath) && kvPath.in
 }
 const kv = await Deno.openKv(kvPath);
 const services: Services = { kv, config, clock: systemClock };
+
+if (config.SEED_DEMO === "1") {
+  const link = await seedDemo(services);
+  // The contract asks for the demo link on stdout: a developer's terminal, not the log.
+  if (link) console.log(`Demo data loaded. Open the demo customer's portal:\n  ${link}`);
+  else {
+    console.log(
+      "Database already has data; for a new demo link run:\n" +
+        "  deno task admin link create --org acme --customer CUST-RS-2026-045",
+    );
+  }
+}
 
 const app = await createPortalApp(services);
 startBackgroundWork(services, { cron: true });
