@@ -1,6 +1,6 @@
 /** The demo seed: the wireframes' data on an empty database, and nothing on a second run. */
 import { DEMO_CUSTOMER } from "../../lib/seed/demo_data.ts";
-import { seedDemoData } from "../../lib/seed/demo.ts";
+import { seedDemo, seedDemoData } from "../../lib/seed/demo.ts";
 import {
   getCustomer,
   getOrder,
@@ -11,8 +11,8 @@ import {
 } from "../../lib/orders/store.ts";
 import { loadConfig } from "../../lib/config.ts";
 import type { Services } from "../../lib/services.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { TestClock } from "../helpers/server.ts";
+import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { startTestServer, TestClock } from "../helpers/server.ts";
 
 async function withServices(fn: (s: Services) => Promise<void>) {
   const kv = await Deno.openKv(":memory:");
@@ -116,4 +116,32 @@ Deno.test("demo seed: wireframe org, customer, stats, orders and shipments; idem
       "in_transit",
     ]);
   });
+});
+
+Deno.test("seedDemo prints a working magic link; a second run returns null", async () => {
+  let url: string | null = null;
+  const server = await startTestServer({
+    setup: async (services) => {
+      url = await seedDemo(services);
+    },
+  });
+  try {
+    assert(url, "a link on an empty database");
+    const link = new URL(url!);
+    assertEquals(link.origin, server.url);
+    assertEquals(await seedDemo(server.services), null);
+    const api = await server.fetch(
+      `/api${link.pathname.replace("/customer/", "/portal/customer/")}/orders`,
+    );
+    assertEquals(api.status, 200);
+    const body = await api.json();
+    assertEquals(body.customer.name, "Retail Store Co.");
+    assertEquals(body.stats, { active: 5, in_transit: 2, delivered: 23 });
+    assertEquals(body.orders.length, 20);
+    const page = await server.fetch(link.pathname);
+    assertEquals(page.status, 200);
+    assertStringIncludes(await page.text(), "ORD-008456");
+  } finally {
+    await server.close();
+  }
 });
