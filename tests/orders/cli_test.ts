@@ -7,7 +7,8 @@ import { loadConfig } from "../../lib/config.ts";
 import { getOrder } from "../../lib/orders/store.ts";
 import type { Services } from "../../lib/services.ts";
 import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { TestClock } from "../helpers/server.ts";
+import { startTestServer, TestClock } from "../helpers/server.ts";
+import { listOutbox, type OutboxEntry } from "../../lib/email/dev_outbox.ts";
 
 const ORDER = {
   order_number: "ORD-008456",
@@ -260,5 +261,45 @@ Deno.test("CLI as a process: KV_PATH file, order from stdin, exit codes", async 
     assertStringIncludes(new TextDecoder().decode(o.stderr), "PORT");
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("CLI: link create --send mails the link through the queue (dev outbox)", async () => {
+  const server = await startTestServer({ background: true });
+  try {
+    const io = (out: string[]) => ({
+      stdout: (l: string) => out.push(l),
+      stderr: (l: string) => out.push(l),
+      readStdin: () => Promise.resolve(""),
+      readFile: () => Promise.reject(new Error("no files")),
+    });
+    const out: string[] = [];
+    for (const args of [ORG_ARGS, CUSTOMER_ARGS]) {
+      assertEquals(await runCli(args, server.services, io(out)), 0, out.join("\n"));
+    }
+    const args = [
+      "link",
+      "create",
+      "--org",
+      "acme",
+      "--customer",
+      "CUST-RS-2026-045",
+      "--send",
+      "--json",
+    ];
+    assertEquals(await runCli(args, server.services, io(out)), 0, out.join("\n"));
+    const { url, emailed } = JSON.parse(out.at(-1)!);
+    assertEquals(emailed, true);
+    // Delivery is asynchronous (the queue listener); wait for it without a time assertion.
+    let entries: OutboxEntry[] = [];
+    for (let i = 0; i < 200 && entries.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 25));
+      entries = (await listOutbox(server.services.kv)).entries;
+    }
+    assertEquals(entries.length, 1);
+    assertEquals(entries[0].to, ["ops@retailstore.example"]);
+    assertStringIncludes(entries[0].text, url);
+  } finally {
+    await server.close();
   }
 });
