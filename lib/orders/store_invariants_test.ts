@@ -1,0 +1,160 @@
+/**
+ * Model-based check of the store's invariants after random sequences of writes (some run
+ * concurrently): every order has exactly the index entries its status calls for, no stale
+ * entry survives a status, date or customer change, the counters equal a recount, and the
+ * poller's index holds exactly the undelivered shipments.
+ */
+import fc from "fast-check";
+import { assertEquals } from "../../tests/helpers/assert.ts";
+import type { OrderStatus, TrackingStatus } from "./model.ts";
+import { ORDER_STATUSES, TRACKING_STATUSES } from "./model.ts";
+import {
+  addTrackingEvent,
+  createOrg,
+  getStats,
+  listActiveShipments,
+  listOrders,
+  upsertCustomer,
+  upsertOrder,
+  upsertShipment,
+} from "./store.ts";
+
+const NOW = new Date("2026-01-16T12:00:00Z");
+const CUSTOMERS = ["C1", "C2", "C3"];
+const ORDERS = ["O1", "O2", "O3", "O4"];
+const TRACKING = ["T100", "T200"];
+
+type Op =
+  | { kind: "order"; number: string; customer: string; status: OrderStatus; day: number }
+  | { kind: "shipment"; number: string; tracking: string }
+  | { kind: "event"; number: string; tracking: string; status: TrackingStatus; minute: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  fc.record({
+    kind: fc.constant("order" as const),
+    number: fc.constantFrom(...ORDERS),
+    customer: fc.constantFrom(...CUSTOMERS),
+    status: fc.constantFrom(...ORDER_STATUSES),
+    day: fc.integer({ min: 1, max: 3 }),
+  }),
+  fc.record({
+    kind: fc.constant("shipment" as const),
+    number: fc.constantFrom(...ORDERS),
+    tracking: fc.constantFrom(...TRACKING),
+  }),
+  fc.record({
+    kind: fc.constant("event" as const),
+    number: fc.constantFrom(...ORDERS),
+    tracking: fc.constantFrom(...TRACKING),
+    status: fc.constantFrom(...TRACKING_STATUSES),
+    minute: fc.integer({ min: 0, max: 59 }),
+  }),
+);
+
+async function apply(kv: Deno.Kv, op: Op) {
+  try {
+    if (op.kind === "order") {
+      await upsertOrder(kv, "acme", op.number, {
+        customer_ref: op.customer,
+        order_date: `2026-01-0${op.day}`,
+        delivery_date: "2026-01-20",
+        status: op.status,
+        currency: "USD",
+        delivery_address: "A",
+        lines: [{ item_code: "P", description: "D", qty_ordered: "1", unit_price: "1" }],
+      }, NOW);
+    } else if (op.kind === "shipment") {
+      await upsertShipment(kv, "acme", op.number, `${op.number}${op.tracking}`, {
+        carrier: "ups",
+        shipped_at: "2026-01-15T10:00:00Z",
+      }, NOW);
+    } else {
+      await addTrackingEvent(kv, "acme", op.number, `${op.number}${op.tracking}`, {
+        status: op.status,
+        occurred_at: `2026-01-15T11:${String(op.minute).padStart(2, "0")}:00Z`,
+        description: `${op.status} ${op.minute}`,
+      }, NOW);
+    }
+  } catch (err) {
+    // Writes to orders or shipments that do not exist yet are expected to be refused.
+    if (!(err instanceof Error && /No (order|shipment)/.test(err.message))) throw err;
+  }
+}
+
+const MOVING = new Set(["picked_up", "in_transit", "out_for_delivery", "exception"]);
+
+Deno.test("property: indexes, counters and the poller index match a recount", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(opArb, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 12 }),
+      async (rounds) => {
+        const kv = await Deno.openKv(":memory:");
+        try {
+          await createOrg(kv, {
+            slug: "acme",
+            name: "A",
+            support_email: "a@a.example",
+            support_phone: "1",
+          }, NOW);
+          for (const c of CUSTOMERS) {
+            await upsertCustomer(kv, "acme", c, { name: c, email: "c@c.example" }, NOW);
+          }
+          // Each round's operations race each other.
+          for (const round of rounds) await Promise.all(round.map((op) => apply(kv, op)));
+
+          const seen = new Map<string, string>();
+          for (const c of CUSTOMERS) {
+            const all = (await listOrders(kv, "acme", c, { limit: 50 })).orders;
+            for (const o of all) {
+              assertEquals(seen.has(o.order_number), false, `${o.order_number} listed twice`);
+              seen.set(o.order_number, c);
+              assertEquals(o.customer_ref, c);
+            }
+            for (const f of ["active", "shipped", "delivered", "cancelled"] as const) {
+              const got = (await listOrders(kv, "acme", c, { filter: f, limit: 50 })).orders
+                .map((o) => o.order_number);
+              const want = all.filter((o) =>
+                f === "active"
+                  ? o.status === "processing" || o.status === "shipped"
+                  : o.status === f
+              ).map((o) => o.order_number);
+              assertEquals(got, want, `${c} ${f}`);
+            }
+            const open = all.filter((o) => o.status === "processing" || o.status === "shipped");
+            assertEquals(await getStats(kv, "acme", c), {
+              active: open.length,
+              in_transit: open.filter((o) => o.shipments.some((s) => MOVING.has(s.status))).length,
+              delivered: all.filter((o) => o.status === "delivered").length,
+            }, `stats of ${c}`);
+          }
+          const indexCount = (await Array.fromAsync(kv.list({ prefix: ["order_index"] }))).length;
+          let expected = 0;
+          for (const c of CUSTOMERS) {
+            for (const o of (await listOrders(kv, "acme", c, { limit: 50 })).orders) {
+              expected += o.status === "processing" || o.status === "shipped" ? 3 : 2;
+            }
+          }
+          assertEquals(indexCount, expected, "no stale index entries");
+
+          const shipments = await Array.fromAsync(
+            kv.list<{ status: string; tracking_number: string }>({
+              prefix: ["shipments"],
+            }),
+          );
+          const active = (await Array.fromAsync(listActiveShipments(kv, "ups")))
+            .map((a) => a.tracking_number).sort();
+          assertEquals(
+            active,
+            shipments.filter((s) => s.value.status !== "delivered").map((s) =>
+              s.value.tracking_number
+            )
+              .sort(),
+          );
+        } finally {
+          kv.close();
+        }
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
