@@ -5,30 +5,34 @@ import * as $0 from "./routes/_404.tsx";
 import * as $1 from "./routes/_500.tsx";
 import * as $2 from "./routes/_app.tsx";
 import * as $3 from "./routes/_middleware.ts";
-import * as $4 from "./routes/api/admin/v1/customers/[customer_ref].ts";
-import * as $5 from "./routes/api/admin/v1/dead-letters.ts";
-import * as $6 from "./routes/api/admin/v1/integrations.ts";
-import * as $7 from "./routes/api/admin/v1/logs.ts";
-import * as $8 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
-import * as $9 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
-import * as $10 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
-import * as $11 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
-import * as $12 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
-import * as $13 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
-import * as $14 from "./routes/api/admin/v1/tickets/index.ts";
-import * as $15 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
-import * as $16 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
-import * as $17 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
-import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
-import * as $19 from "./routes/api/portal/customer/[token]/orders/index.ts";
-import * as $20 from "./routes/customer/[token]/index.tsx";
-import * as $21 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
-import * as $22 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $23 from "./routes/dev/_middleware.ts";
-import * as $24 from "./routes/dev/outbox/[id].ts";
-import * as $25 from "./routes/dev/outbox/index.tsx";
-import * as $26 from "./routes/healthz.ts";
-import * as $27 from "./routes/index.tsx";
+import * as $4 from "./routes/api/admin/v1/_middleware.ts";
+import * as $5 from "./routes/api/admin/v1/customers/[customer_ref]/links.ts";
+import * as $6 from "./routes/api/admin/v1/customers/[customer_ref].ts";
+import * as $7 from "./routes/api/admin/v1/dead-letters.ts";
+import * as $8 from "./routes/api/admin/v1/integrations.ts";
+import * as $9 from "./routes/api/admin/v1/logs.ts";
+import * as $10 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
+import * as $11 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
+import * as $12 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
+import * as $13 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
+import * as $14 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
+import * as $15 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
+import * as $16 from "./routes/api/admin/v1/tickets/index.ts";
+import * as $17 from "./routes/api/portal/customer/[token]/_middleware.ts";
+import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
+import * as $19 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
+import * as $20 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
+import * as $21 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
+import * as $22 from "./routes/api/portal/customer/[token]/orders/index.ts";
+import * as $23 from "./routes/customer/[token]/_middleware.ts";
+import * as $24 from "./routes/customer/[token]/index.tsx";
+import * as $25 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
+import * as $26 from "./routes/customer/[token]/orders/[order_id].tsx";
+import * as $27 from "./routes/dev/_middleware.ts";
+import * as $28 from "./routes/dev/outbox/[id].ts";
+import * as $29 from "./routes/dev/outbox/index.tsx";
+import * as $30 from "./routes/healthz.ts";
+import * as $31 from "./routes/index.tsx";
 import * as $$0 from "./islands/ReportIssue.tsx";
 import * as $$1 from "./islands/TrackingTimeline.tsx";
 
@@ -38,30 +42,34 @@ const manifest = {
     "./routes/_500.tsx": $1,
     "./routes/_app.tsx": $2,
     "./routes/_middleware.ts": $3,
-    "./routes/api/admin/v1/customers/[customer_ref].ts": $4,
-    "./routes/api/admin/v1/dead-letters.ts": $5,
-    "./routes/api/admin/v1/integrations.ts": $6,
-    "./routes/api/admin/v1/logs.ts": $7,
-    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $8,
-    "./routes/api/admin/v1/orders/[order_number]/index.ts": $9,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $10,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $11,
-    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $12,
-    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $13,
-    "./routes/api/admin/v1/tickets/index.ts": $14,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $15,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $16,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $17,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $18,
-    "./routes/api/portal/customer/[token]/orders/index.ts": $19,
-    "./routes/customer/[token]/index.tsx": $20,
-    "./routes/customer/[token]/orders/[order_id]/report.tsx": $21,
-    "./routes/customer/[token]/orders/[order_id].tsx": $22,
-    "./routes/dev/_middleware.ts": $23,
-    "./routes/dev/outbox/[id].ts": $24,
-    "./routes/dev/outbox/index.tsx": $25,
-    "./routes/healthz.ts": $26,
-    "./routes/index.tsx": $27,
+    "./routes/api/admin/v1/_middleware.ts": $4,
+    "./routes/api/admin/v1/customers/[customer_ref]/links.ts": $5,
+    "./routes/api/admin/v1/customers/[customer_ref].ts": $6,
+    "./routes/api/admin/v1/dead-letters.ts": $7,
+    "./routes/api/admin/v1/integrations.ts": $8,
+    "./routes/api/admin/v1/logs.ts": $9,
+    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $10,
+    "./routes/api/admin/v1/orders/[order_number]/index.ts": $11,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $12,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $13,
+    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $14,
+    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $15,
+    "./routes/api/admin/v1/tickets/index.ts": $16,
+    "./routes/api/portal/customer/[token]/_middleware.ts": $17,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $18,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $19,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $20,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $21,
+    "./routes/api/portal/customer/[token]/orders/index.ts": $22,
+    "./routes/customer/[token]/_middleware.ts": $23,
+    "./routes/customer/[token]/index.tsx": $24,
+    "./routes/customer/[token]/orders/[order_id]/report.tsx": $25,
+    "./routes/customer/[token]/orders/[order_id].tsx": $26,
+    "./routes/dev/_middleware.ts": $27,
+    "./routes/dev/outbox/[id].ts": $28,
+    "./routes/dev/outbox/index.tsx": $29,
+    "./routes/healthz.ts": $30,
+    "./routes/index.tsx": $31,
   },
   islands: {
     "./islands/ReportIssue.tsx": $$0,
