@@ -75,8 +75,3 @@ export function langCookieFor(url: URL): string | null {
   const secure = url.protocol === "https:" ? "; Secure" : "";
   return `lang=${lang}; Path=/; Max-Age=${LANG_COOKIE_MAX_AGE}; SameSite=Lax${secure}`;
 }
-
-/** Convenience for the app: locale from a request. */
-export function negotiateRequestLocale(req: Request, url = new URL(req.url)): Locale {
-  return negotiateLocale(url, req.headers.get("cookie"), req.headers.get("accept-language"));
-}
