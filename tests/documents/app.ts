@@ -1,100 +1,65 @@
 /**
- * A portal app for the document tests: the real root middleware, document routes and order
- * detail page, with stand-ins for the token and admin-key middlewares (other engineers' work)
- * that set `ctx.state.access` / `ctx.state.adminOrg` the same way. Tokens are a fixed map.
+ * The real portal for the document tests: real HTTP, `:memory:` KV, the real link and
+ * admin-key middlewares. Seeds org "acme", two customers with one order each, a magic link
+ * per customer and an org API key, issued the way an operator would (lib/access).
  */
-import manifest from "../../fresh.gen.ts";
-import type { Manifest, Middleware, RouteModule } from "../../lib/framework/types.ts";
-import { HttpError } from "../../lib/http/errors.ts";
-import { upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
-import type { Services } from "../../lib/services.ts";
-import { customer, org, wireframeLines } from "./fixtures.ts";
+import { createApiKey } from "../../lib/access/api_keys.ts";
+import { createLink } from "../../lib/access/links.ts";
+import { createOrg, upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
+import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { org, wireframeLines } from "./fixtures.ts";
 
-export const TOKENS: Record<string, string> = {
-  "tok-retail": "CUST-RS-2026-045",
-  "tok-other": "CUST-OTHER-001",
-};
-
-const tokenStandIn: Middleware = async (ctx) => {
-  const ref = TOKENS[ctx.params.token ?? ""];
-  if (!ref) throw new HttpError(401, "link_invalid", "This link is invalid or has expired.");
-  ctx.state.access = {
-    org,
-    customer: customer("pl", {
-      ref,
-      name: ref === "CUST-OTHER-001" ? "Other Shop" : "Hurtownia Łódź Żółć Śląsk",
-    }),
-    tokenHash: "x",
-    token: ctx.params.token,
-  };
-  return await ctx.next();
-};
-
-const adminStandIn: Middleware = async (ctx) => {
-  if (ctx.req.headers.get("authorization") !== "Bearer test-key") {
-    throw new HttpError(401, "unauthorized", "Send an org API key as a Bearer token.");
-  }
-  ctx.state.adminOrg = org;
-  return await ctx.next();
-};
-
-export function documentsApp(): Manifest {
-  const real = manifest as unknown as Manifest;
-  const pick = (f: string) => {
-    const mod = real.routes[f];
-    if (!mod) throw new Error(`${f} is not in fresh.gen.ts`);
-    return mod as RouteModule;
-  };
-  return {
-    baseUrl: real.baseUrl,
-    islands: real.islands,
-    routes: {
-      "./routes/_app.tsx": pick("./routes/_app.tsx"),
-      "./routes/_404.tsx": pick("./routes/_404.tsx"),
-      "./routes/_500.tsx": pick("./routes/_500.tsx"),
-      "./routes/_middleware.ts": pick("./routes/_middleware.ts"),
-      "./routes/api/portal/customer/[token]/_middleware.ts": { handler: tokenStandIn },
-      "./routes/customer/[token]/_middleware.ts": { handler: tokenStandIn },
-      "./routes/customer/[token]/orders/[order_id].tsx": pick(
-        "./routes/customer/[token]/orders/[order_id].tsx",
-      ),
-      "./routes/api/admin/_middleware.ts": { handler: adminStandIn },
-      "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": pick(
-        "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts",
-      ),
-      "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": pick(
-        "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts",
-      ),
-    },
-  };
+export interface DocumentsServer extends TestServer {
+  /** Link tokens: `retail` owns ORD-008456, `other` owns ORD-009999. */
+  tokens: { retail: string; other: string; elsewhere: string };
+  adminKey: string;
 }
 
-export async function seed(services: Services) {
+export async function startDocumentsServer(
+  env: Record<string, string> = {},
+): Promise<DocumentsServer> {
+  const server = await startTestServer({ env: { RATE_LIMIT_PER_HOUR: "1000", ...env } });
+  const services = server.services;
+  const { kv } = services;
   const now = new Date("2026-01-15T10:30:00Z");
-  for (const ref of Object.values(TOKENS)) {
-    await upsertCustomer(services.kv, "acme", ref, {
-      name: ref === "CUST-OTHER-001" ? "Other Shop" : "Hurtownia Łódź Żółć Śląsk",
-      email: "ops@example.com",
-      locale: "pl",
-    }, now);
+  try {
+    const { created_at: _c, ...acme } = org;
+    await createOrg(kv, acme, now);
+    await createOrg(kv, { ...acme, slug: "globex", name: "Globex" }, now);
+    const customers: Array<[string, string, string]> = [
+      ["acme", "CUST-RS-2026-045", "Hurtownia Łódź Żółć Śląsk"],
+      ["acme", "CUST-OTHER-001", "Other Shop"],
+      ["globex", "CUST-RS-2026-045", "Same ref, other org"],
+    ];
+    for (const [o, ref, name] of customers) {
+      await upsertCustomer(kv, o, ref, { name, email: "ops@example.com", locale: "pl" }, now);
+    }
+    const body = {
+      customer_ref: "CUST-RS-2026-045",
+      order_date: "2026-01-14",
+      delivery_date: "2026-01-18",
+      status: "shipped" as const,
+      currency: "USD",
+      delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
+      lines: wireframeLines.map(({ line_total: _t, ...l }) => l),
+      tax: "0.00",
+      invoice_number: "INV-2026-00456",
+    };
+    await upsertOrder(kv, "acme", "ORD-008456", body, now);
+    await upsertOrder(kv, "acme", "ORD-009999", { ...body, customer_ref: "CUST-OTHER-001" }, now);
+    await upsertOrder(kv, "globex", "ORD-777777", body, now);
+    const token = async (o: string, ref: string) => (await createLink(services, o, ref)).token;
+    return {
+      ...server,
+      tokens: {
+        retail: await token("acme", "CUST-RS-2026-045"),
+        other: await token("acme", "CUST-OTHER-001"),
+        elsewhere: await token("globex", "CUST-RS-2026-045"),
+      },
+      adminKey: (await createApiKey(kv, "acme", now)).key,
+    };
+  } catch (err) {
+    await server.close();
+    throw err;
   }
-  const body = {
-    customer_ref: "CUST-RS-2026-045",
-    order_date: "2026-01-14",
-    delivery_date: "2026-01-18",
-    status: "shipped" as const,
-    currency: "USD",
-    delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
-    lines: wireframeLines.map(({ line_total: _t, ...l }) => l),
-    tax: "0.00",
-    invoice_number: "INV-2026-00456",
-  };
-  await upsertOrder(services.kv, "acme", "ORD-008456", body, now);
-  await upsertOrder(
-    services.kv,
-    "acme",
-    "ORD-009999",
-    { ...body, customer_ref: "CUST-OTHER-001" },
-    now,
-  );
 }

@@ -7,8 +7,7 @@ import type { Browser, Download, Page } from "playwright-core";
 import { stopBundler } from "../../lib/framework/bundle.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { launchBrowser } from "../helpers/browser.ts";
-import { startTestServer } from "../helpers/server.ts";
-import { documentsApp, seed } from "./app.ts";
+import { startDocumentsServer } from "./app.ts";
 import { pdfText } from "./fixtures.ts";
 
 async function received(page: Page, click: () => Promise<void>): Promise<{
@@ -29,13 +28,15 @@ for (const javaScriptEnabled of [false, true]) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const srv = await startTestServer({ manifest: documentsApp(), setup: seed });
+      const srv = await startDocumentsServer();
       let browser: Browser | undefined;
       try {
         browser = await launchBrowser();
         const context = await browser.newContext({ acceptDownloads: true, javaScriptEnabled });
         const page = await context.newPage();
-        const res = await page.goto(`${srv.url}/customer/tok-retail/orders/ORD-008456?lang=pl`);
+        const res = await page.goto(
+          `${srv.url}/customer/${srv.tokens.retail}/orders/ORD-008456?lang=pl`,
+        );
         assertEquals(res?.status(), 200);
 
         // The invoice row's [Download] (its accessible name includes the document's label).

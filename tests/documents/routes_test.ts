@@ -1,17 +1,18 @@
 /**
- * The document routes over real HTTP with real KV and the real order store. The token and
- * admin-key middlewares are other engineers' work; this app swaps in stand-ins that set
- * `ctx.state.access` / `ctx.state.adminOrg` the same way, so only the document routes are
- * under test here (the full portal's chain is in portal_routes_test.ts once it exists).
+ * The document routes in the real portal: real HTTP, KV, order store, magic links and org
+ * API keys, so the link checks and the rate limit are the same as for every token request.
  */
 import JSZip from "jszip";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { pdfText } from "./fixtures.ts";
-import { documentsApp, seed } from "./app.ts";
+import { type DocumentsServer, startDocumentsServer } from "./app.ts";
 
-async function withServer(fn: (s: TestServer) => Promise<void>) {
-  const server = await startTestServer({ manifest: documentsApp(), setup: seed });
+async function withServer(
+  fn: (s: DocumentsServer) => Promise<void>,
+  env: Record<string, string> = {},
+) {
+  const server = await startDocumentsServer(env);
+  current = server;
   try {
     await fn(server);
   } finally {
@@ -19,8 +20,9 @@ async function withServer(fn: (s: TestServer) => Promise<void>) {
   }
 }
 
-const doc = (id: string, token = "tok-retail", order = "ORD-008456") =>
-  `/api/portal/customer/${token}/orders/${order}/documents/${id}`;
+let current: DocumentsServer;
+const doc = (id: string, who: keyof DocumentsServer["tokens"] = "retail", order = "ORD-008456") =>
+  `/api/portal/customer/${current.tokens[who]}/orders/${order}/documents/${id}`;
 
 async function errorCode(res: Response): Promise<string> {
   assertMatch(res.headers.get("content-type") ?? "", /application\/json/);
@@ -36,7 +38,10 @@ Deno.test("GET a PDF: headers, real content, 304 on a matching ETag", async () =
       res.headers.get("content-disposition"),
       'attachment; filename="ORD-008456-invoice.pdf"',
     );
-    assertEquals(res.headers.get("cache-control"), "private, no-store");
+    // The handler sends "private, no-store"; the link middleware currently normalizes every
+    // token response to "no-store" (as strict: nothing may keep a copy).
+    assertMatch(res.headers.get("cache-control") ?? "", /(^|, )no-store$/);
+    assertEquals(res.headers.get("x-robots-tag"), "noindex");
     assertEquals(res.headers.get("x-content-type-options"), "nosniff");
     const etag = res.headers.get("etag")!;
     assertMatch(etag, /^"[0-9a-f]{40}"$/);
@@ -85,10 +90,11 @@ Deno.test("404s: another customer's order, unknown order, unknown document", asy
   await withServer(async (s) => {
     for (
       const path of [
-        doc("invoice", "tok-retail", "ORD-009999"), // exists, but belongs to another customer
-        doc("all", "tok-retail", "ORD-009999"),
-        doc("invoice", "tok-retail", "ORD-000000"),
-        doc("invoice", "tok-retail", "..%2F..%2Fetc"),
+        doc("invoice", "retail", "ORD-009999"), // exists, but belongs to another customer
+        doc("all", "retail", "ORD-009999"),
+        doc("invoice", "elsewhere", "ORD-008456"), // same customer ref, other org
+        doc("invoice", "retail", "ORD-000000"),
+        doc("invoice", "retail", "..%2F..%2Fetc"),
         doc("receipt"),
         doc("INVOICE"),
       ]
@@ -98,7 +104,7 @@ Deno.test("404s: another customer's order, unknown order, unknown document", asy
       assertEquals(await errorCode(res), "not_found");
     }
     // The other customer does get their own order.
-    const own = await s.fetch(doc("packing-slip", "tok-other", "ORD-009999"));
+    const own = await s.fetch(doc("packing-slip", "other", "ORD-009999"));
     assertEquals(own.status, 200);
     await own.body?.cancel();
   });
@@ -107,7 +113,7 @@ Deno.test("404s: another customer's order, unknown order, unknown document", asy
 Deno.test("admin PUT: the ERP's PDF replaces the generated one; bad uploads are 4xx", async () => {
   await withServer(async (s) => {
     const url = "/api/admin/v1/orders/ORD-008456/documents/invoice";
-    const auth = { authorization: "Bearer test-key" };
+    const auth = { authorization: `Bearer ${s.adminKey}` };
     const pdf = new TextEncoder().encode("%PDF-1.4\n% ERP invoice\n%%EOF\n");
 
     const noKey = await s.fetch(url, { method: "PUT", body: pdf });
@@ -194,7 +200,7 @@ Deno.test("admin PUT over 10 MB without a declared length: 413 while streaming",
     });
     const res = await s.fetch("/api/admin/v1/orders/ORD-008456/documents/invoice", {
       method: "PUT",
-      headers: { authorization: "Bearer test-key", "content-type": "application/pdf" },
+      headers: { authorization: `Bearer ${s.adminKey}`, "content-type": "application/pdf" },
       body,
     }).catch((err) => {
       console.log("upload ended by the server before a response:", String(err));
@@ -210,4 +216,23 @@ Deno.test("admin PUT over 10 MB without a declared length: 413 while streaming",
     const refs = await s.services.kv.get(["order_document", "acme", "ORD-008456", "invoice"]);
     assertEquals(refs.value, null);
   });
+});
+
+Deno.test("downloads go through the link checks and the per-link rate limit", async () => {
+  await withServer(async (s) => {
+    const bad = await s.fetch(
+      "/api/portal/customer/mpl_notarealtoken/orders/ORD-008456/documents/invoice",
+    );
+    assertEquals(bad.status, 401);
+    assertEquals(await errorCode(bad), "link_invalid");
+    for (let i = 0; i < 3; i++) {
+      const ok = await s.fetch(doc("packing-slip"));
+      assertEquals(ok.status, 200);
+      await ok.body?.cancel();
+    }
+    const limited = await s.fetch(doc("packing-slip"));
+    assertEquals(limited.status, 429);
+    assert(limited.headers.get("retry-after"), "Retry-After on a 429");
+    assertEquals(await errorCode(limited), "rate_limited");
+  }, { RATE_LIMIT_PER_HOUR: "3" });
 });
