@@ -57,6 +57,16 @@ Deno.test("GET a PDF: headers, real content, 304 on a matching ETag", async () =
     assertEquals(again.headers.get("etag"), etag);
     assertEquals(await again.text(), "");
 
+    const head = await s.fetch(doc("invoice") + "?lang=pl", { method: "HEAD" });
+    assertEquals(head.status, 200);
+    assertEquals(head.headers.get("etag"), etag);
+    assertEquals(head.headers.get("content-type"), "application/pdf");
+    assertEquals(await head.text(), "");
+
+    const post = await s.fetch(doc("invoice"), { method: "POST" });
+    assertEquals(post.status, 405);
+    assertEquals(await errorCode(post), "method_not_allowed");
+
     // Another language is another document: no 304.
     const en = await s.fetch(doc("invoice") + "?lang=en", { headers: { "if-none-match": etag } });
     assertEquals(en.status, 200);
