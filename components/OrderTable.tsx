@@ -9,18 +9,28 @@ import { orderHref } from "../lib/pages/links.ts";
 import type { T } from "../lib/pages/messages.ts";
 import { StatusBadge } from "./StatusBadge.tsx";
 
+/** "Jan 14" within the current year, "Dec 31, 2025" otherwise (the wireframe's short dates). */
+export function listDate(locale: Locale, iso: string, thisYear: string): string {
+  return iso.startsWith(thisYear) ? formatShortDate(locale, iso) : formatDate(locale, iso);
+}
+
 /** The second line under the status: tracking number, estimated ship or delivered date. */
-export function statusDetail(t: T, locale: Locale, o: OrderSummary): string | null {
+export function statusDetail(
+  t: T,
+  locale: Locale,
+  o: OrderSummary,
+  thisYear: string,
+): string | null {
   const shipment = o.shipments[0];
   if (o.status === "shipped" && shipment) {
     return t("row.track", { number: shipment.tracking_number });
   }
   if (o.status === "processing" && o.estimated_ship_date) {
-    return t("row.estShip", { date: formatShortDate(locale, o.estimated_ship_date) });
+    return t("row.estShip", { date: listDate(locale, o.estimated_ship_date, thisYear) });
   }
   if (o.status === "delivered") {
     const at = o.shipments.find((s) => s.delivered_at)?.delivered_at ?? o.delivery_date;
-    return t("row.delivered", { date: formatShortDate(locale, at) });
+    return t("row.delivered", { date: listDate(locale, at, thisYear) });
   }
   return null;
 }
@@ -37,8 +47,16 @@ export function rowLabel(t: T, locale: Locale, o: OrderSummary): string {
 }
 
 export function OrderTable(
-  { t, locale, token, orders }: { t: T; locale: Locale; token: string; orders: OrderSummary[] },
+  { t, locale, token, orders, now }: {
+    t: T;
+    locale: Locale;
+    token: string;
+    orders: OrderSummary[];
+    /** ISO time of the request, for the year of short dates. */
+    now: string;
+  },
 ) {
+  const thisYear = now.slice(0, 4);
   return (
     <table class="orders">
       <thead>
@@ -56,11 +74,11 @@ export function OrderTable(
       </thead>
       <tbody>
         {orders.map((o) => {
-          const detail = statusDetail(t, locale, o);
+          const detail = statusDetail(t, locale, o, thisYear);
           return (
             <tr aria-label={rowLabel(t, locale, o)}>
               <th scope="row" class="orders__number">{o.order_number}</th>
-              <td data-label={t("col.date")}>{formatShortDate(locale, o.order_date)}</td>
+              <td data-label={t("col.date")}>{listDate(locale, o.order_date, thisYear)}</td>
               <td data-label={t("col.items")} class="num">{o.items_count}</td>
               <td data-label={t("col.total")} class="num">
                 {formatMoney(locale, o.total, o.currency)}

@@ -69,6 +69,10 @@ Deno.test("dashboard (en): welcome, stats, rows with the spec's accessible names
     assertStringIncludes(html, "Track: 123456789012");
     assertStringIncludes(html, "Est. ship: Jan 15");
     assertStringIncludes(html, "Delivered: Jan 14");
+    // Short dates within this year; last year's dates carry their year.
+    assertStringIncludes(html, '<td data-label="Date">Jan 14</td>');
+    assertStringIncludes(html, '<td data-label="Date">Dec 31, 2025</td>');
+    assertStringIncludes(html, "Delivered: Dec 27, 2025");
     // [View] opens the detail page; [Track] its tracking section.
     assert(hrefs(html, /\/orders\/ORD-008456$/).length === 1);
     assert(hrefs(html, /\/orders\/ORD-008456#tracking$/).length === 1);

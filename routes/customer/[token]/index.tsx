@@ -141,7 +141,7 @@ export default function Dashboard({ data, state, url }: PageProps<DashboardData>
               allHref={dashboardHref(token)}
             />
           )
-          : <OrderTable t={t} locale={locale} token={token} orders={data.orders} />}
+          : <OrderTable t={t} locale={locale} token={token} orders={data.orders} now={data.now} />}
         <Pagination t={t} token={token} state={page} nextCursor={data.nextCursor} />
       </section>
       <ShipmentCards t={t} locale={locale} token={token} cards={data.cards} />
