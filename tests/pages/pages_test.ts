@@ -315,3 +315,37 @@ Deno.test("empty state: No Orders Found with the org's contact; a filter with no
     assertEquals(hrefs(none.html, new RegExp(`^${path}$`)).length, 1);
   });
 });
+
+Deno.test("with the real link middleware: a revoked link shows the org's contact, over the limit a friendly 429", async (t) => {
+  const probe = await startPortal();
+  const real = probe.realAccess;
+  await probe.close();
+  if (!real) {
+    await t.step("skipped: lib/access is not wired yet", () => {});
+    return;
+  }
+  const { revokeLinks } = await import("../../lib/access/tokens.ts");
+  await withPortal(async (p) => {
+    await revokeLinks(p.services.kv, "acme", "CUST-RS-2026-045", p.clock.now());
+    const r = await page(p, p.dashboard + "?lang=es");
+    assertEquals(r.res.status, 401);
+    assertEquals(r.res.headers.get("cache-control"), "no-store");
+    assertStringIncludes(r.html, "Enlace de acceso no válido o caducado");
+    assertStringIncludes(r.html, "Contacte con ACME Manufacturing para obtener un enlace nuevo.");
+    assertStringIncludes(r.html, 'href="mailto:sales@acme.com"');
+  });
+  const limited = await startPortal({ env: { RATE_LIMIT_PER_HOUR: "2" } });
+  try {
+    for (let i = 0; i < 2; i++) {
+      assertEquals((await page(limited, limited.dashboard)).res.status, 200);
+    }
+    const r = await page(limited, limited.dashboard, { headers: { cookie: "lang=pl" } });
+    assertEquals(r.res.status, 429);
+    assert(Number(r.res.headers.get("retry-after")) > 0);
+    assertStringIncludes(r.html, "Chwileczkę");
+    assertMatch(r.html, /Spróbuj ponownie za \d+ minut/);
+    assert(!/<script/.test(r.html));
+  } finally {
+    await limited.close();
+  }
+});
