@@ -118,6 +118,25 @@ Deno.test("admin API: customers and orders are created (201) then replaced (200)
     assertEquals(replaced.status, 200);
     assertEquals([replaced.json.shipping, replaced.json.total], ["25.00", "3735.35"]);
 
+    // The order number may be repeated in the body, but must match the URL.
+    const same = await call(
+      s,
+      "PUT",
+      "/api/admin/v1/orders/ORD-008456",
+      acme,
+      orderBody({ order_number: "ORD-008456" }),
+    );
+    assertEquals(same.status, 200, same.text);
+    const other = await call(
+      s,
+      "PUT",
+      "/api/admin/v1/orders/ORD-008456",
+      acme,
+      orderBody({ order_number: "ORD-9" }),
+    );
+    assertEquals(other.status, 422);
+    assert(other.json.error.fields.order_number);
+
     // Totals a client sends are refused, not trusted.
     const withTotal = await call(
       s,
