@@ -419,3 +419,46 @@ Deno.test("getShipmentWithOwner follows the order to its current customer", asyn
     assertEquals(await getShipmentWithOwner(kv, "other", "O1", "T100"), null);
   });
 });
+
+/** Wraps a KV handle to count the operations and entries a function reads. */
+function countingKv(kv: Deno.Kv) {
+  const counts = { lists: 0, listed: 0, gets: 0 };
+  const proxy = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "list") {
+        return (selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
+          counts.lists++;
+          const iter = target.list(selector, options);
+          return (async function* () {
+            for await (const e of iter) {
+              counts.listed++;
+              yield e;
+            }
+          })();
+        };
+      }
+      if (prop === "get" || prop === "getMany") counts.gets++;
+      const v = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { kv: proxy, counts };
+}
+
+Deno.test("a dashboard page reads the same few entries for 20 or 1,000 orders", async () => {
+  for (const total of [20, 1000]) {
+    await withKv(async (kv) => {
+      for (let i = 0; i < total; i++) {
+        const date = new Date(Date.UTC(2020, 0, 1 + i)).toISOString().slice(0, 10);
+        await upsertOrder(kv, "acme", `O${i}`, order({ order_date: date }), NOW);
+      }
+      const { kv: counted, counts } = countingKv(kv);
+      const page = await listOrders(counted, "acme", "C1", { filter: "active" });
+      await getStats(counted, "acme", "C1");
+      assertEquals(page.orders.length, 20);
+      // One range read of at most limit + 1 entries, plus one getMany for the counters.
+      assertEquals(counts, { lists: 1, listed: total > 20 ? 21 : 20, gets: 1 }, `${total} orders`);
+      assertEquals(page.next_cursor === null, total === 20);
+    });
+  }
+});
