@@ -211,10 +211,24 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
     if ((c.req.method !== "GET" && c.req.method !== "HEAD") || !/\.[a-z0-9]+$/i.test(c.req.path)) {
       return await next();
     }
-    await staticEtag(c, async () => {
-      const res = await staticFiles(c, next);
-      if (res) c.res = res;
-    });
+    let passedOn = false;
+    const passOn = () => {
+      passedOn = true;
+      return next();
+    };
+    try {
+      await staticEtag(c, async () => {
+        const res = await staticFiles(c, passOn);
+        // Escaped paths it cannot map (`/%.js`, `/x/%23.js`) come back as status 0.
+        if (res && res.status >= 200) c.res = res;
+        else if (!passedOn) await passOn();
+      });
+    } catch (err) {
+      // A path serveStatic cannot read is no file of ours: it goes on to the routes.
+      if (passedOn) throw err;
+      return await next();
+    }
+    if (passedOn) return;
     if (c.res.status === 200 || c.res.status === 304) {
       const versioned = new URL(c.req.url).searchParams.has("v");
       c.res.headers.set(

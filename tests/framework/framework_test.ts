@@ -108,6 +108,26 @@ Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t
       assertEquals(again.status, 304);
       await again.body?.cancel();
     });
+    await t.step(
+      "escaped and traversal paths are a 404, never a 500 or a file outside static/",
+      async () => {
+        for (
+          const path of [
+            "/x/%23.js",
+            "/%.js",
+            "/api/x/%23.0",
+            "/%2e%2e/%2e%2e/etc/passwd.txt",
+            "/..%2f..%2fetc/passwd.txt",
+            "/%ZZ",
+          ]
+        ) {
+          const res = await srv.fetch(path);
+          const body = await res.text();
+          assert(res.status === 404 || res.status === 400, `${path} → ${res.status}`);
+          assert(!body.includes("root:"), `${path} leaked a file`);
+        }
+      },
+    );
     await t.step("security headers on every response", async () => {
       for (const path of ["/", "/api/echo", "/nope", "/hello.txt"]) {
         const res = await srv.fetch(path);
