@@ -119,8 +119,24 @@ export async function createLink(
  * const v = await verifyLink(services, ctx.params.token);
  * if (!v.ok) return renderLinkInvalidPage(ctx, v.org);
  */
-export async function verifyLink(services: Services, token: string): Promise<LinkVerification> {
-  if (!isWellFormedLinkToken(token)) return { ok: false, reason: "malformed" };
+export function verifyLink(services: Services, token: string): Promise<LinkVerification> {
+  if (!isWellFormedLinkToken(token)) return Promise.resolve({ ok: false, reason: "malformed" });
+  // Requests for the same link that arrive while its check is in flight share that check
+  // (a page and its API calls, or a burst): one set of reads instead of one per request.
+  // They see the state as of a read that began at most one round-trip earlier; nothing is
+  // kept once it completes, so a revocation applies to every request that starts after.
+  let byToken = inFlight.get(services.kv);
+  if (!byToken) inFlight.set(services.kv, byToken = new Map());
+  const shared = byToken.get(token);
+  if (shared) return shared;
+  const check = checkLink(services, token).finally(() => byToken.delete(token));
+  byToken.set(token, check);
+  return check;
+}
+
+const inFlight = new WeakMap<Deno.Kv, Map<string, Promise<LinkVerification>>>();
+
+async function checkLink(services: Services, token: string): Promise<LinkVerification> {
   const { kv, clock } = services;
   const tokenHash = await hashLinkToken(token);
   const entry = await kv.get<LinkRecord>(keys.link(tokenHash));
