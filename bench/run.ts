@@ -39,6 +39,27 @@ async function waitForListening(child: Deno.ChildProcess, pattern: RegExp): Prom
   }
 }
 
+async function waitForUrl(url: string) {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(url);
+      await res.body?.cancel();
+      if (res.ok) return;
+    } catch { /* not up yet */ }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+/** A free port for the ceiling (it has no port-0 report of its own). */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+const ceilingPort = freePort();
+
 async function wrk(url: string): Promise<number> {
   const out = await new Deno.Command("wrk", {
     args: ["-t2", "-c50", `-d${seconds}s`, url],
@@ -93,7 +114,7 @@ const portal = new Deno.Command("deno", {
     PORT: "0",
     SEED_DEMO: "0",
     DENO_ENV: "production",
-    RATE_LIMIT_PER_HOUR: "100000000",
+    RATE_LIMIT_PER_HOUR: "10000000",
     PUBLIC_BASE_URL: "http://127.0.0.1",
   },
   stdout: "piped",
@@ -103,13 +124,12 @@ const portalUrl = await waitForListening(portal, /"listening","url":"(http:\/\/[
 const ceiling = new Deno.Command("deno", {
   args: ["run", "-A", "--no-lock", "--unstable-kv", "ceiling.tsx"],
   cwd: sharedBench,
-  env: { KV_PATH: `${dir}/ceiling.kv`, PORT: "8125" },
-  stdout: "piped",
-  stderr: "piped",
+  env: { KV_PATH: `${dir}/ceiling.kv`, PORT: String(ceilingPort) },
+  stdout: "null",
+  stderr: "null",
 }).spawn();
-// ceiling.tsx prints Deno's default "Listening on http://…" line.
-await waitForListening(ceiling, /Listening on (http:\/\/[^\s]+)/);
-const ceilingUrl = "http://127.0.0.1:8125/c/h";
+const ceilingUrl = `http://127.0.0.1:${ceilingPort}/c/h`;
+await waitForUrl(ceilingUrl);
 
 const path = (link: string) => new URL(link).pathname;
 const demoDashboard = portalUrl + path(demoLink);
