@@ -34,15 +34,19 @@ const PRIVATE: Record<string, string> = {
 
 type Surface = "page" | "api";
 
-/** Until the framework passes the peer address, only `X-Forwarded-For` is available. */
+/** The connecting peer, from the framework (a proxy's address when behind one). */
 function peerAddress(ctx: RouteContext): string | undefined {
-  return (ctx as RouteContext & { remoteAddr?: string }).remoteAddr;
+  return ctx.remoteAddr;
 }
 
 /** Copies a response with our headers (handler responses may have immutable headers). */
 function withHeaders(res: Response, headers: Record<string, string>): Response {
   const out = new Response(res.body, res);
-  for (const [k, v] of Object.entries(headers)) out.headers.set(k, v);
+  for (const [k, v] of Object.entries(headers)) {
+    // A handler's own stricter variant (documents: `private, no-store`) is kept.
+    if (k === "cache-control" && out.headers.get(k)?.includes("no-store")) continue;
+    out.headers.set(k, v);
+  }
   return out;
 }
 

@@ -37,7 +37,7 @@ import type {
 } from "./types.ts";
 import { METHODS } from "./types.ts";
 
-type Env = { Variables: { nonce: string; route: string } };
+type Env = { Variables: { nonce: string; route: string; state: State } };
 type Page = ComponentType<PageProps<unknown>>;
 
 export interface AppOptions {
@@ -161,12 +161,14 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
     page?: Page,
   ): RouteContext {
     const url = new URL(c.req.url);
+    const peer = (c.env as { info?: Deno.ServeHandlerInfo } | undefined)?.info?.remoteAddr;
     return {
       req: c.req.raw,
       url,
       params,
       state,
       services,
+      remoteAddr: peer && "hostname" in peer ? peer.hostname : undefined,
       render(data?: unknown, init?: ResponseInit) {
         if (!page) throw new Error(`No page component for ${url.pathname}`);
         return renderPage(page, { data, params, url, state }, init);
@@ -252,6 +254,8 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
       c.set("route", pattern);
       const params = c.req.param() as Record<string, string>;
       const state = newState(c);
+      // Kept on the context so an error page keeps the language the middleware chose.
+      c.set("state", state);
       const ctx = makeContext(c, state, params, page);
       const method = (c.req.method === "HEAD" ? "GET" : c.req.method) as Method;
       const fn: HandlerFn | undefined = typeof handler === "function"
@@ -274,12 +278,19 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
     middlewares.some((m) => m.scope === "/" && m.fns.includes(fn))
   );
 
-  function errorPage(c: Context<Env>, status: number, message: string, state?: State) {
-    const st = state ?? newState(c);
+  function errorPage(
+    c: Context<Env>,
+    status: number,
+    message: string,
+    state?: State,
+    headers?: Record<string, string>,
+  ) {
+    const st = state ?? c.get("state") ?? newState(c);
     const url = new URL(c.req.url);
     const Page = status === 404 ? NotFoundPage : ErrorPage;
-    if (!Page) return c.text(message, status as 404);
-    return renderPage(Page, { data: { status, message }, params: {}, url, state: st }, { status });
+    if (!Page) return c.text(message, status as 404, headers);
+    const props = { data: { status, message }, params: {}, url, state: st };
+    return renderPage(Page, props, { status, headers });
   }
 
   app.notFound(async (c) => {
@@ -298,7 +309,7 @@ export async function createApp(opts: AppOptions): Promise<PortalApp> {
   app.onError((err, c) => {
     if (err instanceof HttpError) {
       if (isApiPath(c.req.path) || err.status === 405) return jsonError(err);
-      return errorPage(c, err.status, err.message);
+      return errorPage(c, err.status, err.message, undefined, err.headers);
     }
     if (err instanceof URIError) {
       const bad = new HttpError(400, "bad_request", "The URL is not valid.");

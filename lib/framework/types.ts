@@ -18,6 +18,8 @@ export interface RouteContext<Data = unknown> {
   /** Shared by every middleware and the handler of this request. */
   state: State;
   services: Services;
+  /** The connecting peer's IP address (a proxy's, behind one); undefined off TCP. */
+  remoteAddr?: string;
   /** Renders this route's page component inside `routes/_app.tsx`. */
   render(data?: Data, init?: ResponseInit): Response;
   /** In middleware: runs the rest of the chain. */
