@@ -173,7 +173,7 @@ export async function listTickets(
   opts: { cursor?: string; limit?: number } = {},
 ): Promise<TicketPage> {
   const limit = Math.max(1, Math.min(100, opts.limit ?? 20));
-  if (opts.cursor !== undefined && !/^[A-Za-z0-9_-]{1,2000}$/.test(opts.cursor)) {
+  if (opts.cursor !== undefined && !/^[A-Za-z0-9_+/=-]{1,2000}$/.test(opts.cursor)) {
     throw new InvalidTicketCursorError("Invalid cursor");
   }
   const tickets: Ticket[] = [];
