@@ -15,6 +15,21 @@ function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.Relativ
 }
 
 /**
+ * Formatted strings, remembered: ICU formatting is the costliest part of rendering a page of
+ * orders, and the same dates and totals come back on every view. Bounded, cleared when full.
+ */
+const memo = new Map<string, string>();
+const MEMO_MAX = 20_000;
+function remember(key: string, make: () => string): string {
+  let v = memo.get(key);
+  if (v === undefined) {
+    if (memo.size >= MEMO_MAX) memo.clear();
+    memo.set(key, v = make());
+  }
+  return v;
+}
+
+/**
  * A calendar date ("2026-01-14") or timestamp as the wall-clock time where it happened.
  * Carrier events carry the local offset of the scan ("2026-01-15T10:30:00-05:00"): the
  * customer expects "10:30 AM" as the carrier shows it, not converted to the server's zone.
@@ -46,8 +61,10 @@ function dateFormat(
 
 function fmt(locale: Locale, iso: string | undefined, style: Parameters<typeof dateFormat>[1]) {
   if (!iso) return "";
-  const d = wallClock(iso);
-  return d ? dateFormat(locale, style).format(d) : iso;
+  return remember(`${style}|${locale}|${iso}`, () => {
+    const d = wallClock(iso);
+    return d ? dateFormat(locale, style).format(d) : iso;
+  });
 }
 
 /** "Jan 14, 2026" · "14 ene 2026" · "14 sty 2026" */
@@ -65,7 +82,15 @@ export const formatShortDateTime = (locale: Locale, iso?: string) =>
  * `Intl.NumberFormat` formats decimal strings without passing through a float.
  */
 export function formatMoney(locale: Locale, amount: string, currency: string): string {
-  const f = cached(`m:${locale}:${currency}`, () => {
+  return remember(`m|${locale}|${currency}|${amount}`, () =>
+    moneyFormat(locale, currency).format(
+      // deno-lint-ignore no-explicit-any
+      amount as any,
+    ));
+}
+
+function moneyFormat(locale: Locale, currency: string): Intl.NumberFormat {
+  return cached(`m:${locale}:${currency}`, () => {
     try {
       return new Intl.NumberFormat(locale, { style: "currency", currency });
     } catch {
@@ -73,8 +98,6 @@ export function formatMoney(locale: Locale, amount: string, currency: string): s
       return new Intl.NumberFormat(locale, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     }
   }) as Intl.NumberFormat;
-  // deno-lint-ignore no-explicit-any
-  return f.format(amount as any);
 }
 
 /** A decimal quantity in the locale ("200", "12,5"), exact. */

@@ -82,11 +82,19 @@ export function pluralForm(locale: Locale, msg: PluralMessage, vars?: Vars): str
 /** Fills `{name}` placeholders; unknown ones are left as written so mistakes show. */
 export function interpolate(template: string, vars?: Vars): string {
   if (!vars) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => {
-    const v = vars[name];
-    return v === undefined ? whole : String(v);
-  });
+  // Templates are split once and kept: pages fill the same few dozen on every render.
+  let parts = compiled.get(template);
+  if (!parts) compiled.set(template, parts = template.split(/\{(\w+)\}/));
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i += 2) {
+    const v = vars[parts[i]];
+    out += (v === undefined ? `{${parts[i]}}` : String(v)) + parts[i + 1];
+  }
+  return out;
 }
+
+/** Template → [text, name, text, name, …, text]. */
+const compiled = new Map<string, string[]>();
 
 /** The keys of a catalogue-like `{en, es, pl}` object that are missing from some language. */
 export function keyParityProblems(cat: Record<string, Record<string, unknown>>): string[] {

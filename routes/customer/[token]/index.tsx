@@ -50,12 +50,13 @@ const Cursor = z.string().max(400).regex(/^[A-Za-z0-9_-]+$/);
 function pageState(url: URL): PageState {
   const status = url.searchParams.get("status") ?? "all";
   const filter = (ORDER_FILTERS as readonly string[]).includes(status) ? status as Filter : "all";
-  const cursor = Cursor.safeParse(url.searchParams.get("cursor"));
+  const raw = url.searchParams.get("cursor");
+  // No cursor is the common case: skip zod there (a failed parse builds an error object).
+  const cursor = raw === null ? null : Cursor.safeParse(raw);
+  if (!cursor?.success) return { filter, cursor: null, prev: [] };
   const prev = url.searchParams.getAll("prev").slice(-MAX_PREV)
     .filter((p) => p === "" || Cursor.safeParse(p).success);
-  return cursor.success
-    ? { filter, cursor: cursor.data, prev }
-    : { filter, cursor: null, prev: [] };
+  return { filter, cursor: cursor.data, prev };
 }
 
 export const handler: Handlers<DashboardData> = {
