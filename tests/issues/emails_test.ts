@@ -8,6 +8,7 @@ import { registerEmailHandlers } from "../../lib/email/send.ts";
 import { registerIssueHandlers, sendTicketEmails } from "../../lib/issues/emails.ts";
 import { startQueueListener, waitForQueueIdle } from "../../lib/queue/queue.ts";
 import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { FakeResend } from "../fakes/resend_server.ts";
 import type { TestServer } from "../helpers/server.ts";
 import { asA, fileBytes, GOOD, JPEG_SIG, post, reportPath, startIssueServer } from "./harness.ts";
 
@@ -69,5 +70,40 @@ Deno.test("a report sends the support email and a localized confirmation, once e
     assertEquals((await listOutbox(server.services.kv)).entries.length, 2);
   } finally {
     await server.close();
+  }
+});
+
+Deno.test("through Resend's wire format: 500, 429, accepted-but-lost; each ticket email arrives once", async () => {
+  const fake = new FakeResend("re_test_key");
+  const server = await startIssueServer({
+    env: { RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: fake.url },
+    setup(services) {
+      registerEmailHandlers();
+      registerIssueHandlers();
+      startQueueListener(services, { retry: { retryDelaysMs: [1, 1, 1, 1, 1], jitter: 0 } });
+    },
+  });
+  try {
+    fake.script([
+      { status: 500 },
+      { status: 429, retryAfter: "0" },
+      { kind: "accept_then_fail" },
+    ]);
+    const r = await post(server, GOOD);
+    assertEquals(r.status, 201);
+    const ticket = String(r.body.ticket_number);
+    const deadline = Date.now() + 10_000;
+    while (fake.emails.length < 2 && Date.now() < deadline) {
+      await new Promise((res) => setTimeout(res, 10));
+    }
+    await waitForQueueIdle();
+    const keys = fake.emails.map((e) => e.idempotencyKey).sort();
+    assertEquals(keys, [`ticket:acme:${ticket}:confirmation`, `ticket:acme:${ticket}:support`]);
+    // Every attempt carried the email's Idempotency-Key, so the retries could not duplicate.
+    assert(fake.requests.length >= 5, `retries happened (${fake.requests.length} requests)`);
+    assert(fake.requests.every((q) => q.idempotencyKey?.startsWith(`ticket:acme:${ticket}:`)));
+  } finally {
+    await server.close();
+    await fake.close();
   }
 });
