@@ -6,7 +6,9 @@
  * queue delivers at least once); `sendEmail` dedups by idempotency key, so each email is
  * sent once. Keys carry the org because ticket numbers are per org.
  */
+import { sweepBlobs } from "../blobs/mod.ts";
 import { renderEmail } from "../email/render.ts";
+import { log } from "../log.ts";
 import { sendEmail } from "../email/send.ts";
 import { getOrg } from "../orders/store.ts";
 import { PermanentError, registerQueueHandler } from "../queue/queue.ts";
@@ -103,9 +105,27 @@ export async function sendTicketEmails(
 const ticketEmailsJob = (payload: TicketEmailsPayload, services: Services) =>
   sendTicketEmails(services, payload);
 
-/** Registers the ticket email job; the lead calls this from `startBackgroundWork`. */
+/** Registers the ticket email job (before the queue listener starts). */
 export function registerIssueHandlers(): void {
   registerQueueHandler<TicketEmailsPayload>(TICKET_EMAILS, ticketEmailsJob, {
     schema: PayloadSchema,
   });
+}
+
+let cronStarted = false;
+
+/**
+ * Everything the Report Issue feature runs in the background: the ticket email job and,
+ * with `cron`, an hourly sweep of photo uploads that crashed requests left unfinished or
+ * unclaimed (lib/blobs/kv_store.ts). Call from `startBackgroundWork`.
+ */
+export function registerIssueJobs(services: Services, opts: { cron?: boolean } = {}): void {
+  registerIssueHandlers();
+  if (opts.cron && !cronStarted) {
+    cronStarted = true;
+    Deno.cron("issues: sweep unfinished photo uploads", "23 * * * *", async () => {
+      const { removed } = await sweepBlobs(services);
+      if (removed) log.info("swept unfinished photo uploads", { removed });
+    });
+  }
 }

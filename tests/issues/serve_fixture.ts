@@ -8,6 +8,10 @@ import { loadConfig } from "../../lib/config.ts";
 import { setLogSink } from "../../lib/log.ts";
 import { getOrg } from "../../lib/orders/store.ts";
 import { systemClock } from "../../lib/services.ts";
+import { listOutbox } from "../../lib/email/dev_outbox.ts";
+import { registerEmailHandlers } from "../../lib/email/send.ts";
+import { registerIssueHandlers } from "../../lib/issues/emails.ts";
+import { startQueueListener } from "../../lib/queue/queue.ts";
 import { manifest, seed } from "./harness.ts";
 
 setLogSink(() => {}); // keep the pipe quiet; the test reads only the listening line
@@ -21,9 +25,25 @@ const kv = await Deno.openKv(config.kvPath);
 const services = { kv, config, clock: systemClock };
 if (!(await getOrg(kv, "acme"))) await seed(services);
 const app = await createApp({ manifest, services });
+registerEmailHandlers();
+registerIssueHandlers();
+startQueueListener(services, { retry: { retryDelaysMs: [10, 10, 10] } }).catch(() => {});
 const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (req, info) => {
-  if (new URL(req.url).pathname === "/__memory") {
-    return Response.json(Deno.memoryUsage());
+  const path = new URL(req.url).pathname;
+  if (path === "/__memory") return Response.json(Deno.memoryUsage());
+  if (path === "/__debug") {
+    return (async () => {
+      const out: unknown[] = [];
+      for (const prefix of [["dead_letter"], ["queue_dedup"], ["email_sent"]]) {
+        for await (const e of kv.list({ prefix })) out.push([e.key, e.value]);
+      }
+      return Response.json(out);
+    })();
+  }
+  if (path === "/__outbox") {
+    return listOutbox(kv, { limit: 200 }).then((o) =>
+      Response.json(o.entries.map((e) => e.idempotency_key))
+    );
   }
   return app.fetch(req, info);
 });
