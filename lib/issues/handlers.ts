@@ -6,6 +6,7 @@ import { blobStoreFor } from "../blobs/mod.ts";
 import type { RouteContext } from "../framework/types.ts";
 import { fieldsFromZod, HttpError, notFound } from "../http/errors.ts";
 import { json } from "../http/json.ts";
+import { OrderNumber } from "../orders/input.ts";
 import { getOrder } from "../orders/store.ts";
 import type { Access } from "../state.ts";
 import { type ReportResult, submitReport } from "./report.ts";
@@ -25,7 +26,9 @@ export async function reportForOrder(
 ): Promise<ReportResult> {
   const access = requireAccess(ctx);
   const orderNumber = ctx.params.order_id;
-  const order = await getOrder(ctx.services.kv, access.org.slug, access.customer.ref, orderNumber);
+  const order = OrderNumber.safeParse(orderNumber).success
+    ? await getOrder(ctx.services.kv, access.org.slug, access.customer.ref, orderNumber)
+    : null;
   if (!order) {
     await ctx.req.body?.cancel().catch(() => {});
     throw notFound("No such order.");

@@ -65,7 +65,8 @@ const keys = {
 export const IDEMPOTENCY_MS = 7 * 24 * 3_600_000;
 const MAX_ATTEMPTS = 200;
 
-export const TICKET_NUMBER = /^TKT-\d{4}-\d{6,}$/;
+/** Six digits, more only past 999,999 tickets a year (bounded: a KV key is at most 2 KiB). */
+export const TICKET_NUMBER = /^TKT-\d{4}-\d{6,9}$/;
 
 export function formatTicketNumber(year: number, seq: number): string {
   return `TKT-${year}-${String(seq).padStart(6, "0")}`;

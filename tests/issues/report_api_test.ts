@@ -241,6 +241,13 @@ Deno.test("another customer's order is 404; no link is 401; unknown order is 404
     assertEquals(cross.status, 404);
     assertEquals((cross.body.error as { code: string }).code, "not_found");
     assertEquals((await post(server, GOOD, asA, reportPath("ORD-NOPE"))).status, 404);
+    // An absurdly long order number or ticket number is a 404, not a KV key error.
+    assertEquals((await post(server, GOOD, asA, reportPath("O".repeat(3000)))).status, 404);
+    const longTicket = await server.fetch(`/api/admin/v1/tickets/TKT-2026-${"1".repeat(3000)}`, {
+      headers: asAdmin,
+    });
+    assertEquals(longTicket.status, 404);
+    await longTicket.body?.cancel();
     assertEquals((await post(server, GOOD, {}, reportPath("ORD-A1"))).status, 401);
     assertEquals(await countKeys(server, "tickets"), 0);
     assertEquals((await post(server, GOOD, asB, reportPath("ORD-B1"))).status, 201);
