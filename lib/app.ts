@@ -10,6 +10,7 @@ import { registerEmailHandlers } from "./email/mod.ts";
 import { log } from "./log.ts";
 import { startQueueListener } from "./queue/queue.ts";
 import { registerTrackingJobs } from "./tracking/poller.ts";
+import { registerIssueJobs } from "./issues/emails.ts";
 import { createLink } from "./access/tokens.ts";
 import type { Customer, Org } from "./orders/model.ts";
 
@@ -36,6 +37,7 @@ export { manifest };
 export function startBackgroundWork(services: Services, opts: { cron?: boolean } = {}): void {
   // Handlers first: a message delivered before its handler exists would be dead-lettered.
   registerEmailHandlers();
+  registerIssueJobs(services, { cron: opts.cron ?? true });
   registerTrackingJobs(services, { cron: opts.cron ?? true, orderLink: trackingEmailLink });
   startQueueListener(services).catch((err) => log.error("queue listener stopped", { err }));
 }
