@@ -5,15 +5,16 @@
  * colour pair passes WCAG AA.
  */
 export const ISSUE_CSS = `
-.ri-dialog{width:min(560px,calc(100vw - 24px));max-height:calc(100vh - 24px);padding:0;border:0;border-radius:var(--radius,10px);color:var(--ink,#1f2937);background:#fff}
+.ri-dialog{width:min(560px,calc(100vw - 24px));max-height:calc(100dvh - 24px);overflow:auto;padding:0;border:0;border-radius:var(--radius,10px);color:var(--ink,#1f2937);background:#fff}
 .ri-dialog::backdrop{background:rgba(17,24,39,.6)}
 .ri-form{display:grid;gap:16px;padding:20px}
 .ri-head{display:flex;justify-content:space-between;align-items:center;gap:12px}
 .ri-head h1,.ri-head h2{font-size:1.25rem}
 .ri-field{display:grid;gap:6px}
+.ri-form>*,.ri-field>*{min-width:0}
 .ri-field label,.ri-legend{font-weight:600}
 .ri-field select,.ri-field textarea,.ri-field input:not([type=file]){min-height:48px;width:100%;padding:10px 12px;border:2px solid #6b7280;border-radius:8px;font:inherit;color:inherit;background:#fff}
-.ri-field input[type=file]{min-height:48px;font:inherit}
+.ri-field input[type=file]{min-height:48px;width:100%;max-width:100%;font:inherit}
 .ri-field textarea{min-height:120px;resize:vertical}
 .ri-field [aria-invalid=true]{border-color:#b91c1c}
 .ri-hint{margin:0;color:var(--muted,#4b5563);font-size:.9rem}

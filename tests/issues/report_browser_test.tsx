@@ -262,6 +262,34 @@ Deno.test({
         },
       );
 
+      await t.step(
+        "phone (390 px): the modal fits, scrolls, and its targets stay 48 px",
+        async () => {
+          const context = await b.newContext({ viewport: { width: 390, height: 700 } });
+          const page = await context.newPage();
+          page.setDefaultTimeout(10_000);
+          await openModalPage(page, p);
+          await page.getByRole("button", { name: "Report Issue" }).click();
+          await page.getByRole("dialog").waitFor();
+          const box = await page.locator("dialog").boundingBox();
+          assert(
+            box && box.x >= 0 && box.x + box.width <= 390,
+            `dialog fits: ${JSON.stringify(box)}`,
+          );
+          const sideways = await page.evaluate(() => {
+            const d = document.querySelector("dialog")!;
+            return d.scrollWidth - d.clientWidth;
+          });
+          assertEquals(sideways, 0, "nothing in the modal scrolls sideways");
+          const submit = page.getByRole("button", { name: "Submit Report" });
+          await submit.scrollIntoViewIfNeeded();
+          assert(await submit.isVisible());
+          assertEquals(await smallTargets(page, "dialog"), []);
+          await page.screenshot({ path: await artifactPath("report-issue-modal-390.png") });
+          await context.close();
+        },
+      );
+
       await t.step("axe-core is clean with the modal open, errors shown", async () => {
         const context = await b.newContext();
         const page = await context.newPage();
