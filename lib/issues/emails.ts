@@ -123,7 +123,7 @@ export function registerIssueJobs(services: Services, opts: { cron?: boolean } =
   registerIssueHandlers();
   if (opts.cron && !cronStarted) {
     cronStarted = true;
-    Deno.cron("issues: sweep unfinished photo uploads", "23 * * * *", async () => {
+    Deno.cron("issues-sweep-unfinished-photo-uploads", "23 * * * *", async () => {
       const { removed } = await sweepBlobs(services);
       if (removed) log.info("swept unfinished photo uploads", { removed });
     });
