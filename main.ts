@@ -26,6 +26,20 @@ if (kvPath && kvPath !== ":memory:" && !/^https?:\/\//.test(kvPath) && kvPath.in
 const kv = await Deno.openKv(kvPath);
 const services: Services = { kv, config, clock: systemClock };
 
+const app = await createPortalApp(services);
+// Crons must be registered at start-up (Deno Deploy reads them then).
+startBackgroundWork(services, { cron: true });
+
+const server = Deno.serve({
+  port: config.PORT,
+  onListen: ({ hostname, port }) => {
+    const host = hostname === "0.0.0.0" ? "localhost" : hostname;
+    // With PORT=0 the port is known only now; links must carry it.
+    if (!config.PUBLIC_BASE_URL) config.publicBaseUrl = `http://${host}:${port}`;
+    log.info("listening", { url: `http://${host}:${port}` });
+  },
+}, app.fetch);
+
 if (config.SEED_DEMO === "1") {
   const link = await seedDemo(services);
   // The contract asks for the demo link on stdout: a developer's terminal, not the log.
@@ -37,17 +51,6 @@ if (config.SEED_DEMO === "1") {
     );
   }
 }
-
-const app = await createPortalApp(services);
-startBackgroundWork(services, { cron: true });
-
-const server = Deno.serve({
-  port: config.PORT,
-  onListen: ({ hostname, port }) => {
-    const host = hostname === "0.0.0.0" ? "localhost" : hostname;
-    log.info("listening", { url: `http://${host}:${port}` });
-  },
-}, app.fetch);
 
 const shutdown = async () => {
   log.info("shutting down");

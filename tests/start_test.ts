@@ -20,9 +20,13 @@ async function startPortal(env: Record<string, string>) {
     out += value;
     url = out.match(/"listening","url":"(http:\/\/[^"]+)"/)?.[1] ?? "";
   }
-  // Keep draining stdout so the child never blocks on a full pipe.
+  // Keep reading stdout (the demo link follows the listening line).
   const drained = (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
+    while (true) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      out += value;
+    }
   })();
   return {
     url,
@@ -47,6 +51,15 @@ Deno.test("the start command serves / and /healthz and shuts down on SIGTERM", a
     const health = await fetch(portal.url + "/healthz");
     assertEquals(health.status, 200);
     assertEquals(await health.json(), { ok: true });
+    // The seeded demo prints a working magic link for Retail Store Co.
+    let link = "";
+    for (let i = 0; i < 100 && !link; i++) {
+      link = portal.output().match(/(http:\/\/\S+\/customer\/mpl_\S+)/)?.[1] ?? "";
+      if (!link) await new Promise((r) => setTimeout(r, 50));
+    }
+    const dashboard = await fetch(link);
+    assertEquals(dashboard.status, 200);
+    assertStringIncludes(await dashboard.text(), "Retail Store Co.");
   } finally {
     const status = await portal.stop();
     assertEquals(status.code, 0, "graceful shutdown exits 0");
