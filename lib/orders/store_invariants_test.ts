@@ -7,7 +7,7 @@
 import fc from "fast-check";
 import { assertEquals } from "../../tests/helpers/assert.ts";
 import type { OrderStatus, TrackingStatus } from "./model.ts";
-import { ORDER_STATUSES, TRACKING_STATUSES } from "./model.ts";
+import { ORDER_FILTERS, ORDER_STATUSES, type OrderFilter, TRACKING_STATUSES } from "./model.ts";
 import {
   addTrackingEvent,
   createOrg,
@@ -156,5 +156,82 @@ Deno.test("property: indexes, counters and the poller index match a recount", as
       },
     ),
     { numRuns: 60 },
+  );
+});
+
+/** The whole index, page by page with cursors (pages of 25 never come from a head). */
+async function pagesViaCursors(kv: Deno.Kv, ref: string, filter: OrderFilter) {
+  const out: string[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: { orders: { order_number: string }[]; next_cursor: string | null } =
+      await listOrders(kv, "acme", ref, { filter, cursor, limit: 25 });
+    out.push(...page.orders.map((o) => o.order_number));
+    cursor = page.next_cursor;
+  } while (cursor);
+  return out;
+}
+
+Deno.test("property: first pages read from heads equal the top of the index", async () => {
+  // Enough orders that heads (21 entries) fill up, shrink on status changes and moves, and
+  // must be refilled from the index; some writes race.
+  const numbers = Array.from({ length: 30 }, (_, i) => `N${String(i).padStart(2, "0")}`);
+  const writeArb = fc.record({
+    number: fc.constantFrom(...numbers),
+    customer: fc.constantFrom("C1", "C2"),
+    status: fc.constantFrom(...ORDER_STATUSES),
+    day: fc.integer({ min: 1, max: 9 }),
+  });
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.array(writeArb, { minLength: 1, maxLength: 4 }), {
+        minLength: 10,
+        maxLength: 40,
+      }),
+      async (rounds) => {
+        const kv = await Deno.openKv(":memory:");
+        try {
+          await createOrg(kv, {
+            slug: "acme",
+            name: "A",
+            support_email: "a@a.example",
+            support_phone: "1",
+          }, NOW);
+          for (const c of ["C1", "C2"]) {
+            await upsertCustomer(kv, "acme", c, { name: c, email: "c@c.example" }, NOW);
+          }
+          for (const round of rounds) {
+            await Promise.all(round.map((w) =>
+              upsertOrder(kv, "acme", w.number, {
+                customer_ref: w.customer,
+                order_date: `2026-01-0${w.day}`,
+                delivery_date: "2026-01-20",
+                status: w.status,
+                currency: "USD",
+                delivery_address: "A",
+                lines: [{ item_code: "P", description: "D", qty_ordered: "1", unit_price: "1" }],
+              }, NOW)
+            ));
+          }
+          for (const c of ["C1", "C2"]) {
+            for (const f of ORDER_FILTERS) {
+              const index = await pagesViaCursors(kv, c, f);
+              for (const limit of [1, 5, 20]) {
+                const head = await listOrders(kv, "acme", c, { filter: f, limit });
+                assertEquals(
+                  head.orders.map((o) => o.order_number),
+                  index.slice(0, limit),
+                  `${c} ${f} ${limit}`,
+                );
+                assertEquals(head.next_cursor !== null, index.length > limit, `${c} ${f} more`);
+              }
+            }
+          }
+        } finally {
+          kv.close();
+        }
+      },
+    ),
+    { numRuns: 25 },
   );
 });

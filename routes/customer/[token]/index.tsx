@@ -14,9 +14,8 @@ import {
 } from "../../../lib/orders/model.ts";
 import {
   type CustomerStats,
-  getStats,
   InvalidCursorError,
-  listOrders,
+  readDashboard,
 } from "../../../lib/orders/store.ts";
 import { dashboardHref, MAX_PREV, type PageState } from "../../../lib/pages/links.ts";
 import { renderLinkInvalidPage } from "../../../lib/pages/link_error.tsx";
@@ -67,24 +66,27 @@ export const handler: Handlers<DashboardData> = {
     const { kv, clock } = ctx.services;
     const { org, customer, token } = access;
     let page = pageState(ctx.url);
-    const list = async () => {
+    // Stats, the page and the newest shipped orders: one getMany (a cursor page adds a range).
+    const read = async () => {
+      const opts = { recent: { filter: "shipped" as const, limit: TRACKING_CARDS } };
       try {
-        return await listOrders(kv, org.slug, customer.ref, {
+        return await readDashboard(kv, org.slug, customer.ref, {
+          ...opts,
           filter: page.filter,
           cursor: page.cursor,
         });
       } catch (err) {
         if (!(err instanceof InvalidCursorError)) throw err;
         page = { ...page, cursor: null, prev: [] };
-        return await listOrders(kv, org.slug, customer.ref, { filter: page.filter });
+        return await readDashboard(kv, org.slug, customer.ref, {
+          ...opts,
+          filter: page.filter,
+          cursor: null,
+        });
       }
     };
-    const [stats, result, shipped] = await Promise.all([
-      getStats(kv, org.slug, customer.ref),
-      list(),
-      listOrders(kv, org.slug, customer.ref, { filter: "shipped", limit: TRACKING_CARDS }),
-    ]);
-    const cards = shipped.orders.flatMap((o) =>
+    const { stats, page: result, recent: shipped } = await read();
+    const cards = shipped.flatMap((o) =>
       o.shipments.filter((s) => s.status !== "delivered").map((shipment) => ({
         order_number: o.order_number,
         shipment,
