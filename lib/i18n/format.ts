@@ -16,15 +16,27 @@ function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.Relativ
 
 /**
  * Formatted strings, remembered: ICU formatting is the costliest part of rendering a page of
- * orders, and the same dates and totals come back on every view. Bounded, cleared when full.
+ * orders, and the same dates and totals come back on every view. One table per format and
+ * locale, keyed by the raw value: a concatenated key would cost a string flatten and hash
+ * on every lookup. Bounded, cleared when full.
  */
-const memo = new Map<string, string>();
+const memo = new Map<string, Map<string, string>>();
 const MEMO_MAX = 20_000;
-function remember(key: string, make: () => string): string {
-  let v = memo.get(key);
+let memoSize = 0;
+function table(kind: string): Map<string, string> {
+  let t = memo.get(kind);
+  if (!t) memo.set(kind, t = new Map());
+  return t;
+}
+function remember(t: Map<string, string>, key: string, make: () => string): string {
+  let v = t.get(key);
   if (v === undefined) {
-    if (memo.size >= MEMO_MAX) memo.clear();
-    memo.set(key, v = make());
+    if (memoSize >= MEMO_MAX) {
+      for (const m of memo.values()) m.clear();
+      memoSize = 0;
+    }
+    t.set(key, v = make());
+    memoSize++;
   }
   return v;
 }
@@ -59,9 +71,19 @@ function dateFormat(
   return cached(`d:${locale}:${style}`, () => new Intl.DateTimeFormat(locale, opts));
 }
 
-function fmt(locale: Locale, iso: string | undefined, style: Parameters<typeof dateFormat>[1]) {
+type DateStyle = Parameters<typeof dateFormat>[1];
+const dateTables: Record<DateStyle, Partial<Record<Locale, Map<string, string>>>> = {
+  long: {},
+  short: {},
+  time: {},
+  dateTime: {},
+  shortDateTime: {},
+};
+const moneyTables: Partial<Record<Locale, Map<string, Map<string, string>>>> = {};
+
+function fmt(locale: Locale, iso: string | undefined, style: DateStyle) {
   if (!iso) return "";
-  return remember(`${style}|${locale}|${iso}`, () => {
+  return remember(dateTables[style][locale] ??= table(`${style}|${locale}`), iso, () => {
     const d = wallClock(iso);
     return d ? dateFormat(locale, style).format(d) : iso;
   });
@@ -82,7 +104,10 @@ export const formatShortDateTime = (locale: Locale, iso?: string) =>
  * `Intl.NumberFormat` formats decimal strings without passing through a float.
  */
 export function formatMoney(locale: Locale, amount: string, currency: string): string {
-  return remember(`m|${locale}|${currency}|${amount}`, () =>
+  const byCurrency = moneyTables[locale] ??= new Map();
+  let t = byCurrency.get(currency);
+  if (!t) byCurrency.set(currency, t = table(`m|${locale}|${currency}`));
+  return remember(t, amount, () =>
     moneyFormat(locale, currency).format(
       // deno-lint-ignore no-explicit-any
       amount as any,
