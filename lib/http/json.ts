@@ -1,5 +1,5 @@
 /** JSON responses and body parsing shared by every API route. */
-import type { z } from "zod";
+import { z } from "zod";
 import { fieldsFromZod, HttpError } from "./errors.ts";
 
 export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
@@ -53,4 +53,26 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
     );
   }
   return parsed.data;
+}
+
+/** Validates a URL's query string; bad values are a 422 with per-field messages. */
+export function readQuery<T extends z.ZodType>(url: URL, schema: T): z.infer<T> {
+  const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
+  if (!parsed.success) {
+    throw new HttpError(
+      422,
+      "validation_failed",
+      "Some fields are invalid.",
+      fieldsFromZod(parsed.error.issues),
+    );
+  }
+  return parsed.data;
+}
+
+/** `?cursor=&limit=` of the admin listings (newest first, cursor-paged). */
+export function pageQuery(opts: { max: number; default: number }) {
+  return z.object({
+    cursor: z.string().max(2000).optional(),
+    limit: z.coerce.number().int().min(1).max(opts.max).default(opts.default),
+  });
 }

@@ -4,32 +4,20 @@
  * updates, kept 30 days. Rows carry carrier, tracking numbers, outcome, latency and HTTP
  * status; never a credential or token.
  */
-import { z } from "zod";
 import type { Handlers } from "../../../../lib/framework/types.ts";
-import { fieldsFromZod, HttpError } from "../../../../lib/http/errors.ts";
-import { json } from "../../../../lib/http/json.ts";
+import { HttpError } from "../../../../lib/http/errors.ts";
+import { json, pageQuery, readQuery } from "../../../../lib/http/json.ts";
 import { adminOrg } from "../../../../lib/orders/api.ts";
 import { InvalidLogCursorError, listLogs } from "../../../../lib/tracking/integration_log.ts";
 
-const Query = z.object({
-  cursor: z.string().max(1000).optional(),
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-});
+const Query = pageQuery({ max: 200, default: 50 });
 
 export const handler: Handlers = {
   async GET(ctx) {
     const org = adminOrg(ctx); // 401 without an org API key
-    const q = Query.safeParse(Object.fromEntries(ctx.url.searchParams));
-    if (!q.success) {
-      throw new HttpError(
-        422,
-        "validation_failed",
-        "Some fields are invalid.",
-        fieldsFromZod(q.error.issues),
-      );
-    }
+    const q = readQuery(ctx.url, Query);
     try {
-      const page = await listLogs(ctx.services.kv, org.slug, q.data);
+      const page = await listLogs(ctx.services.kv, org.slug, q);
       return json(page, 200, { "cache-control": "no-store" });
     } catch (err) {
       if (err instanceof InvalidLogCursorError) {
