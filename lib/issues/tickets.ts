@@ -13,9 +13,7 @@
  * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
  */
 import type { BlobStore } from "../blobs/store.ts";
-import { deadLetterKeys } from "../queue/dead_letters.ts";
-import { timeOrderedId } from "../queue/ids.ts";
-import type { QueueMessage } from "../queue/queue.ts";
+import { enqueueInAtomic } from "../queue/queue.ts";
 import type { Locale } from "../orders/model.ts";
 import type { Services } from "../services.ts";
 import type { IssueType } from "./rules.ts";
@@ -136,13 +134,10 @@ export async function createTicket(
         .set(idemKey, ticket.ticket_number, { expireIn: IDEMPOTENCY_MS });
     }
     await blobs.claim(ticket.photos.map((p) => p.blob_id), op);
-    const msg: QueueMessage<TicketEmailsPayload> = {
-      type: TICKET_EMAILS,
-      id: timeOrderedId(),
-      payload: { org: input.org, ticket_number: ticket.ticket_number },
-      attempt: 1,
-    };
-    op.enqueue(msg, { keysIfUndelivered: deadLetterKeys(msg.id, input.org) });
+    enqueueInAtomic<TicketEmailsPayload>(services, op, TICKET_EMAILS, {
+      org: input.org,
+      ticket_number: ticket.ticket_number,
+    });
     const res = await op.commit();
     if (res.ok) return { ticket, created: true };
     // Lost the race for this number (or the idempotency key): back off a little, retry.
