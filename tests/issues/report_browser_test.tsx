@@ -240,6 +240,20 @@ Deno.test({
             "focus is back on [Report Issue]",
           );
 
+          // [Cancel] and [Close] close it too, focus back on [Report Issue] each time.
+          for (const name of ["Cancel", "Close"]) {
+            await page.keyboard.press("Enter");
+            await page.getByRole("dialog").waitFor();
+            await page.getByRole("dialog").getByRole("button", { name, exact: true }).focus();
+            await page.keyboard.press("Enter");
+            await page.locator("dialog").waitFor({ state: "hidden" });
+            assertEquals(
+              await page.evaluate(() => document.activeElement?.getAttribute("aria-haspopup")),
+              "dialog",
+              `focus is back on [Report Issue] after ${name}`,
+            );
+          }
+
           // Fill and send with the keyboard alone.
           await page.keyboard.press("Enter");
           await page.getByRole("dialog").waitFor();
