@@ -1,11 +1,11 @@
 /**
  * HTTP handlers of the Report Issue feature; the route files under routes/ only point here.
  */
-import { z } from "zod";
 import { blobStoreFor } from "../blobs/mod.ts";
 import type { RouteContext } from "../framework/types.ts";
-import { fieldsFromZod, HttpError, notFound } from "../http/errors.ts";
-import { json } from "../http/json.ts";
+import { HttpError, notFound } from "../http/errors.ts";
+import { json, pageQuery, readQuery } from "../http/json.ts";
+import { adminOrg } from "../orders/api.ts";
 import { OrderNumber } from "../orders/input.ts";
 import { getOrder } from "../orders/store.ts";
 import type { Access } from "../state.ts";
@@ -51,12 +51,6 @@ export async function reportIssueApi(ctx: RouteContext): Promise<Response> {
   return json({ ticket_number: ticket.ticket_number }, 201, { "cache-control": "no-store" });
 }
 
-function requireAdminOrg(ctx: RouteContext) {
-  const org = ctx.state.adminOrg;
-  if (!org) throw new HttpError(401, "unauthorized", "An org API key is required.");
-  return org;
-}
-
 /** What the admin API shows of a ticket: photos with their download URLs. */
 export function ticketView(ticket: Ticket, baseUrl: string) {
   const { photos, ...rest } = ticket;
@@ -73,25 +67,14 @@ export function ticketView(ticket: Ticket, baseUrl: string) {
   };
 }
 
-const ListQuery = z.object({
-  cursor: z.string().max(2000).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-});
+const ListQuery = pageQuery({ max: 100, default: 20 });
 
 /** `GET /api/admin/v1/tickets?cursor=&limit=` newest first. */
 export async function listTicketsApi(ctx: RouteContext): Promise<Response> {
-  const org = requireAdminOrg(ctx);
-  const q = ListQuery.safeParse(Object.fromEntries(ctx.url.searchParams));
-  if (!q.success) {
-    throw new HttpError(
-      422,
-      "validation_failed",
-      "Some fields are invalid.",
-      fieldsFromZod(q.error.issues),
-    );
-  }
+  const org = adminOrg(ctx);
+  const q = readQuery(ctx.url, ListQuery);
   try {
-    const page = await listTickets(ctx.services.kv, org.slug, q.data);
+    const page = await listTickets(ctx.services.kv, org.slug, q);
     const base = ctx.services.config.publicBaseUrl;
     return json(
       { tickets: page.tickets.map((t) => ticketView(t, base)), next_cursor: page.next_cursor },
@@ -107,7 +90,7 @@ export async function listTicketsApi(ctx: RouteContext): Promise<Response> {
 }
 
 async function ticketOr404(ctx: RouteContext): Promise<Ticket> {
-  const org = requireAdminOrg(ctx);
+  const org = adminOrg(ctx);
   const ticket = await getTicket(ctx.services.kv, org.slug, ctx.params.ticket_number);
   if (!ticket) throw notFound("No such ticket.");
   return ticket;

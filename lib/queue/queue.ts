@@ -383,7 +383,7 @@ function track(services: Services, msg: QueueMessage<unknown>, delta: 1 | -1) {
  * they caused) has settled. Tests call it instead of sleeping. Rejects after `timeoutMs`.
  */
 export async function waitForQueueIdle(opts: { timeoutMs?: number } = {}): Promise<void> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 10_000);
+  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   while (pending.size > 0) {
     if (Date.now() > deadline) {
       throw new Error(`Queue not idle: ${pending.size} message(s) pending.`);
