@@ -6,9 +6,11 @@
  * Tokens are bearer secrets: they are stored AES-GCM encrypted under a key derived from the
  * client secret (a KV dump or backup alone does not reveal one), and they never reach a log.
  */
+import type { z } from "zod";
 import type { CarrierId } from "../orders/model.ts";
 import type { Services } from "../services.ts";
-import type { CallObserver, TrackFailureReason } from "./types.ts";
+import { checkTrackingNumber } from "./check_digits.ts";
+import type { CallObserver, TrackFailureReason, TrackResult } from "./types.ts";
 
 /** A carrier answered with an error (or did not answer); carries the mapped reason. */
 export class CarrierError extends Error {
@@ -44,6 +46,13 @@ export interface CarrierCredentials {
   baseUrl: string;
   clientId: string;
   clientSecret: string;
+}
+
+/** What every HTTP carrier adapter is constructed with (adapters.ts builds it from config). */
+export interface AdapterOptions {
+  services: Services;
+  credentials: CarrierCredentials;
+  onCall?: CallObserver;
 }
 
 export interface SessionOptions {
@@ -98,6 +107,11 @@ export class CarrierSession {
 
   get carrier() {
     return this.#opts.carrier;
+  }
+
+  /** `path` on the carrier's configured base URL. */
+  url(path: string): URL {
+    return new URL(path, this.#opts.credentials.baseUrl);
   }
 
   /** Reports one exchange to the observer (the poller turns it into integration-log rows). */
@@ -242,6 +256,127 @@ export class CarrierSession {
       return { res, text, latency };
     }
   }
+}
+
+/** How an adapter reads its carrier's answers: each carrier has its own envelopes. */
+export interface AnswerFormat<T> {
+  /** Names the carrier in "unexpected … response". */
+  name: string;
+  /** The body of a 2xx answer. */
+  schema: z.ZodType<T>;
+  /**
+   * What a non-2xx body says, or undefined when it is not the carrier's error envelope (the
+   * message is then "HTTP <status>"). A `reason` overrides the one the status maps to.
+   */
+  readError: (body: unknown) => { message?: string; reason?: TrackFailureReason } | undefined;
+}
+
+/**
+ * A tracking exchange's answer: a failure already logged, or the validated 2xx body. The caller
+ * logs the latter with `note` once it has read it (a 200 can still mean "not found").
+ */
+export type TrackAnswer<T> =
+  | { ok: false; failure: TrackResult }
+  | { ok: true; data: T; note: (outcome: "ok" | TrackFailureReason) => void };
+
+/** An OAuth refusal or network error as the answer for the numbers it hit. */
+export function failureOf(err: CarrierError): TrackResult {
+  return { ok: false, reason: err.reason, retryAfter: err.retryAfter, message: err.message };
+}
+
+/**
+ * One tracking exchange through `session.send` (token, one retry on 401): an OAuth or network
+ * failure, a non-2xx answer and a body that does not match the schema become a failure (each
+ * logged); a matching 2xx body is returned for the adapter to read.
+ */
+export async function trackCall<T>(
+  session: CarrierSession,
+  numbers: string[],
+  build: (token: string) => Request,
+  format: AnswerFormat<T>,
+): Promise<TrackAnswer<T>> {
+  let sent;
+  try {
+    sent = await session.send(numbers, build);
+  } catch (err) {
+    if (err instanceof CarrierError) return { ok: false, failure: failureOf(err) };
+    throw err;
+  }
+  const { res, text, latency } = sent;
+  const note = (outcome: "ok" | TrackFailureReason) =>
+    session.note("track", numbers, outcome, latency, res.status);
+  const body = parseJson(text);
+  if (!res.ok) {
+    const info = format.readError(body);
+    const reason = info?.reason ?? reasonForStatus(res.status);
+    note(reason);
+    return {
+      ok: false,
+      failure: {
+        ok: false,
+        reason,
+        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
+        message: info ? info.message : `HTTP ${res.status}`,
+      },
+    };
+  }
+  const parsed = format.schema.safeParse(body);
+  if (!parsed.success) {
+    note("server_error");
+    return {
+      ok: false,
+      failure: { ok: false, reason: "server_error", message: `unexpected ${format.name} response` },
+    };
+  }
+  return { ok: true, data: parsed.data, note };
+}
+
+/**
+ * The carrier's form of `n` when its format is accepted; otherwise records in `results` why it
+ * is refused without a call (a typo must not cost a rate-limited call) and returns undefined.
+ */
+export function acceptNumber(
+  carrier: CarrierId,
+  n: string,
+  results: Map<string, TrackResult>,
+): string | undefined {
+  const check = checkTrackingNumber(carrier, n);
+  if (check.accepted) return check.normalized;
+  results.set(n, { ok: false, reason: "bad_request", message: check.error });
+  return undefined;
+}
+
+/** Answers after which the next call would fail the same way. */
+const STOP_REASONS: ReadonlySet<TrackFailureReason> = new Set([
+  "rate_limited",
+  "server_error",
+  "auth",
+]);
+
+/**
+ * Tracks numbers one call each, in the order given (for carriers without a batch call). Every
+ * number gets an entry keyed as passed in.
+ */
+export async function trackOneByOne(
+  carrier: CarrierId,
+  numbers: string[],
+  trackOne: (normalized: string) => Promise<TrackResult>,
+): Promise<Map<string, TrackResult>> {
+  const results = new Map<string, TrackResult>();
+  let stop: TrackResult | undefined;
+  for (const n of numbers) {
+    const normalized = acceptNumber(carrier, n, results);
+    if (normalized === undefined) continue;
+    // After a rate limit, outage or auth failure, don't spend calls on the rest.
+    if (stop) {
+      results.set(n, stop);
+      continue;
+    }
+    const r = await trackOne(normalized);
+    results.set(n, r);
+    if (!r.ok && STOP_REASONS.has(r.reason)) stop = r;
+  }
+  return results;
 }
 
 export function parseJson(text: string): unknown {

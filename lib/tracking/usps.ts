@@ -9,19 +9,17 @@
  */
 import { z } from "zod";
 import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
-import type { Services } from "../services.ts";
-import { checkTrackingNumber } from "./check_digits.ts";
 import {
+  type AdapterOptions,
+  type AnswerFormat,
   type CarrierCredentials,
-  CarrierError,
   CarrierSession,
   formatLocation,
   oldestFirst,
-  parseJson,
-  parseRetryAfter,
-  reasonForStatus,
+  trackCall,
+  trackOneByOne,
 } from "./carrier_http.ts";
-import type { CallObserver, CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
+import type { CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
 
 const USPS_STATUS: Record<string, TrackingStatus> = {};
 const put = (status: TrackingStatus, codes: string) => {
@@ -139,11 +137,7 @@ export function normalizeUsps(r: z.infer<typeof TrackResponse>): NormalizedShipm
   return out;
 }
 
-export interface UspsOptions {
-  services: Services;
-  credentials: CarrierCredentials;
-  onCall?: CallObserver;
-}
+export type UspsOptions = AdapterOptions;
 
 export function uspsTokenRequest(c: CarrierCredentials): Request {
   // JSON per the official README; the `tracking` scope is not granted unless asked for.
@@ -159,77 +153,41 @@ export function uspsTokenRequest(c: CarrierCredentials): Request {
   });
 }
 
+const USPS_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
+  name: "USPS",
+  schema: TrackResponse,
+  readError: (body) => {
+    const e = ErrorResponse.safeParse(body);
+    return e.success ? { message: e.data.error.message ?? undefined } : undefined;
+  },
+};
+
 export class UspsAdapter implements CarrierAdapter {
   readonly carrier = "usps" as const;
   #session: CarrierSession;
-  #baseUrl: string;
 
   constructor(opts: UspsOptions) {
-    this.#baseUrl = opts.credentials.baseUrl;
     this.#session = new CarrierSession({
-      services: opts.services,
+      ...opts,
       carrier: "usps",
-      credentials: opts.credentials,
       tokenRequest: uspsTokenRequest,
-      onCall: opts.onCall,
     });
   }
 
-  async track(numbers: string[]): Promise<Map<string, TrackResult>> {
-    const results = new Map<string, TrackResult>();
-    let stop: TrackResult | undefined;
-    for (const n of numbers) {
-      const check = checkTrackingNumber("usps", n);
-      if (!check.accepted) {
-        results.set(n, { ok: false, reason: "bad_request", message: check.error });
-        continue;
-      }
-      if (stop) {
-        results.set(n, stop);
-        continue;
-      }
-      const r = await this.#trackOne(check.normalized);
-      results.set(n, r);
-      if (!r.ok && ["rate_limited", "server_error", "auth"].includes(r.reason)) stop = r;
-    }
-    return results;
+  track(numbers: string[]): Promise<Map<string, TrackResult>> {
+    return trackOneByOne("usps", numbers, (n) => this.#trackOne(n));
   }
 
   async #trackOne(n: string): Promise<TrackResult> {
-    let sent;
-    try {
-      sent = await this.#session.send([n], (token) => {
-        const url = new URL(`/tracking/v3/tracking/${encodeURIComponent(n)}`, this.#baseUrl);
-        url.searchParams.set("expand", "DETAIL");
-        return new Request(url, {
-          headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-        });
+    const answer = await trackCall(this.#session, [n], (token) => {
+      const url = this.#session.url(`/tracking/v3/tracking/${encodeURIComponent(n)}`);
+      url.searchParams.set("expand", "DETAIL");
+      return new Request(url, {
+        headers: { authorization: `Bearer ${token}`, accept: "application/json" },
       });
-    } catch (err) {
-      if (err instanceof CarrierError) {
-        return { ok: false, reason: err.reason, retryAfter: err.retryAfter, message: err.message };
-      }
-      throw err;
-    }
-    const { res, text, latency } = sent;
-    const body = parseJson(text);
-    if (!res.ok) {
-      const reason = reasonForStatus(res.status);
-      const e = ErrorResponse.safeParse(body);
-      this.#session.note("track", [n], reason, latency, res.status);
-      return {
-        ok: false,
-        reason,
-        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
-        message: e.success ? e.data.error.message ?? undefined : `HTTP ${res.status}`,
-      };
-    }
-    const parsed = TrackResponse.safeParse(body);
-    if (!parsed.success) {
-      this.#session.note("track", [n], "server_error", latency, res.status);
-      return { ok: false, reason: "server_error", message: "unexpected USPS response" };
-    }
-    this.#session.note("track", [n], "ok", latency, res.status);
-    return { ok: true, shipment: normalizeUsps(parsed.data) };
+    }, USPS_ANSWERS);
+    if (!answer.ok) return answer.failure;
+    answer.note("ok");
+    return { ok: true, shipment: normalizeUsps(answer.data) };
   }
 }
