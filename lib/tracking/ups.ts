@@ -8,19 +8,17 @@
  */
 import { z } from "zod";
 import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
-import type { Services } from "../services.ts";
-import { checkTrackingNumber } from "./check_digits.ts";
 import {
+  type AdapterOptions,
+  type AnswerFormat,
   type CarrierCredentials,
-  CarrierError,
   CarrierSession,
   formatLocation,
   oldestFirst,
-  parseJson,
-  parseRetryAfter,
-  reasonForStatus,
+  trackCall,
+  trackOneByOne,
 } from "./carrier_http.ts";
-import type { CallObserver, CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
+import type { CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
 
 const Status = z.looseObject({
   type: z.string().nullish(),
@@ -170,10 +168,7 @@ export function normalizeUps(p: z.infer<typeof Package>): NormalizedShipment {
   return out;
 }
 
-export interface UpsOptions {
-  services: Services;
-  credentials: CarrierCredentials;
-  onCall?: CallObserver;
+export interface UpsOptions extends AdapterOptions {
   /** The `transactionSrc` header UPS asks for: names the calling application. */
   transactionSrc?: string;
 }
@@ -189,95 +184,55 @@ export function upsTokenRequest(c: CarrierCredentials): Request {
   });
 }
 
+const UPS_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
+  name: "UPS",
+  schema: TrackResponse,
+  readError: (body) => {
+    const e = ErrorResponse.safeParse(body);
+    return e.success ? { message: e.data.response.errors[0]?.code ?? undefined } : undefined;
+  },
+};
+
 export class UpsAdapter implements CarrierAdapter {
   readonly carrier = "ups" as const;
   #session: CarrierSession;
-  #baseUrl: string;
   #src: string;
 
   constructor(opts: UpsOptions) {
-    this.#baseUrl = opts.credentials.baseUrl;
     this.#src = opts.transactionSrc ?? "monopilot-portal";
-    this.#session = new CarrierSession({
-      services: opts.services,
-      carrier: "ups",
-      credentials: opts.credentials,
-      tokenRequest: upsTokenRequest,
-      onCall: opts.onCall,
-    });
+    this.#session = new CarrierSession({ ...opts, carrier: "ups", tokenRequest: upsTokenRequest });
   }
 
-  async track(numbers: string[]): Promise<Map<string, TrackResult>> {
-    const results = new Map<string, TrackResult>();
-    let stop: TrackResult | undefined;
-    for (const n of numbers) {
-      const check = checkTrackingNumber("ups", n);
-      if (!check.accepted) {
-        results.set(n, { ok: false, reason: "bad_request", message: check.error });
-        continue;
-      }
-      // After a rate limit, outage or auth failure, don't spend calls on the rest.
-      if (stop) {
-        results.set(n, stop);
-        continue;
-      }
-      const r = await this.#trackOne(check.normalized);
-      results.set(n, r);
-      if (!r.ok && ["rate_limited", "server_error", "auth"].includes(r.reason)) stop = r;
-    }
-    return results;
+  track(numbers: string[]): Promise<Map<string, TrackResult>> {
+    return trackOneByOne("ups", numbers, (n) => this.#trackOne(n));
   }
 
   async #trackOne(n: string): Promise<TrackResult> {
-    let sent;
-    try {
-      sent = await this.#session.send([n], (token) => {
-        const url = new URL(`/api/track/v1/details/${encodeURIComponent(n)}`, this.#baseUrl);
-        url.searchParams.set("locale", "en_US");
-        url.searchParams.set("returnSignature", "false");
-        return new Request(url, {
-          headers: {
-            authorization: `Bearer ${token}`,
-            transId: crypto.randomUUID().replaceAll("-", "").slice(0, 32),
-            transactionSrc: this.#src,
-            accept: "application/json",
-          },
-        });
+    const answer = await trackCall(this.#session, [n], (token) => {
+      const url = this.#session.url(`/api/track/v1/details/${encodeURIComponent(n)}`);
+      url.searchParams.set("locale", "en_US");
+      url.searchParams.set("returnSignature", "false");
+      return new Request(url, {
+        headers: {
+          authorization: `Bearer ${token}`,
+          transId: crypto.randomUUID().replaceAll("-", "").slice(0, 32),
+          transactionSrc: this.#src,
+          accept: "application/json",
+        },
       });
-    } catch (err) {
-      if (err instanceof CarrierError) {
-        return { ok: false, reason: err.reason, retryAfter: err.retryAfter, message: err.message };
-      }
-      throw err;
-    }
-    const { res, text, latency } = sent;
-    const body = parseJson(text);
-    if (!res.ok) {
-      const reason = reasonForStatus(res.status);
-      const e = ErrorResponse.safeParse(body);
-      this.#session.note("track", [n], reason, latency, res.status);
-      return {
-        ok: false,
-        reason,
-        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
-        message: e.success ? e.data.response.errors[0]?.code ?? undefined : `HTTP ${res.status}`,
-      };
-    }
-    const parsed = TrackResponse.safeParse(body);
-    if (!parsed.success) {
-      this.#session.note("track", [n], "server_error", latency, res.status);
-      return { ok: false, reason: "server_error", message: "unexpected UPS response" };
-    }
-    const shipment = parsed.data.trackResponse.shipment?.[0];
+    }, UPS_ANSWERS);
+    if (!answer.ok) return answer.failure;
+    const shipment = answer.data.trackResponse.shipment?.[0];
     const packages = shipment?.package ?? [];
     // A multi-package shipment lists every package; ours is the one we asked about.
     const pkg = packages.find((p) => p.trackingNumber?.toUpperCase() === n) ?? packages[0];
     if (!pkg) {
+      // "Not found" as HTTP 200 with warning TW0001 and no package (see the module comment).
       const warning = shipment?.warnings?.[0]?.code ?? "no package";
-      this.#session.note("track", [n], "not_found", latency, res.status);
+      answer.note("not_found");
       return { ok: false, reason: "not_found", message: warning };
     }
-    this.#session.note("track", [n], "ok", latency, res.status);
+    answer.note("ok");
     return { ok: true, shipment: normalizeUps(pkg) };
   }
 }
