@@ -9,19 +9,17 @@
  */
 import { z } from "zod";
 import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
-import type { Services } from "../services.ts";
-import { checkTrackingNumber } from "./check_digits.ts";
 import {
+  acceptNumber,
+  type AdapterOptions,
+  type AnswerFormat,
   type CarrierCredentials,
-  CarrierError,
   CarrierSession,
   formatLocation,
   oldestFirst,
-  parseJson,
-  parseRetryAfter,
-  reasonForStatus,
+  trackCall,
 } from "./carrier_http.ts";
-import type { CallObserver, CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
+import type { CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
 
 export const FEDEX_BATCH_SIZE = 30;
 
@@ -134,11 +132,7 @@ export function normalizeFedex(r: FedexTrackResult): NormalizedShipment {
   return out;
 }
 
-export interface FedexOptions {
-  services: Services;
-  credentials: CarrierCredentials;
-  onCall?: CallObserver;
-}
+export type FedexOptions = AdapterOptions;
 
 export function fedexTokenRequest(c: CarrierCredentials): Request {
   return new Request(new URL("/oauth/token", c.baseUrl), {
@@ -152,19 +146,30 @@ export function fedexTokenRequest(c: CarrierCredentials): Request {
   });
 }
 
+const FEDEX_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
+  name: "FedEx",
+  schema: TrackResponse,
+  readError: (body) => {
+    const errors = ErrorResponse.safeParse(body);
+    const code = errors.success ? errors.data.errors[0]?.code : undefined;
+    if (!code) return undefined;
+    // The spec's 400 for an unknown number: "not found" like the 200 form, not a bad request.
+    return {
+      message: code,
+      reason: code === "TRACKING.TRACKINGNUMBER.NOTFOUND" ? "not_found" : undefined,
+    };
+  },
+};
+
 export class FedexAdapter implements CarrierAdapter {
   readonly carrier = "fedex" as const;
   #session: CarrierSession;
-  #baseUrl: string;
 
   constructor(opts: FedexOptions) {
-    this.#baseUrl = opts.credentials.baseUrl;
     this.#session = new CarrierSession({
-      services: opts.services,
+      ...opts,
       carrier: "fedex",
-      credentials: opts.credentials,
       tokenRequest: fedexTokenRequest,
-      onCall: opts.onCall,
     });
   }
 
@@ -172,12 +177,8 @@ export class FedexAdapter implements CarrierAdapter {
     const results = new Map<string, TrackResult>();
     const wire = new Map<string, string[]>(); // normalized → as passed in
     for (const n of numbers) {
-      const check = checkTrackingNumber("fedex", n);
-      if (!check.accepted) {
-        results.set(n, { ok: false, reason: "bad_request", message: check.error });
-        continue;
-      }
-      wire.set(check.normalized, [...(wire.get(check.normalized) ?? []), n]);
+      const normalized = acceptNumber("fedex", n, results);
+      if (normalized !== undefined) wire.set(normalized, [...(wire.get(normalized) ?? []), n]);
     }
     const all = [...wire.keys()];
     for (let i = 0; i < all.length; i += FEDEX_BATCH_SIZE) {
@@ -190,63 +191,32 @@ export class FedexAdapter implements CarrierAdapter {
 
   async #trackBatch(batch: string[]): Promise<Map<string, TrackResult>> {
     const out = new Map<string, TrackResult>();
-    const failAll = (r: TrackResult) => {
-      for (const n of batch) out.set(n, r);
-      return out;
-    };
-    let sent;
-    try {
-      sent = await this.#session.send(
-        batch,
-        (token) =>
-          new Request(new URL("/track/v1/trackingnumbers", this.#baseUrl), {
-            method: "POST",
-            headers: {
-              authorization: `Bearer ${token}`,
-              "content-type": "application/json",
-              "x-locale": "en_US",
-            },
-            body: JSON.stringify({
-              includeDetailedScans: true,
-              trackingInfo: batch.map((trackingNumber) => ({
-                trackingNumberInfo: { trackingNumber },
-              })),
-            }),
+    const answer = await trackCall(
+      this.#session,
+      batch,
+      (token) =>
+        new Request(this.#session.url("/track/v1/trackingnumbers"), {
+          method: "POST",
+          headers: {
+            authorization: `Bearer ${token}`,
+            "content-type": "application/json",
+            "x-locale": "en_US",
+          },
+          body: JSON.stringify({
+            includeDetailedScans: true,
+            trackingInfo: batch.map((trackingNumber) => ({
+              trackingNumberInfo: { trackingNumber },
+            })),
           }),
-      );
-    } catch (err) {
-      if (err instanceof CarrierError) {
-        return failAll({
-          ok: false,
-          reason: err.reason,
-          retryAfter: err.retryAfter,
-          message: err.message,
-        });
-      }
-      throw err;
+        }),
+      FEDEX_ANSWERS,
+    );
+    if (!answer.ok) {
+      for (const n of batch) out.set(n, answer.failure);
+      return out;
     }
-    const { res, text, latency } = sent;
-    const body = parseJson(text);
-    if (!res.ok) {
-      const errors = ErrorResponse.safeParse(body);
-      const first = errors.success ? errors.data.errors[0] : undefined;
-      let reason = reasonForStatus(res.status);
-      if (first?.code === "TRACKING.TRACKINGNUMBER.NOTFOUND") reason = "not_found";
-      this.#session.note("track", batch, reason, latency, res.status);
-      return failAll({
-        ok: false,
-        reason,
-        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
-        message: first?.code ?? `HTTP ${res.status}`,
-      });
-    }
-    const parsed = TrackResponse.safeParse(body);
-    if (!parsed.success) {
-      this.#session.note("track", batch, "server_error", latency, res.status);
-      return failAll({ ok: false, reason: "server_error", message: "unexpected FedEx response" });
-    }
-    this.#session.note("track", batch, "ok", latency, res.status);
-    for (const complete of parsed.data.output.completeTrackResults ?? []) {
+    answer.note("ok");
+    for (const complete of answer.data.output.completeTrackResults ?? []) {
       const number = complete.trackingNumber ??
         complete.trackResults?.[0]?.trackingNumberInfo?.trackingNumber;
       if (!number || !batch.includes(number) || out.has(number)) continue;
