@@ -26,13 +26,14 @@ import * as $21 from "./routes/api/portal/customer/[token]/orders/[order_id]/tra
 import * as $22 from "./routes/api/portal/customer/[token]/orders/index.ts";
 import * as $23 from "./routes/customer/[token]/_middleware.ts";
 import * as $24 from "./routes/customer/[token]/index.tsx";
-import * as $25 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
-import * as $26 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $27 from "./routes/dev/_middleware.ts";
-import * as $28 from "./routes/dev/outbox/[id].ts";
-import * as $29 from "./routes/dev/outbox/index.tsx";
-import * as $30 from "./routes/healthz.ts";
-import * as $31 from "./routes/index.tsx";
+import * as $25 from "./routes/customer/[token]/notifications.ts";
+import * as $26 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
+import * as $27 from "./routes/customer/[token]/orders/[order_id].tsx";
+import * as $28 from "./routes/dev/_middleware.ts";
+import * as $29 from "./routes/dev/outbox/[id].ts";
+import * as $30 from "./routes/dev/outbox/index.tsx";
+import * as $31 from "./routes/healthz.ts";
+import * as $32 from "./routes/index.tsx";
 import * as $$0 from "./islands/ReportIssue.tsx";
 import * as $$1 from "./islands/TrackingTimeline.tsx";
 
@@ -63,13 +64,14 @@ const manifest = {
     "./routes/api/portal/customer/[token]/orders/index.ts": $22,
     "./routes/customer/[token]/_middleware.ts": $23,
     "./routes/customer/[token]/index.tsx": $24,
-    "./routes/customer/[token]/orders/[order_id]/report.tsx": $25,
-    "./routes/customer/[token]/orders/[order_id].tsx": $26,
-    "./routes/dev/_middleware.ts": $27,
-    "./routes/dev/outbox/[id].ts": $28,
-    "./routes/dev/outbox/index.tsx": $29,
-    "./routes/healthz.ts": $30,
-    "./routes/index.tsx": $31,
+    "./routes/customer/[token]/notifications.ts": $25,
+    "./routes/customer/[token]/orders/[order_id]/report.tsx": $26,
+    "./routes/customer/[token]/orders/[order_id].tsx": $27,
+    "./routes/dev/_middleware.ts": $28,
+    "./routes/dev/outbox/[id].ts": $29,
+    "./routes/dev/outbox/index.tsx": $30,
+    "./routes/healthz.ts": $31,
+    "./routes/index.tsx": $32,
   },
   islands: {
     "./islands/ReportIssue.tsx": $$0,

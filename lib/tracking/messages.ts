@@ -32,6 +32,16 @@ export const trackingMessages = defineMessages("tracking", {
     optout_off: "You will get an email when a shipment's status changes.",
     optout_button_stop: "Stop shipment emails",
     optout_button_resume: "Resume shipment emails",
+    optout_title: "Shipment emails",
+    optout_state_on:
+      "Shipment emails for {customer} are on: {email} gets an email when a shipment's status changes.",
+    optout_state_off: "Shipment emails for {customer} are off.",
+    optout_scope:
+      "This setting is for {customer} as a whole, on every portal link, because the emails go to its one address.",
+    optout_notice_off: "Done: shipment emails for {customer} are now off.",
+    optout_notice_on: "Done: shipment emails for {customer} are on again.",
+    optout_forbidden: "This form can only be sent from the portal's own order page.",
+    optout_invalid: "The form could not be read. Go back to the order page and try again.",
   },
   es: {
     status_label_created: "Etiqueta creada",
@@ -60,6 +70,18 @@ export const trackingMessages = defineMessages("tracking", {
     optout_off: "Recibirá un correo cuando cambie el estado de un envío.",
     optout_button_stop: "Dejar de recibir avisos de envío",
     optout_button_resume: "Volver a recibir avisos de envío",
+    optout_title: "Avisos de envío por correo",
+    optout_state_on:
+      "Los avisos de envío para {customer} están activados: {email} recibe un correo cuando cambia el estado de un envío.",
+    optout_state_off: "Los avisos de envío para {customer} están desactivados.",
+    optout_scope:
+      "Este ajuste es para {customer} en su conjunto, en todos sus enlaces al portal, porque los avisos van a su única dirección de correo.",
+    optout_notice_off: "Hecho: los avisos de envío para {customer} están desactivados.",
+    optout_notice_on: "Hecho: los avisos de envío para {customer} vuelven a estar activados.",
+    optout_forbidden:
+      "Este formulario solo puede enviarse desde la página del pedido en el portal.",
+    optout_invalid:
+      "No se pudo leer el formulario. Vuelva a la página del pedido e inténtelo de nuevo.",
   },
   pl: {
     status_label_created: "Etykieta utworzona",
@@ -88,6 +110,17 @@ export const trackingMessages = defineMessages("tracking", {
     optout_off: "Otrzymasz e-mail, gdy zmieni się status przesyłki.",
     optout_button_stop: "Wyłącz powiadomienia o przesyłkach",
     optout_button_resume: "Włącz powiadomienia o przesyłkach",
+    optout_title: "Powiadomienia e-mail o przesyłkach",
+    optout_state_on:
+      "Powiadomienia o przesyłkach dla {customer} są włączone: {email} dostaje e-mail, gdy zmieni się status przesyłki.",
+    optout_state_off: "Powiadomienia o przesyłkach dla {customer} są wyłączone.",
+    optout_scope:
+      "To ustawienie dotyczy całej firmy {customer}, na każdym linku do portalu, bo powiadomienia trafiają na jej jeden adres.",
+    optout_notice_off: "Gotowe: powiadomienia o przesyłkach dla {customer} są wyłączone.",
+    optout_notice_on: "Gotowe: powiadomienia o przesyłkach dla {customer} są znowu włączone.",
+    optout_forbidden: "Ten formularz można wysłać tylko ze strony zamówienia w portalu.",
+    optout_invalid:
+      "Nie udało się odczytać formularza. Wróć do strony zamówienia i spróbuj ponownie.",
   },
 });
 

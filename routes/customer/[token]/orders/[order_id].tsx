@@ -26,6 +26,11 @@ import { StatusBadge, TrackingBadge } from "../../../../components/StatusBadge.t
 import TrackingTimeline from "../../../../islands/TrackingTimeline.tsx";
 import ReportIssue from "../../../../islands/ReportIssue.tsx";
 import { formMessages } from "../../../../lib/issues/messages.ts";
+import { ShipmentEmails } from "../../../../components/ShipmentEmails.tsx";
+import { isTrackingEmailOptedOut } from "../../../../lib/tracking/notify.ts";
+import { type Notice, NoticeParam } from "../../../../lib/tracking/optout_form.ts";
+import { requestRefreshIfStale } from "../../../../lib/tracking/poller.ts";
+import { log } from "../../../../lib/log.ts";
 
 type DetailData =
   | {
@@ -37,6 +42,13 @@ type DetailData =
     now: string;
     /** Pre-fills the report form's contact email. */
     contactEmail: string;
+    /** Shipment emails: the customer's setting, who it is for, and the form's way back. */
+    emails: {
+      optedOut: boolean;
+      customerName: string;
+      returnTo: string;
+      notice: Notice | null;
+    };
   }
   | { found: false; org: Org; token: string; number: string };
 
@@ -53,13 +65,22 @@ export const handler: Handlers<DetailData> = {
     };
     if (!OrderNumber.safeParse(number).success) return notFound();
     const { kv, clock } = ctx.services;
-    const [order, shipments] = await Promise.all([
+    const [order, shipments, optedOut] = await Promise.all([
       getOrder(kv, org.slug, customer.ref, number),
       getShipments(kv, org.slug, customer.ref, number),
+      isTrackingEmailOptedOut(kv, org.slug, customer.ref),
     ]);
     if (!order) return notFound();
+    // A cache older than TRACKING_STALE_MINUTES asks the queue for a carrier refresh
+    // (deduplicated per shipment). It only enqueues, and runs while the page renders; the
+    // page shows the cache it has and never waits for a carrier.
+    const refreshing = Promise.all(shipments.map((s) => requestRefreshIfStale(ctx.services, s)))
+      .catch((err) => log.warn("order page refresh request failed", { err }));
     ctx.state.title = t("detail.title", { number: order.order_number });
-    return ctx.render({
+    const back = new URL(ctx.url);
+    back.searchParams.delete("notice");
+    const notice = NoticeParam.safeParse(ctx.url.searchParams.get("notice"));
+    const res = ctx.render({
       found: true,
       org,
       token,
@@ -67,7 +88,15 @@ export const handler: Handlers<DetailData> = {
       shipments,
       now: clock.now().toISOString(),
       contactEmail: customer.email,
+      emails: {
+        optedOut,
+        customerName: customer.name,
+        returnTo: back.pathname + back.search,
+        notice: notice.success ? notice.data : null,
+      },
     });
+    await refreshing;
+    return res;
   },
 };
 
@@ -114,6 +143,12 @@ export default function OrderDetail({ data, state, url }: PageProps<DetailData>)
             <ShipmentBlock t={t} locale={locale} token={token} order={order} s={s} now={data.now} />
           ))}
       </section>
+      <ShipmentEmails
+        locale={locale}
+        token={token}
+        email={data.contactEmail}
+        {...data.emails}
+      />
       <OrderItems t={t} locale={locale} order={order} />
       <Documents t={t} locale={locale} token={token} order={order} />
       <div class="actions">
