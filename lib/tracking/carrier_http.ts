@@ -48,6 +48,11 @@ export interface CarrierCredentials {
   clientSecret: string;
 }
 
+/** The OAuth client-credentials grant's fields; each carrier sends them in its own encoding. */
+export function clientCredentialsGrant(c: CarrierCredentials): Record<string, string> {
+  return { grant_type: "client_credentials", client_id: c.clientId, client_secret: c.clientSecret };
+}
+
 /** What every HTTP carrier adapter is constructed with (adapters.ts builds it from config). */
 export interface AdapterOptions {
   services: Services;

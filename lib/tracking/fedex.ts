@@ -15,6 +15,7 @@ import {
   type AnswerFormat,
   type CarrierCredentials,
   CarrierSession,
+  clientCredentialsGrant,
   formatLocation,
   oldestFirst,
   trackCall,
@@ -138,11 +139,7 @@ export function fedexTokenRequest(c: CarrierCredentials): Request {
   return new Request(new URL("/oauth/token", c.baseUrl), {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({
-      grant_type: "client_credentials",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-    }),
+    body: new URLSearchParams(clientCredentialsGrant(c)),
   });
 }
 

@@ -14,6 +14,7 @@ import {
   type AnswerFormat,
   type CarrierCredentials,
   CarrierSession,
+  clientCredentialsGrant,
   formatLocation,
   oldestFirst,
   trackCall,
@@ -144,12 +145,7 @@ export function uspsTokenRequest(c: CarrierCredentials): Request {
   return new Request(new URL("/oauth2/v3/token", c.baseUrl), {
     method: "POST",
     headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      grant_type: "client_credentials",
-      client_id: c.clientId,
-      client_secret: c.clientSecret,
-      scope: "tracking",
-    }),
+    body: JSON.stringify({ ...clientCredentialsGrant(c), scope: "tracking" }),
   });
 }
 
