@@ -39,19 +39,28 @@ export function securityHeaders() {
     const nonce = newNonce();
     c.set("nonce", nonce);
     await next();
-    // Some responses (Response.redirect, fetch results) have immutable headers.
-    const res = new Response(c.res.body, c.res);
-    const h = res.headers;
-    if (!h.has("content-security-policy")) {
-      h.set("content-security-policy", contentSecurityPolicy(nonce));
+    const https = isHttps(c);
+    try {
+      setSecurityHeaders(c.res.headers, nonce, https);
+    } catch {
+      // Some responses (Response.redirect, fetch results) have immutable headers: copy those
+      // only. A copy turns a string body into a stream, which the server writes slower.
+      const res = new Response(c.res.body, c.res);
+      setSecurityHeaders(res.headers, nonce, https);
+      c.res = undefined;
+      c.res = res;
     }
-    h.set("referrer-policy", "no-referrer");
-    h.set("x-content-type-options", "nosniff");
-    h.set("x-frame-options", "DENY");
-    h.set("cross-origin-opener-policy", "same-origin");
-    h.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
-    if (isHttps(c)) h.set("strict-transport-security", "max-age=63072000; includeSubDomains");
-    c.res = undefined;
-    c.res = res;
   };
+}
+
+function setSecurityHeaders(h: Headers, nonce: string, https: boolean) {
+  if (!h.has("content-security-policy")) {
+    h.set("content-security-policy", contentSecurityPolicy(nonce));
+  }
+  h.set("referrer-policy", "no-referrer");
+  h.set("x-content-type-options", "nosniff");
+  h.set("x-frame-options", "DENY");
+  h.set("cross-origin-opener-policy", "same-origin");
+  h.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
+  if (https) h.set("strict-transport-security", "max-age=63072000; includeSubDomains");
 }
