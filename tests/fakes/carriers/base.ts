@@ -1,7 +1,8 @@
 /**
- * The scriptable part every fake carrier shares: a real HTTP server on a free port, issued
- * OAuth tokens that can be expired on demand, and forced responses (429 with Retry-After,
- * 500s) queued for the next tracking calls.
+ * The scriptable part every fake carrier shares: a real HTTP server on a free port, the
+ * routing of token and tracking calls, issued OAuth tokens that can be expired on demand
+ * (a tracking call without a live one gets the carrier's 401), and forced responses (429 with
+ * Retry-After, 500s) queued for the next tracking calls.
  */
 
 export interface Forced {
@@ -17,7 +18,18 @@ export interface RecordedCall {
   body: string;
 }
 
-export class FakeCarrierBase {
+/** Where a fake carrier takes tracking calls. */
+export interface TrackRoute {
+  method: string;
+  /** Matched against the path; its groups reach `answerTrack`. */
+  path: RegExp;
+}
+
+/**
+ * A fake carrier: the base serves and scripts; a subclass says only what is the carrier's own
+ * (paths, credentials check, token and error envelopes, tracking answers).
+ */
+export abstract class FakeCarrierBase {
   url = "";
   readonly calls: RecordedCall[] = [];
   tokenCalls = 0;
@@ -26,10 +38,22 @@ export class FakeCarrierBase {
   #all: string[] = [];
   #issued = 0;
   #forced: Forced[] = [];
-  #server?: Deno.HttpServer<Deno.NetAddr>;
+  #server: Deno.HttpServer<Deno.NetAddr>;
 
-  /** Starts serving; `route` answers everything but forced responses. */
-  protected start(route: (req: Request, body: string) => Response | Promise<Response>) {
+  /** The carrier's OAuth token endpoint (POST). */
+  protected abstract readonly tokenPath: string;
+  protected abstract readonly trackRoute: TrackRoute;
+  /** Answers a token request: the carrier's refusal, or a token from `issueToken()`. */
+  protected abstract answerToken(req: Request, body: string): Response;
+  /** The carrier's 401 for a tracking call without a live token. */
+  protected abstract unauthorized(): Response;
+  /** Answers an authorized tracking call that no forced response took. */
+  protected abstract answerTrack(req: Request, body: string, match: RegExpMatchArray): Response;
+  /** The carrier's answer to any other request. */
+  protected abstract unknownRoute(): Response;
+
+  // Serving starts here, but routes reach the subclass only per request, after it is built.
+  constructor() {
     this.#server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
       const body = await req.text();
       const url = new URL(req.url);
@@ -39,9 +63,22 @@ export class FakeCarrierBase {
         headers: Object.fromEntries(req.headers),
         body,
       });
-      return route(req, body);
+      return this.#route(req, url, body);
     });
     this.url = `http://127.0.0.1:${this.#server.addr.port}`;
+  }
+
+  #route(req: Request, url: URL, body: string): Response {
+    if (req.method === "POST" && url.pathname === this.tokenPath) {
+      return this.answerToken(req, body);
+    }
+    const m = req.method === this.trackRoute.method && url.pathname.match(this.trackRoute.path);
+    if (!m) return this.unknownRoute();
+    this.trackCalls++;
+    const forced = this.#takeForced();
+    if (forced) return forced;
+    if (!this.#tokenOk(req)) return this.unauthorized();
+    return this.answerTrack(req, body, m);
   }
 
   /** A new token, valid until `expireTokens()`. */
@@ -53,7 +90,7 @@ export class FakeCarrierBase {
     return t;
   }
 
-  protected tokenOk(req: Request): boolean {
+  #tokenOk(req: Request): boolean {
     const m = req.headers.get("authorization")?.match(/^Bearer (.+)$/);
     return !!m && this.#valid.has(m[1]);
   }
@@ -68,7 +105,7 @@ export class FakeCarrierBase {
     for (let i = 0; i < times; i++) this.#forced.push(res);
   }
 
-  protected takeForced(): Response | undefined {
+  #takeForced(): Response | undefined {
     const f = this.#forced.shift();
     if (!f) return undefined;
     return Response.json(f.body ?? {}, { status: f.status, headers: f.headers });
@@ -80,7 +117,7 @@ export class FakeCarrierBase {
   }
 
   async close() {
-    await this.#server?.shutdown();
+    await this.#server.shutdown();
   }
 }
 

@@ -212,84 +212,70 @@ export class FakeFedex extends FakeCarrierBase {
   readonly batches: string[][] = [];
   /** Extra fixtures by number (a test's own). */
   readonly fixtures = new Map<string, unknown>(Object.entries(FEDEX_FIXTURES));
+  protected readonly tokenPath = "/oauth/token";
+  protected readonly trackRoute = { method: "POST", path: /^\/track\/v1\/trackingnumbers$/ };
 
-  constructor() {
-    super();
-    this.start((req, body) => this.#route(req, body));
-  }
-
-  #route(req: Request, body: string): Response {
-    const path = new URL(req.url).pathname;
-    if (req.method === "POST" && path === "/oauth/token") {
-      const form = new URLSearchParams(body);
-      if (
-        !req.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded") ||
-        form.get("grant_type") !== "client_credentials" || form.get("client_id") !== "fx-id" ||
-        form.get("client_secret") !== "fx-secret"
-      ) {
-        return Response.json({
-          transactionId: crypto.randomUUID(),
-          errors: [{
-            code: "NOT.AUTHORIZED.ERROR",
-            message: "The given client credentials were not valid.",
-          }],
-        }, { status: 401 });
-      }
-      return Response.json({
-        access_token: this.issueToken(),
-        token_type: "bearer",
-        expires_in: 3599,
-        scope: "CXS-TP",
-      });
-    }
-    if (req.method === "POST" && path === "/track/v1/trackingnumbers") {
-      this.trackCalls++;
-      const forced = this.takeForced();
-      if (forced) return forced;
-      if (!this.tokenOk(req)) {
-        return Response.json({
-          transactionId: crypto.randomUUID(),
-          errors: [{ code: "NOT.AUTHORIZED.ERROR", message: "Access token expired" }],
-        }, { status: 401 });
-      }
-      const parsed = JSON.parse(body) as {
-        includeDetailedScans?: boolean;
-        trackingInfo?: { trackingNumberInfo: { trackingNumber: string } }[];
-      };
-      const numbers = (parsed.trackingInfo ?? []).map((t) => t.trackingNumberInfo.trackingNumber);
-      if (numbers.length === 0 || numbers.length > 30 || parsed.includeDetailedScans !== true) {
-        return Response.json({
-          transactionId: crypto.randomUUID(),
-          errors: [{
-            code: "TRACKING.TRACKINGNUMBER.EMPTY",
-            message: "Please provide tracking number.",
-          }],
-        }, { status: 400 });
-      }
-      this.batches.push(numbers);
-      return Response.json({
-        transactionId: crypto.randomUUID(),
-        customertransactionId: req.headers.get("x-customer-transaction-id") ?? "",
-        output: {
-          alerts: [{
-            code: "VIRTUAL.RESPONSE",
-            alertType: "NOTE",
-            message: "This is a Virtual Response.",
-          }],
-          completeTrackResults: numbers.map((n) => ({
-            trackingNumber: n,
-            // A fixture may be an array: a duplicated number has several trackResults.
-            trackResults: [this.fixtures.get(n) ?? notFound(n)].flat(),
-          })),
-        },
-      });
+  protected answerToken(req: Request, body: string): Response {
+    const form = new URLSearchParams(body);
+    if (
+      !req.headers.get("content-type")?.startsWith("application/x-www-form-urlencoded") ||
+      form.get("grant_type") !== "client_credentials" || form.get("client_id") !== "fx-id" ||
+      form.get("client_secret") !== "fx-secret"
+    ) {
+      return fedexError(
+        401,
+        "NOT.AUTHORIZED.ERROR",
+        "The given client credentials were not valid.",
+      );
     }
     return Response.json({
-      transactionId: crypto.randomUUID(),
-      errors: [{
-        code: "NOT.FOUND.ERROR",
-        message: "The resource you requested is no longer available.",
-      }],
-    }, { status: 404 });
+      access_token: this.issueToken(),
+      token_type: "bearer",
+      expires_in: 3599,
+      scope: "CXS-TP",
+    });
   }
+
+  protected unauthorized(): Response {
+    return fedexError(401, "NOT.AUTHORIZED.ERROR", "Access token expired");
+  }
+
+  protected answerTrack(req: Request, body: string): Response {
+    const parsed = JSON.parse(body) as {
+      includeDetailedScans?: boolean;
+      trackingInfo?: { trackingNumberInfo: { trackingNumber: string } }[];
+    };
+    const numbers = (parsed.trackingInfo ?? []).map((t) => t.trackingNumberInfo.trackingNumber);
+    if (numbers.length === 0 || numbers.length > 30 || parsed.includeDetailedScans !== true) {
+      return fedexError(400, "TRACKING.TRACKINGNUMBER.EMPTY", "Please provide tracking number.");
+    }
+    this.batches.push(numbers);
+    return Response.json({
+      transactionId: crypto.randomUUID(),
+      customertransactionId: req.headers.get("x-customer-transaction-id") ?? "",
+      output: {
+        alerts: [{
+          code: "VIRTUAL.RESPONSE",
+          alertType: "NOTE",
+          message: "This is a Virtual Response.",
+        }],
+        completeTrackResults: numbers.map((n) => ({
+          trackingNumber: n,
+          // A fixture may be an array: a duplicated number has several trackResults.
+          trackResults: [this.fixtures.get(n) ?? notFound(n)].flat(),
+        })),
+      },
+    });
+  }
+
+  protected unknownRoute(): Response {
+    return fedexError(404, "NOT.FOUND.ERROR", "The resource you requested is no longer available.");
+  }
+}
+
+/** FedEx's error envelope. */
+function fedexError(status: number, code: string, message: string): Response {
+  return Response.json({ transactionId: crypto.randomUUID(), errors: [{ code, message }] }, {
+    status,
+  });
 }

@@ -195,79 +195,74 @@ export const UPS_NOT_FOUND_404 = "1ZXXXXXXXXXXXXXXX0";
 
 export class FakeUps extends FakeCarrierBase {
   readonly tracked: string[] = [];
+  protected readonly tokenPath = "/security/v1/oauth/token";
+  protected readonly trackRoute = { method: "GET", path: /^\/api\/track\/v1\/details\/([^/]+)$/ };
 
-  constructor() {
-    super();
-    this.start((req, body) => this.#route(req, body));
-  }
-
-  #route(req: Request, body: string): Response {
-    const url = new URL(req.url);
-    if (req.method === "POST" && url.pathname === "/security/v1/oauth/token") {
-      const basic = req.headers.get("authorization") ?? "";
-      const form = new URLSearchParams(body);
-      if (
-        basic !== `Basic ${btoa("ups-id:ups-secret")}` ||
-        form.get("grant_type") !== "client_credentials"
-      ) {
-        return Response.json({
-          response: { errors: [{ code: "250003", message: "Invalid Access License number" }] },
-        }, {
-          status: 401,
-        });
-      }
+  protected answerToken(req: Request, body: string): Response {
+    const basic = req.headers.get("authorization") ?? "";
+    const form = new URLSearchParams(body);
+    if (
+      basic !== `Basic ${btoa("ups-id:ups-secret")}` ||
+      form.get("grant_type") !== "client_credentials"
+    ) {
       return Response.json({
-        token_type: "Bearer",
-        issued_at: String(Date.now()),
-        client_id: "ups-id",
-        access_token: this.issueToken(),
-        scope: "",
-        expires_in: "14399",
-        refresh_count: "0",
-        status: "approved",
+        response: { errors: [{ code: "250003", message: "Invalid Access License number" }] },
+      }, {
+        status: 401,
       });
     }
-    const m = url.pathname.match(/^\/api\/track\/v1\/details\/([^/]+)$/);
-    if (req.method === "GET" && m) {
-      this.trackCalls++;
-      const forced = this.takeForced();
-      if (forced) return forced;
-      if (!this.tokenOk(req)) {
-        return Response.json({
-          response: {
-            errors: [{ code: "250002", message: "Invalid Authentication Information." }],
-          },
-        }, {
-          status: 401,
-        });
-      }
-      if (!req.headers.get("transid") || !req.headers.get("transactionsrc")) {
-        return Response.json({
-          response: { errors: [{ code: "TV1001", message: "Missing transId" }] },
-        }, { status: 400 });
-      }
-      const n = decodeURIComponent(m[1]);
-      this.tracked.push(n);
-      if (n === UPS_NOT_FOUND_404) {
-        return Response.json({
-          response: { errors: [{ code: "TW0001", message: "Tracking Information Not Found" }] },
-        }, {
-          status: 404,
-        });
-      }
-      const fixture = UPS_FIXTURES[n];
-      if (!fixture) {
-        return Response.json({
-          trackResponse: {
-            shipment: [{
-              inquiryNumber: n,
-              warnings: [{ code: "TW0001", message: "Tracking Information Not Found" }],
-            }],
-          },
-        });
-      }
-      return Response.json(fixture);
+    return Response.json({
+      token_type: "Bearer",
+      issued_at: String(Date.now()),
+      client_id: "ups-id",
+      access_token: this.issueToken(),
+      scope: "",
+      expires_in: "14399",
+      refresh_count: "0",
+      status: "approved",
+    });
+  }
+
+  protected unauthorized(): Response {
+    return Response.json({
+      response: {
+        errors: [{ code: "250002", message: "Invalid Authentication Information." }],
+      },
+    }, {
+      status: 401,
+    });
+  }
+
+  protected answerTrack(req: Request, _body: string, m: RegExpMatchArray): Response {
+    if (!req.headers.get("transid") || !req.headers.get("transactionsrc")) {
+      return Response.json({
+        response: { errors: [{ code: "TV1001", message: "Missing transId" }] },
+      }, { status: 400 });
     }
+    const n = decodeURIComponent(m[1]);
+    this.tracked.push(n);
+    if (n === UPS_NOT_FOUND_404) {
+      return Response.json({
+        response: { errors: [{ code: "TW0001", message: "Tracking Information Not Found" }] },
+      }, {
+        status: 404,
+      });
+    }
+    const fixture = UPS_FIXTURES[n];
+    if (!fixture) {
+      return Response.json({
+        trackResponse: {
+          shipment: [{
+            inquiryNumber: n,
+            warnings: [{ code: "TW0001", message: "Tracking Information Not Found" }],
+          }],
+        },
+      });
+    }
+    return Response.json(fixture);
+  }
+
+  protected unknownRoute(): Response {
     return Response.json({
       response: { errors: [{ code: "TV1002", message: "Invalid inquiry number" }] },
     }, { status: 400 });

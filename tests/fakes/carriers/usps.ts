@@ -161,78 +161,74 @@ export const USPS_FIXTURES: Record<string, unknown> = {
 };
 
 export class FakeUsps extends FakeCarrierBase {
-  constructor() {
-    super();
-    this.start((req, body) => this.#route(req, body));
+  protected readonly tokenPath = "/oauth2/v3/token";
+  protected readonly trackRoute = { method: "GET", path: /^\/tracking\/v3\/tracking\/([^/]+)$/ };
+
+  protected answerToken(req: Request, body: string): Response {
+    const type = req.headers.get("content-type") ?? "";
+    const f: Record<string, string> = type.includes("json")
+      ? JSON.parse(body)
+      : Object.fromEntries(new URLSearchParams(body));
+    if (
+      f.grant_type !== "client_credentials" || f.client_id !== "usps-id" ||
+      f.client_secret !== "usps-secret"
+    ) {
+      return Response.json({
+        error: "invalid_client",
+        error_description: "Client authentication failed",
+        error_uri: "",
+      }, { status: 401 });
+    }
+    const token = this.issueToken();
+    if (!(f.scope ?? "").split(" ").includes("tracking")) this.expireTokens();
+    return Response.json({
+      access_token: token,
+      token_type: "Bearer",
+      issued_at: Date.now(),
+      expires_in: 28799,
+      status: "approved",
+      scope: f.scope ?? "addresses",
+      issuer: "api.usps.com",
+      client_id: "usps-id",
+      application_name: "portal",
+      api_products: "[Public Access]",
+      public_key: "",
+    });
   }
 
-  #route(req: Request, body: string): Response {
-    const url = new URL(req.url);
-    if (req.method === "POST" && url.pathname === "/oauth2/v3/token") {
-      const type = req.headers.get("content-type") ?? "";
-      const f: Record<string, string> = type.includes("json")
-        ? JSON.parse(body)
-        : Object.fromEntries(new URLSearchParams(body));
-      if (
-        f.grant_type !== "client_credentials" || f.client_id !== "usps-id" ||
-        f.client_secret !== "usps-secret"
-      ) {
-        return Response.json({
-          error: "invalid_client",
-          error_description: "Client authentication failed",
-          error_uri: "",
-        }, { status: 401 });
-      }
-      const token = this.issueToken();
-      if (!(f.scope ?? "").split(" ").includes("tracking")) this.expireTokens();
+  protected unauthorized(): Response {
+    return Response.json({
+      apiVersion: "/tracking/v3",
+      error: {
+        code: "401",
+        message: "The client application identifier is invalid.",
+        errors: [],
+      },
+    }, { status: 401, headers: { "www-authenticate": 'Bearer realm="USPS"' } });
+  }
+
+  protected answerTrack(req: Request, _body: string, m: RegExpMatchArray): Response {
+    const n = decodeURIComponent(m[1]);
+    const fixture = USPS_FIXTURES[n];
+    if (!fixture || new URL(req.url).searchParams.get("expand") !== "DETAIL") {
       return Response.json({
-        access_token: token,
-        token_type: "Bearer",
-        issued_at: Date.now(),
-        expires_in: 28799,
-        status: "approved",
-        scope: f.scope ?? "addresses",
-        issuer: "api.usps.com",
-        client_id: "usps-id",
-        application_name: "portal",
-        api_products: "[Public Access]",
-        public_key: "",
-      });
-    }
-    const m = url.pathname.match(/^\/tracking\/v3\/tracking\/([^/]+)$/);
-    if (req.method === "GET" && m) {
-      this.trackCalls++;
-      const forced = this.takeForced();
-      if (forced) return forced;
-      if (!this.tokenOk(req)) {
-        return Response.json({
-          apiVersion: "/tracking/v3",
-          error: {
-            code: "401",
-            message: "The client application identifier is invalid.",
-            errors: [],
-          },
-        }, { status: 401, headers: { "www-authenticate": 'Bearer realm="USPS"' } });
-      }
-      const n = decodeURIComponent(m[1]);
-      const fixture = USPS_FIXTURES[n];
-      if (!fixture || url.searchParams.get("expand") !== "DETAIL") {
-        return Response.json({
-          apiVersion: "/tracking/v3",
-          error: {
+        apiVersion: "/tracking/v3",
+        error: {
+          code: "404",
+          message: "Tracking is not available for this item at this time.",
+          errors: [{
+            status: "404",
             code: "404",
-            message: "Tracking is not available for this item at this time.",
-            errors: [{
-              status: "404",
-              code: "404",
-              title: "Not Found",
-              detail: "Tracking is not available",
-            }],
-          },
-        }, { status: 404 });
-      }
-      return Response.json(fixture);
+            title: "Not Found",
+            detail: "Tracking is not available",
+          }],
+        },
+      }, { status: 404 });
     }
+    return Response.json(fixture);
+  }
+
+  protected unknownRoute(): Response {
     return Response.json({
       apiVersion: "/tracking/v3",
       error: { code: "400", message: "Bad request", errors: [] },
