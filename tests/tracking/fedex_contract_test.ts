@@ -1,36 +1,14 @@
 /** The production FedEx adapter against a local server speaking FedEx's documented format. */
 import { FedexAdapter } from "../../lib/tracking/fedex.ts";
-import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { FakeFedex, FEDEX_FIXTURES, notFound } from "../fakes/carriers/fedex.ts";
-import { makeServices } from "./_helpers.ts";
+import { contractSetup, ok } from "./contract_helpers.ts";
 
-async function setup(secret = "fx-secret") {
-  const fake = new FakeFedex();
-  const services = await makeServices();
-  const calls: CarrierCall[] = [];
-  const adapter = () =>
-    new FedexAdapter({
-      services,
-      credentials: { baseUrl: fake.url, clientId: "fx-id", clientSecret: secret },
-      onCall: (c) => calls.push(c),
-    });
-  return {
-    fake,
-    services,
-    calls,
-    adapter,
-    async [Symbol.asyncDispose]() {
-      services.kv.close();
-      await fake.close();
-    },
-  };
-}
-
-function ok(r: TrackResult | undefined) {
-  assert(r?.ok, `expected ok, got ${JSON.stringify(r)}`);
-  return r.shipment;
-}
+const setup = (secret = "fx-secret") =>
+  contractSetup(new FakeFedex(), (o) => new FedexAdapter(o), {
+    clientId: "fx-id",
+    clientSecret: secret,
+  });
 
 Deno.test("FedEx: every milestone parses from one multi-number call", async () => {
   await using t = await setup();

@@ -1,36 +1,14 @@
 /** The production UPS adapter against a local server speaking UPS's documented format. */
 import { UpsAdapter, upsTimestamp } from "../../lib/tracking/ups.ts";
-import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { FakeUps, UPS_NOT_FOUND_200, UPS_NOT_FOUND_404 } from "../fakes/carriers/ups.ts";
-import { makeServices } from "./_helpers.ts";
+import { contractSetup, ok } from "./contract_helpers.ts";
 
-async function setup(secret = "ups-secret") {
-  const fake = new FakeUps();
-  const services = await makeServices();
-  const calls: CarrierCall[] = [];
-  const adapter = () =>
-    new UpsAdapter({
-      services,
-      credentials: { baseUrl: fake.url, clientId: "ups-id", clientSecret: secret },
-      onCall: (c) => calls.push(c),
-    });
-  return {
-    fake,
-    services,
-    calls,
-    adapter,
-    async [Symbol.asyncDispose]() {
-      services.kv.close();
-      await fake.close();
-    },
-  };
-}
-
-function ok(r: TrackResult | undefined) {
-  assert(r?.ok, `expected ok, got ${JSON.stringify(r)}`);
-  return r.shipment;
-}
+const setup = (secret = "ups-secret") =>
+  contractSetup(new FakeUps(), (o) => new UpsAdapter(o), {
+    clientId: "ups-id",
+    clientSecret: secret,
+  });
 
 Deno.test("UPS: milestones, local time + gmtOffset → ISO with offset, multi-package", async () => {
   await using t = await setup();

@@ -1,6 +1,5 @@
 /** The production USPS adapter against a local server speaking USPS's v3 format. */
 import { UspsAdapter, uspsOffset, uspsTimestamp } from "../../lib/tracking/usps.ts";
-import type { CarrierCall, TrackResult } from "../../lib/tracking/types.ts";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import {
   FakeUsps,
@@ -12,34 +11,13 @@ import {
   USPS_OUT,
   USPS_TRANSIT,
 } from "../fakes/carriers/usps.ts";
-import { makeServices } from "./_helpers.ts";
+import { contractSetup, ok } from "./contract_helpers.ts";
 
-async function setup() {
-  const fake = new FakeUsps();
-  const services = await makeServices();
-  const calls: CarrierCall[] = [];
-  const adapter = () =>
-    new UspsAdapter({
-      services,
-      credentials: { baseUrl: fake.url, clientId: "usps-id", clientSecret: "usps-secret" },
-      onCall: (c) => calls.push(c),
-    });
-  return {
-    fake,
-    services,
-    calls,
-    adapter,
-    async [Symbol.asyncDispose]() {
-      services.kv.close();
-      await fake.close();
-    },
-  };
-}
-
-function ok(r: TrackResult | undefined) {
-  assert(r?.ok, `expected ok, got ${JSON.stringify(r)}`);
-  return r.shipment;
-}
+const setup = () =>
+  contractSetup(new FakeUsps(), (o) => new UspsAdapter(o), {
+    clientId: "usps-id",
+    clientSecret: "usps-secret",
+  });
 
 Deno.test("USPS: every milestone; local eventTimestamp + GMTOffset → ISO with offset", async () => {
   await using t = await setup();
