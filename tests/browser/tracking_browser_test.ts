@@ -221,5 +221,26 @@ Deno.test({
         path: await artifactPath("shipment-emails-390-en.png"),
       });
       await js.close();
+
+      // Phones: the long Spanish and Polish button labels wrap; nothing scrolls sideways.
+      const phone = await b.newContext({ viewport: { width: 360, height: 740 } });
+      const ph = await phone.newPage();
+      for (const lang of ["en", "es", "pl"]) {
+        for (const state of ["off", "on"]) {
+          await s.fetch(`${link}/notifications`, {
+            method: "POST",
+            headers: { "content-type": "application/x-www-form-urlencoded" },
+            body: `shipment_emails=${state}`,
+          }).then((r) => r.body?.cancel());
+          await ph.goto(`${s.url}${page}?lang=${lang}`);
+          const overflow = await ph.evaluate(() =>
+            document.documentElement.scrollWidth - document.documentElement.clientWidth
+          );
+          assertEquals(overflow, 0, `${lang} ${state}: sideways scroll`);
+          const btn = await ph.locator("#shipment-emails button").boundingBox();
+          assert(btn && btn.width >= 48 && btn.height >= 48 && btn.x + btn.width <= 360);
+        }
+      }
+      await phone.close();
     }),
 });
