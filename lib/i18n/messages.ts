@@ -70,13 +70,31 @@ export function defineMessages<const E extends Record<string, Message>>(
 
 const pluralRules = new Map<string, Intl.PluralRules>();
 
+/**
+ * Plural categories of small whole counts, per locale: `Intl.PluralRules.select` is an ICU
+ * call (about 1 µs), and a page asks it for the same few counts on every row.
+ */
+const categories = new Map<string, (keyof PluralMessage)[]>();
+const CACHED_COUNTS = 1000;
+
 /** Picks the plural form for `vars.count` (0 when absent), falling back to `other`. */
 export function pluralForm(locale: Locale, msg: PluralMessage, vars?: Vars): string {
+  const count = Number(vars?.count ?? 0);
+  let category: keyof PluralMessage;
+  if (Number.isInteger(count) && count >= 0 && count < CACHED_COUNTS) {
+    let byCount = categories.get(locale);
+    if (!byCount) categories.set(locale, byCount = []);
+    category = byCount[count] ??= select(locale, count);
+  } else {
+    category = select(locale, count);
+  }
+  return msg[category] ?? msg.other;
+}
+
+function select(locale: Locale, count: number): keyof PluralMessage {
   let rules = pluralRules.get(locale);
   if (!rules) pluralRules.set(locale, rules = new Intl.PluralRules(locale));
-  const count = Number(vars?.count ?? 0);
-  const category = rules.select(count) as keyof PluralMessage;
-  return msg[category] ?? msg.other;
+  return rules.select(count) as keyof PluralMessage;
 }
 
 /** Fills `{name}` placeholders; unknown ones are left as written so mistakes show. */
