@@ -1,3 +1,4 @@
+import { WIREFRAME_LINES } from "../../tests/helpers/wireframe.ts";
 import { assert, assertEquals, assertRejects } from "../../tests/helpers/assert.ts";
 import type { OrderInput } from "./input.ts";
 import type { OrderStatus } from "./model.ts";
@@ -107,29 +108,7 @@ Deno.test("upsertOrder computes totals server-side and keeps the invoice number"
       "acme",
       "ORD-008456",
       order({
-        lines: [
-          {
-            item_code: "PROD-123",
-            description: "Chocolate Bars 24pk",
-            qty_ordered: "200",
-            uom: "boxes",
-            unit_price: "18.50",
-          },
-          {
-            item_code: "PROD-456",
-            description: "Gummy Bears 500g",
-            qty_ordered: "150",
-            uom: "bags",
-            unit_price: "12.30",
-          },
-          {
-            item_code: "PROD-789",
-            description: "Hard Candy Mix 1kg",
-            qty_ordered: "100",
-            uom: "bags",
-            unit_price: "29.05",
-          },
-        ],
+        lines: WIREFRAME_LINES,
       }),
       NOW,
     );

@@ -3,6 +3,7 @@
  * per-field validation, org scoping of API keys, customer scoping of links, pagination,
  * exact totals, and no 500 for any body or URL tried.
  */
+import { WIREFRAME_LINES } from "../helpers/wireframe.ts";
 import fc from "fast-check";
 import { upsertOrder } from "../../lib/orders/store.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
@@ -429,29 +430,7 @@ Deno.test("public API: order detail with exact totals and documents; other custo
       "/api/admin/v1/orders/ORD-008456",
       acme,
       orderBody({
-        lines: [
-          {
-            item_code: "PROD-123",
-            description: "Chocolate Bars 24pk",
-            qty_ordered: "200",
-            uom: "boxes",
-            unit_price: "18.50",
-          },
-          {
-            item_code: "PROD-456",
-            description: "Gummy Bears 500g",
-            qty_ordered: "150",
-            uom: "bags",
-            unit_price: "12.30",
-          },
-          {
-            item_code: "PROD-789",
-            description: "Hard Candy Mix 1kg",
-            qty_ordered: "100",
-            uom: "bags",
-            unit_price: "29.05",
-          },
-        ],
+        lines: WIREFRAME_LINES,
         invoice_number: "INV-2026-00456",
       }),
     );

@@ -2,6 +2,7 @@
  * The operator CLI: every command in-process against real KV (exit codes, human and JSON
  * output, clear errors), and once as a real process on a KV file with an order on stdin.
  */
+import { WIREFRAME_LINES } from "../helpers/wireframe.ts";
 import { runCli } from "../../cli/admin.ts";
 import { loadConfig } from "../../lib/config.ts";
 import { getOrder } from "../../lib/orders/store.ts";
@@ -18,29 +19,7 @@ const ORDER = {
   status: "shipped",
   currency: "USD",
   delivery_address: "Retail Store Co., 456 Commerce St, City, ZIP",
-  lines: [
-    {
-      item_code: "PROD-123",
-      description: "Chocolate Bars 24pk",
-      qty_ordered: "200",
-      uom: "boxes",
-      unit_price: "18.50",
-    },
-    {
-      item_code: "PROD-456",
-      description: "Gummy Bears 500g",
-      qty_ordered: "150",
-      uom: "bags",
-      unit_price: "12.30",
-    },
-    {
-      item_code: "PROD-789",
-      description: "Hard Candy Mix 1kg",
-      qty_ordered: "100",
-      uom: "bags",
-      unit_price: "29.05",
-    },
-  ],
+  lines: WIREFRAME_LINES,
 };
 
 async function withCli(
