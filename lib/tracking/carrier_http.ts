@@ -358,6 +358,11 @@ const STOP_REASONS: ReadonlySet<TrackFailureReason> = new Set([
   "auth",
 ]);
 
+/** A failure after which a carrier should get no more calls in this round. */
+export function isStopFailure(r: TrackResult): boolean {
+  return !r.ok && STOP_REASONS.has(r.reason);
+}
+
 /**
  * Tracks numbers one call each, in the order given (for carriers without a batch call). Every
  * number gets an entry keyed as passed in.
@@ -379,7 +384,7 @@ export async function trackOneByOne(
     }
     const r = await trackOne(normalized);
     results.set(n, r);
-    if (!r.ok && STOP_REASONS.has(r.reason)) stop = r;
+    if (isStopFailure(r)) stop = r;
   }
   return results;
 }

@@ -17,6 +17,7 @@ import {
   CarrierSession,
   clientCredentialsGrant,
   formatLocation,
+  isStopFailure,
   oldestFirst,
   trackCall,
 } from "./carrier_http.ts";
@@ -178,10 +179,14 @@ export class FedexAdapter implements CarrierAdapter {
       if (normalized !== undefined) wire.set(normalized, [...(wire.get(normalized) ?? []), n]);
     }
     const all = [...wire.keys()];
+    let stop: TrackResult | undefined;
     for (let i = 0; i < all.length; i += FEDEX_BATCH_SIZE) {
       const batch = all.slice(i, i + FEDEX_BATCH_SIZE);
-      const byWire = await this.#trackBatch(batch);
+      // After a rate limit, outage or auth failure, don't spend calls on the other batches.
+      const byWire = stop ? new Map(batch.map((w) => [w, stop!])) : await this.#trackBatch(batch);
       for (const [w, r] of byWire) for (const n of wire.get(w) ?? []) results.set(n, r);
+      const first = byWire.get(batch[0]);
+      if (!stop && first && isStopFailure(first)) stop = first;
     }
     return results;
   }

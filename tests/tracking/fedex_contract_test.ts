@@ -93,6 +93,20 @@ Deno.test("FedEx: 35 numbers go out as two calls of 30 and 5", async () => {
   assertEquals(t.fake.tokenCalls, 1);
 });
 
+Deno.test("FedEx: a 429 on the first batch spends no call on the next one", async () => {
+  await using t = await setup();
+  t.fake.force({
+    status: 429,
+    headers: { "retry-after": "60" },
+    body: { errors: [{ code: "RATE.LIMIT.EXCEEDED", message: "Too many requests" }] },
+  });
+  const numbers = Array.from({ length: 35 }, (_, i) => String(100000000000 + i * 7919));
+  const res = await t.adapter().track(numbers);
+  assertEquals(t.fake.trackCalls, 1);
+  assertEquals(res.size, 35);
+  assert([...res.values()].every((r) => !r.ok && r.reason === "rate_limited"));
+});
+
 Deno.test("FedEx: the OAuth token is cached in KV and shared by two adapter instances", async () => {
   await using t = await setup();
   await t.adapter().track(["122816215025810"]);
