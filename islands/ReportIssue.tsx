@@ -8,14 +8,9 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
-import {
-  checkReport,
-  ISSUE_TYPES,
-  MAX_FILE_BYTES,
-  MAX_FILES,
-  sniffType,
-} from "../lib/issues/rules.ts";
+import { checkReport, MAX_FILE_BYTES, MAX_FILES, sniffType } from "../lib/issues/rules.ts";
 import { ISSUE_CSS } from "../lib/issues/styles.ts";
+import { type FieldEvent, ReportIssueFields } from "../components/ReportIssueFields.tsx";
 
 export interface ReportIssueProps {
   orderNumber: string;
@@ -80,8 +75,9 @@ export default function ReportIssue(p: ReportIssueProps) {
     setAlert("");
     setOpen(true);
   };
-  const set = (name: keyof Values) => (e: JSX.TargetedEvent<HTMLElement>) => {
-    setValues({ ...values, [name]: (e.currentTarget as HTMLInputElement).value });
+  const set = (e: FieldEvent) => {
+    const { name, value } = e.currentTarget as { name: keyof Values; value: string };
+    setValues({ ...values, [name]: value });
     if (errors[name]) setErrors({ ...errors, [name]: "" });
   };
   const focusFirstError = (errs: Record<string, string>) => {
@@ -176,18 +172,6 @@ export default function ReportIssue(p: ReportIssueProps) {
     }
   };
 
-  const a11y = (name: string, hint?: string) => ({
-    id: `ri-${name}`,
-    name,
-    "aria-invalid": errors[name] ? "true" as const : undefined,
-    "aria-describedby": [hint, errors[name] && `ri-${name}-err`].filter(Boolean).join(" ") ||
-      undefined,
-  });
-  const error = (name: string) =>
-    errors[name] ? <p id={`ri-${name}-err`} class="ri-error">{errors[name]}</p> : null;
-  const req = <span aria-hidden="true">*</span>;
-  const count = [...values.description.trim()].length;
-
   if (!ready) return <a class="btn btn--ghost" href={p.formUrl}>{m("report_issue")}</a>;
   return (
     <>
@@ -220,45 +204,13 @@ export default function ReportIssue(p: ReportIssueProps) {
           </div>
           <p>{m("order", { order: p.orderNumber })}</p>
           {alert && <p class="ri-alert" role="alert">{alert}</p>}
-          <div class="ri-field">
-            <label for="ri-issue_type">{m("issue_type")} {req}</label>
-            <select
-              {...a11y("issue_type")}
-              required
-              value={values.issue_type}
-              onChange={set("issue_type")}
-            >
-              <option value="">{m("issue_type_placeholder")}</option>
-              {ISSUE_TYPES.map((t) => <option key={t} value={t}>{m(`type_${t}`)}</option>)}
-            </select>
-            {error("issue_type")}
-          </div>
-          <div class="ri-field">
-            <label for="ri-description">{m("description")} {req}</label>
-            <textarea
-              {...a11y("description", "ri-description-count")}
-              required
-              rows={5}
-              placeholder={m("description_placeholder")}
-              value={values.description}
-              onInput={set("description")}
-            />
-            <p id="ri-description-count" class="ri-hint">
-              {m("counter", { n: count })}
-            </p>
-            {error("description")}
-          </div>
-          <div class="ri-field">
-            <label for="ri-photos">{m("photos")}</label>
-            <input
-              {...a11y("photos", "ri-photos-hint")}
-              type="file"
-              multiple
-              accept="image/jpeg,image/png,application/pdf"
-              onChange={addFiles}
-            />
-            <p id="ri-photos-hint" class="ri-hint">{m("photos_hint")}</p>
-            {error("photos")}
+          <ReportIssueFields
+            values={values}
+            errors={errors}
+            m={m}
+            onInput={set}
+            onPhotos={addFiles}
+          >
             {photos.length > 0 && (
               <ul class="ri-files">
                 {photos.map((ph, i) => (
@@ -275,30 +227,7 @@ export default function ReportIssue(p: ReportIssueProps) {
                 ))}
               </ul>
             )}
-          </div>
-          <div class="ri-field">
-            <label for="ri-contact_email">{m("contact_email")} {req}</label>
-            <input
-              {...a11y("contact_email")}
-              type="email"
-              required
-              autoComplete="email"
-              value={values.contact_email}
-              onInput={set("contact_email")}
-            />
-            {error("contact_email")}
-          </div>
-          <div class="ri-field">
-            <label for="ri-contact_phone">{m("contact_phone")}</label>
-            <input
-              {...a11y("contact_phone")}
-              type="tel"
-              autoComplete="tel"
-              value={values.contact_phone}
-              onInput={set("contact_phone")}
-            />
-            {error("contact_phone")}
-          </div>
+          </ReportIssueFields>
           <div class="ri-actions">
             <button type="button" class="btn btn--ghost" onClick={() => setOpen(false)}>
               {m("cancel")}

@@ -8,7 +8,6 @@ import type { Handlers, PageProps } from "../../../../../lib/framework/types.ts"
 import { HttpError } from "../../../../../lib/http/errors.ts";
 import { reportForOrder } from "../../../../../lib/issues/handlers.ts";
 import { issueMessages } from "../../../../../lib/issues/messages.ts";
-import { ISSUE_TYPES } from "../../../../../lib/issues/rules.ts";
 import { ISSUE_CSS } from "../../../../../lib/issues/styles.ts";
 import { getTicket } from "../../../../../lib/issues/tickets.ts";
 import type { Org } from "../../../../../lib/orders/model.ts";
@@ -18,6 +17,7 @@ import { renderLinkInvalidPage } from "../../../../../lib/pages/link_error.tsx";
 import { orderHref, reportHref } from "../../../../../lib/pages/links.ts";
 import { pageMessages } from "../../../../../lib/pages/messages.ts";
 import { PortalLayout } from "../../../../../components/PortalLayout.tsx";
+import { ReportIssueFields } from "../../../../../components/ReportIssueFields.tsx";
 
 type Data =
   | { kind: "notfound"; org: Org; token: string; number: string }
@@ -145,17 +145,6 @@ export default function ReportPage({ data, state, url }: PageProps<Data>) {
     );
   }
   const { values, errors } = data;
-  const a11y = (name: string, hint?: string) => ({
-    id: `ri-${name}`,
-    name,
-    "aria-invalid": errors[name] ? "true" as const : undefined,
-    "aria-describedby": [hint, errors[name] && `ri-${name}-err`].filter(Boolean).join(" ") ||
-      undefined,
-  });
-  const error = (name: string) =>
-    errors[name] ? <p id={`ri-${name}-err`} class="ri-error">{errors[name]}</p> : null;
-  const req = <span aria-hidden="true">*</span>;
-  const count = [...(values.description ?? "").trim()].length;
   const invalid = FIELDS.filter((f) => errors[f]);
   return (
     <PortalLayout t={t} locale={locale} url={url} org={data.org}>
@@ -186,63 +175,17 @@ export default function ReportPage({ data, state, url }: PageProps<Data>) {
           </div>
         )}
         <input type="hidden" name="idempotency_key" value={values.idempotency_key} />
-        <div class="ri-field">
-          <label for="ri-issue_type">{m("issue_type")} {req}</label>
-          <select {...a11y("issue_type")} required>
-            <option value="">{m("issue_type_placeholder")}</option>
-            {ISSUE_TYPES.map((type) => (
-              <option key={type} value={type} selected={values.issue_type === type}>
-                {m(`type_${type}`)}
-              </option>
-            ))}
-          </select>
-          {error("issue_type")}
-        </div>
-        <div class="ri-field">
-          <label for="ri-description">{m("description")} {req}</label>
-          <textarea
-            {...a11y("description", "ri-description-count")}
-            required
-            rows={5}
-            placeholder={m("description_placeholder")}
-          >
-            {values.description ?? ""}
-          </textarea>
-          <p id="ri-description-count" class="ri-hint">{m("counter", { n: count })}</p>
-          {error("description")}
-        </div>
-        <div class="ri-field">
-          <label for="ri-photos">{m("photos")}</label>
-          <input
-            {...a11y("photos", "ri-photos-hint")}
-            type="file"
-            multiple
-            accept="image/jpeg,image/png,application/pdf"
-          />
-          <p id="ri-photos-hint" class="ri-hint">{m("photos_hint")}</p>
-          {error("photos")}
-        </div>
-        <div class="ri-field">
-          <label for="ri-contact_email">{m("contact_email")} {req}</label>
-          <input
-            {...a11y("contact_email")}
-            type="email"
-            required
-            autoComplete="email"
-            value={values.contact_email ?? ""}
-          />
-          {error("contact_email")}
-        </div>
-        <div class="ri-field">
-          <label for="ri-contact_phone">{m("contact_phone")}</label>
-          <input
-            {...a11y("contact_phone")}
-            type="tel"
-            autoComplete="tel"
-            value={values.contact_phone ?? ""}
-          />
-          {error("contact_phone")}
-        </div>
+        <ReportIssueFields
+          values={{
+            issue_type: "",
+            description: "",
+            contact_email: "",
+            contact_phone: "",
+            ...values,
+          }}
+          errors={errors}
+          m={m}
+        />
         <div class="ri-actions">
           <a class="btn btn--ghost" href={orderHref(data.token, data.number)}>{m("cancel")}</a>
           <button type="submit" class="btn">{m("submit")}</button>
