@@ -37,7 +37,7 @@ import {
 } from "../lib/orders/store.ts";
 import { type Services, systemClock } from "../lib/services.ts";
 import { createApiKey } from "../lib/access/api_keys.ts";
-import { createLink, revokeLinks } from "../lib/access/links.ts";
+import { createLink, revokeLinks } from "../lib/access/tokens.ts";
 import { listTickets } from "../lib/issues/tickets.ts";
 import { listLogs } from "../lib/tracking/integration_log.ts";
 

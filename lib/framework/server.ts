@@ -76,11 +76,6 @@ export function bundlesFor(manifest: Manifest): Promise<IslandBundles> {
   return cached;
 }
 
-/** Forgets cached bundles (dev mode calls this when islands change). */
-export function invalidateBundles(manifest: Manifest) {
-  bundleCache.delete(projectRoot(manifest));
-}
-
 function isApiPath(path: string) {
   return path === "/api" || path.startsWith("/api/");
 }

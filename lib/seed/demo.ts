@@ -15,7 +15,7 @@ import {
   upsertShipment,
 } from "../orders/store.ts";
 import { DEMO_CUSTOMER, DEMO_ORDERS, DEMO_ORG } from "./demo_data.ts";
-import { createLink } from "../access/links.ts";
+import { createLink } from "../access/tokens.ts";
 
 /**
  * Loads the demo data; true when it did, false when the database already had an org.

@@ -4,7 +4,7 @@
  * per customer and an org API key, issued the way an operator would (lib/access).
  */
 import { createApiKey } from "../../lib/access/api_keys.ts";
-import { createLink } from "../../lib/access/links.ts";
+import { createLink } from "../../lib/access/tokens.ts";
 import { createOrg, upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
 import { org, wireframeLines } from "./fixtures.ts";

@@ -3,7 +3,7 @@
  * issue an org API key and a magic link the way an operator would (lib/access).
  */
 import { createApiKey } from "../../lib/access/api_keys.ts";
-import { createLink } from "../../lib/access/links.ts";
+import { createLink } from "../../lib/access/tokens.ts";
 import type { OrgInput } from "../../lib/orders/input.ts";
 import { createOrg } from "../../lib/orders/store.ts";
 import { startTestServer, type TestServer } from "../helpers/server.ts";
