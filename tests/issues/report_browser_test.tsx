@@ -193,6 +193,8 @@ Deno.test({
           (await toast.textContent())!,
           /^Issue reported\. We'll contact you within 24 hours\. Your ticket number is TKT-\d{4}-000001\.$/,
         );
+        // The toast and the dialog's closing land in the same update, but not in one frame.
+        await dialog.waitFor({ state: "hidden", timeout: 5_000 });
         assertEquals(await dialog.isVisible(), false);
         await page.waitForFunction(() =>
           document.activeElement?.textContent?.trim() === "Report Issue"
