@@ -7,11 +7,11 @@
  *   `../shared/bench/ceiling.tsx`, measured back to back with wrk, for a customer with 20
  *   orders and one with 10,000. Machines here are noisy: the ratio is the figure that counts.
  */
-import { loadConfig } from "../lib/config.ts";
-import { type Services, systemClock } from "../lib/services.ts";
-import { seedDemo } from "../lib/seed/demo.ts";
-import { upsertCustomer, upsertOrder } from "../lib/orders/store.ts";
-import { createLink } from "../lib/access/tokens.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { type Services, systemClock } from "@/lib/services.ts";
+import { seedDemo } from "@/lib/seed/demo.ts";
+import { upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { createLink } from "@/lib/access/tokens.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const sharedBench = new URL("../../shared/bench/", import.meta.url).pathname;

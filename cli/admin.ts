@@ -14,8 +14,8 @@
  */
 import { parseArgs } from "node:util";
 import { z, ZodError } from "zod";
-import { ConfigError, loadConfig } from "../lib/config.ts";
-import { fieldsFromZod } from "../lib/http/errors.ts";
+import { ConfigError, loadConfig } from "@/lib/config.ts";
+import { fieldsFromZod } from "@/lib/http/errors.ts";
 import {
   CustomerInput,
   CustomerRef,
@@ -23,7 +23,7 @@ import {
   OrderNumber,
   OrgInput,
   OrgSlug,
-} from "../lib/orders/input.ts";
+} from "@/lib/orders/input.ts";
 import {
   ConflictError,
   createOrg,
@@ -34,12 +34,12 @@ import {
   UnknownCustomerError,
   upsertCustomer,
   upsertOrder,
-} from "../lib/orders/store.ts";
-import { type Services, systemClock } from "../lib/services.ts";
-import { createApiKey } from "../lib/access/api_keys.ts";
-import { createLink, revokeLinks } from "../lib/access/tokens.ts";
-import { listTickets } from "../lib/issues/tickets.ts";
-import { listLogs } from "../lib/tracking/integration_log.ts";
+} from "@/lib/orders/store.ts";
+import { type Services, systemClock } from "@/lib/services.ts";
+import { createApiKey } from "@/lib/access/api_keys.ts";
+import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
+import { listTickets } from "@/lib/issues/tickets.ts";
+import { listLogs } from "@/lib/tracking/integration_log.ts";
 
 /** Bad input: exit code 2, message on stderr. */
 export class UsageError extends Error {}

@@ -1,5 +1,5 @@
 /** The org's support contact as links (mail and phone), for the empty, error and help texts. */
-import type { Org } from "../lib/orders/model.ts";
+import type { Org } from "@/lib/orders/model.ts";
 
 export function telHref(phone: string): string {
   return `tel:${phone.replace(/[^\d+]/g, "")}`;

@@ -1,6 +1,6 @@
 /** No Orders Found, with the org's contact (or, for a filter, a way back to all orders). */
-import type { Org } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { Org } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 import { ContactLinks } from "./Contact.tsx";
 
 export function EmptyState(

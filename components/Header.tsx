@@ -1,6 +1,6 @@
 /** The portal's header: product, org name, [Help] and the language switcher. */
-import type { Locale } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { Locale } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 import { LanguageSwitcher } from "./LanguageSwitcher.tsx";
 
 /** `help`: the page has the #help section (pages without it show no dead [Help] link). */

@@ -1,6 +1,6 @@
 /** [Help] target: what the portal is, that the link is the key, and whom to contact. */
-import type { Org } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { Org } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 import { ContactLinks } from "./Contact.tsx";
 
 export function HelpSection({ t, org }: { t: T; org: Org }) {

@@ -2,8 +2,8 @@
  * EN / ES / PL as plain links (`?lang=xx` on the current page, other query kept): works
  * without JavaScript; the server remembers the choice in the `lang` cookie.
  */
-import { type Locale, LOCALES } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import { type Locale, LOCALES } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 
 export function langHref(url: URL, lang: Locale): string {
   const q = new URLSearchParams(url.search);

@@ -1,6 +1,6 @@
 /** The filter as a GET form: works without JavaScript (choose, then Apply). */
-import { ORDER_FILTERS, type OrderFilter as Filter } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import { ORDER_FILTERS, type OrderFilter as Filter } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 
 export function OrderFilter({ t, filter, action }: { t: T; filter: Filter; action: string }) {
   return (

@@ -3,10 +3,10 @@
  * accessible name is the spec's sentence: "Order {number}, Placed {date}, {n} items,
  * Total {amount}, Delivery expected {date}, Status: {status}".
  */
-import type { Locale, OrderStatus, OrderSummary } from "../lib/orders/model.ts";
-import { formatDate, formatMoney, formatShortDate } from "../lib/i18n/format.ts";
-import { orderHref } from "../lib/pages/links.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { Locale, OrderStatus, OrderSummary } from "@/lib/orders/model.ts";
+import { formatDate, formatMoney, formatShortDate } from "@/lib/i18n/format.ts";
+import { orderHref } from "@/lib/pages/links.ts";
+import type { T } from "@/lib/pages/messages.ts";
 
 /** "Jan 14" within the current year, "Dec 31, 2025" otherwise (the wireframe's short dates). */
 export function listDate(locale: Locale, iso: string, thisYear: string): string {

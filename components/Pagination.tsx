@@ -1,12 +1,7 @@
 /** Previous / next page links for the cursor-paged order list (plain links, no JS). */
-import {
-  firstPageQuery,
-  nextPageQuery,
-  type PageState,
-  prevPageQuery,
-} from "../lib/pages/links.ts";
-import { dashboardHref } from "../lib/pages/links.ts";
-import type { T } from "../lib/pages/messages.ts";
+import { firstPageQuery, nextPageQuery, type PageState, prevPageQuery } from "@/lib/pages/links.ts";
+import { dashboardHref } from "@/lib/pages/links.ts";
+import type { T } from "@/lib/pages/messages.ts";
 
 export function Pagination(
   { t, token, state, nextCursor }: {

@@ -1,7 +1,7 @@
 /** Header, main landmark and help footer shared by the customer pages. */
 import type { ComponentChildren } from "preact";
-import type { Locale, Org } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { Locale, Org } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 import { Header } from "./Header.tsx";
 import { HelpSection } from "./HelpSection.tsx";
 

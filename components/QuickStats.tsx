@@ -1,5 +1,5 @@
 /** Quick Stats: active (processing + shipped), in transit, delivered. */
-import type { T } from "../lib/pages/messages.ts";
+import type { T } from "@/lib/pages/messages.ts";
 
 export interface Stats {
   active: number;

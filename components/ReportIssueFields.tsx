@@ -7,8 +7,8 @@
  * and types, nothing server-side.
  */
 import type { ComponentChildren, JSX } from "preact";
-import { charCount, ISSUE_TYPES } from "../lib/issues/rules.ts";
-import type { IssueMessageKey } from "../lib/issues/messages.ts";
+import { charCount, ISSUE_TYPES } from "@/lib/issues/rules.ts";
+import type { IssueMessageKey } from "@/lib/issues/messages.ts";
 
 export type ReportFieldName = "issue_type" | "description" | "contact_email" | "contact_phone";
 /** A text field's input or change; its `name` and `value` are on `currentTarget`. */

@@ -1,9 +1,9 @@
 /** Shipment Tracking cards: order, carrier + number, status, estimate, [Track]. */
-import type { Locale, ShipmentSummary } from "../lib/orders/model.ts";
-import { formatShortDate } from "../lib/i18n/format.ts";
-import { orderHref } from "../lib/pages/links.ts";
-import { carrierDisplayName } from "../lib/pages/carrier.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { Locale, ShipmentSummary } from "@/lib/orders/model.ts";
+import { formatShortDate } from "@/lib/i18n/format.ts";
+import { orderHref } from "@/lib/pages/links.ts";
+import { carrierDisplayName } from "@/lib/pages/carrier.ts";
+import type { T } from "@/lib/pages/messages.ts";
 import { TrackingBadge } from "./StatusBadge.tsx";
 
 export interface ShipmentCard {

@@ -3,9 +3,9 @@
  * that flips it. A plain form (no JavaScript) posting to /customer/{token}/notifications,
  * which 303s back here with `?notice=`; the notice is shown in a status region.
  */
-import type { Locale } from "../lib/orders/model.ts";
-import { trackingMessages } from "../lib/tracking/messages.ts";
-import type { Notice } from "../lib/tracking/optout_form.ts";
+import type { Locale } from "@/lib/orders/model.ts";
+import { trackingMessages } from "@/lib/tracking/messages.ts";
+import type { Notice } from "@/lib/tracking/optout_form.ts";
 
 export const SHIPMENT_EMAILS_ID = "shipment-emails";
 

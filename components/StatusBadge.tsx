@@ -2,8 +2,8 @@
  * Order status as an icon plus text (never colour alone): processing blue, shipped yellow,
  * delivered green, cancelled gray; colours in static/styles.css pass WCAG AA.
  */
-import type { OrderStatus, TrackingStatus } from "../lib/orders/model.ts";
-import type { T } from "../lib/pages/messages.ts";
+import type { OrderStatus, TrackingStatus } from "@/lib/orders/model.ts";
+import type { T } from "@/lib/pages/messages.ts";
 
 export function StatusBadge({ t, status }: { t: T; status: OrderStatus }) {
   return <span class={`badge badge--${status}`}>{t(`status.${status}`)}</span>;

@@ -8,9 +8,9 @@
  */
 import { useEffect, useRef, useState } from "preact/hooks";
 import type { JSX } from "preact";
-import { checkReport, MAX_FILE_BYTES, MAX_FILES, sniffType } from "../lib/issues/rules.ts";
-import { ISSUE_CSS } from "../lib/issues/styles.ts";
-import { type FieldEvent, ReportIssueFields } from "../components/ReportIssueFields.tsx";
+import { checkReport, MAX_FILE_BYTES, MAX_FILES, sniffType } from "@/lib/issues/rules.ts";
+import { ISSUE_CSS } from "@/lib/issues/styles.ts";
+import { type FieldEvent, ReportIssueFields } from "@/components/ReportIssueFields.tsx";
 
 export interface ReportIssueProps {
   orderNumber: string;

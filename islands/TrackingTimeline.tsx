@@ -7,10 +7,10 @@
  * reserved, so nothing shifts.
  */
 import { useEffect, useState } from "preact/hooks";
-import type { Locale } from "../lib/orders/model.ts";
-import { formatRelative, formatShortDate, formatShortDateTime } from "../lib/i18n/format.ts";
-import { Skeleton } from "../components/Skeleton.tsx";
-import { buildTimeline, type TimelineEvent } from "../lib/pages/timeline.ts";
+import type { Locale } from "@/lib/orders/model.ts";
+import { formatRelative, formatShortDate, formatShortDateTime } from "@/lib/i18n/format.ts";
+import { Skeleton } from "@/components/Skeleton.tsx";
+import { buildTimeline, type TimelineEvent } from "@/lib/pages/timeline.ts";
 
 export interface TrackingTimelineLabels {
   title: string;

@@ -2,7 +2,7 @@
  * The portal: the generated manifest on the framework layer, plus the background work
  * (queue listener, cron jobs) that `main.ts` starts and tests may start.
  */
-import manifest from "../fresh.gen.ts";
+import manifest from "@/fresh.gen.ts";
 import { createApp, type PortalApp } from "./framework/server.ts";
 import type { Manifest } from "./framework/types.ts";
 import type { Services } from "./services.ts";

@@ -1,7 +1,7 @@
-import { Header } from "../components/Header.tsx";
-import type { PageProps } from "../lib/framework/types.ts";
-import { pageMessages } from "../lib/pages/messages.ts";
-import { siteMessages } from "../lib/pages/site_messages.ts";
+import { Header } from "@/components/Header.tsx";
+import type { PageProps } from "@/lib/framework/types.ts";
+import { pageMessages } from "@/lib/pages/messages.ts";
+import { siteMessages } from "@/lib/pages/site_messages.ts";
 
 export default function NotFound({ state, url }: PageProps) {
   const t = siteMessages.bind(state.locale);

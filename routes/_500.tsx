@@ -1,7 +1,7 @@
-import { Header } from "../components/Header.tsx";
-import type { PageProps } from "../lib/framework/types.ts";
-import { pageMessages } from "../lib/pages/messages.ts";
-import { siteMessages } from "../lib/pages/site_messages.ts";
+import { Header } from "@/components/Header.tsx";
+import type { PageProps } from "@/lib/framework/types.ts";
+import { pageMessages } from "@/lib/pages/messages.ts";
+import { siteMessages } from "@/lib/pages/site_messages.ts";
 
 /** Error page for any status other than 404; shows the client-safe message it is given. */
 export default function ErrorPage(

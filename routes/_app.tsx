@@ -1,5 +1,5 @@
-import { asset } from "../lib/framework/assets.ts";
-import type { AppProps } from "../lib/framework/types.ts";
+import { asset } from "@/lib/framework/assets.ts";
+import type { AppProps } from "@/lib/framework/types.ts";
 
 const SKIP = { en: "Skip to main content", es: "Saltar al contenido", pl: "Przejdź do treści" };
 

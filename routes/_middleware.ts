@@ -1,5 +1,5 @@
-import type { Middleware } from "../lib/framework/types.ts";
-import { langCookieFor, negotiateLocale } from "../lib/i18n/negotiate.ts";
+import type { Middleware } from "@/lib/framework/types.ts";
+import { langCookieFor, negotiateLocale } from "@/lib/i18n/negotiate.ts";
 
 /** Every page and API answer: choose the language (?lang= → cookie → Accept-Language). */
 export const handler: Middleware = async (ctx) => {

@@ -1,4 +1,4 @@
-import type { Handlers } from "../lib/framework/types.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
 
 /** Deploy health check: the process serves and KV answers. */
 export const handler: Handlers = {

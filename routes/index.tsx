@@ -1,7 +1,7 @@
-import { Header } from "../components/Header.tsx";
-import type { Handlers, PageProps } from "../lib/framework/types.ts";
-import { pageMessages } from "../lib/pages/messages.ts";
-import { siteMessages } from "../lib/pages/site_messages.ts";
+import { Header } from "@/components/Header.tsx";
+import type { Handlers, PageProps } from "@/lib/framework/types.ts";
+import { pageMessages } from "@/lib/pages/messages.ts";
+import { siteMessages } from "@/lib/pages/site_messages.ts";
 
 export const handler: Handlers = {
   GET(ctx) {

@@ -2,8 +2,8 @@
  * The admin API guard: `Authorization: Bearer <org API key>` → `ctx.state.adminOrg`. Every
  * admin route is scoped to that org. A missing, malformed or unknown key is one 401.
  */
-import type { Middleware } from "../framework/types.ts";
-import { HttpError, jsonError } from "../http/errors.ts";
+import type { Middleware } from "@/lib/framework/types.ts";
+import { HttpError, jsonError } from "@/lib/http/errors.ts";
 import { verifyApiKey } from "./api_keys.ts";
 
 const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;

@@ -5,8 +5,8 @@
  *   ["api_key", keyHash]                  {org, created_at}
  *   ["api_keys_by_org", org, keyHash]     {created_at}: to list or revoke an org's keys
  */
-import type { Org } from "../orders/model.ts";
-import { getOrg } from "../orders/store.ts";
+import type { Org } from "@/lib/orders/model.ts";
+import { getOrg } from "@/lib/orders/store.ts";
 import { isWellFormedSecret, newSecret, sha256Hex } from "./secret.ts";
 
 export const API_KEY_PREFIX = "mpk_";

@@ -13,12 +13,12 @@
  * Invalid links get ONE answer whatever the reason, so nothing tells an attacker which
  * tokens once existed.
  */
-import type { Middleware, RouteContext } from "../framework/types.ts";
-import { HttpError, jsonError } from "../http/errors.ts";
-import type { Org } from "../orders/model.ts";
-import { recordVisit } from "../orders/store.ts";
-import { renderLinkInvalidPage } from "../pages/link_error.tsx";
-import { renderRateLimitedPage } from "../pages/rate_limited.tsx";
+import type { Middleware, RouteContext } from "@/lib/framework/types.ts";
+import { HttpError, jsonError } from "@/lib/http/errors.ts";
+import type { Org } from "@/lib/orders/model.ts";
+import { recordVisit } from "@/lib/orders/store.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { renderRateLimitedPage } from "@/lib/pages/rate_limited.tsx";
 import { clientAddress } from "./client_ip.ts";
 import { hitRateLimit, type RateLimitDecision, rateLimitHeaders } from "./rate_limit.ts";
 import { verifyLink } from "./tokens.ts";

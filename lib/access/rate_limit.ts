@@ -18,8 +18,8 @@
  * versionstamp (which would make every round a retry); processes sharing a KV still settle
  * through the versionstamp check.
  */
-import type { Services } from "../services.ts";
-import { log } from "../log.ts";
+import type { Services } from "@/lib/services.ts";
+import { log } from "@/lib/log.ts";
 
 export const WINDOW_MS = 60 * 60 * 1000;
 /** Rounds lost to other processes before giving up on one batch (it is refused, not let in). */

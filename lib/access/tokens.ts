@@ -11,10 +11,10 @@
  * `expireIn` removes records some time after they expired, while the read path still checks
  * `expires_at` because that deletion is eventual.
  */
-import { sendMagicLinkEmail } from "../email/mod.ts";
-import type { Customer, Org } from "../orders/model.ts";
-import { getCustomer, getOrg, UnknownCustomerError } from "../orders/store.ts";
-import type { Services } from "../services.ts";
+import { sendMagicLinkEmail } from "@/lib/email/mod.ts";
+import type { Customer, Org } from "@/lib/orders/model.ts";
+import { getCustomer, getOrg, UnknownCustomerError } from "@/lib/orders/store.ts";
+import type { Services } from "@/lib/services.ts";
 import { isWellFormedSecret, newSecret, sha256Hex } from "./secret.ts";
 
 export const LINK_PREFIX = "mpl_";

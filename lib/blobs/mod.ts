@@ -1,5 +1,5 @@
 /** The blob store the portal uses: Deno KV by default (see kv_store.ts for the design). */
-import type { Services } from "../services.ts";
+import type { Services } from "@/lib/services.ts";
 import { KvBlobStore } from "./kv_store.ts";
 import type { BlobStore } from "./store.ts";
 

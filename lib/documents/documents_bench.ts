@@ -3,11 +3,11 @@
  * `deno bench -A lib/documents/documents_bench.ts`. Fonts are loaded once before timing
  * (as in a running server after its first download).
  */
-import { bigOrder, customer, order, org } from "../../tests/documents/fixtures.ts";
+import { bigOrder, customer, order, org } from "@/tests/documents/fixtures.ts";
 import { loadFonts } from "./fonts.ts";
 import { renderDocument } from "./pdf.ts";
 import { prepareDownload } from "./download.ts";
-import { systemClock } from "../services.ts";
+import { systemClock } from "@/lib/services.ts";
 
 await loadFonts();
 const services = { kv: await Deno.openKv(":memory:"), clock: systemClock };

@@ -3,9 +3,9 @@
  * with what ETag. The ETag is computed from the inputs of generation, without generating,
  * so a repeat download is answered 304 for the price of a hash.
  */
-import type { DocumentId, Order } from "../orders/model.ts";
-import { DOCUMENT_IDS } from "../orders/model.ts";
-import type { Services } from "../services.ts";
+import type { DocumentId, Order } from "@/lib/orders/model.ts";
+import { DOCUMENT_IDS } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 import { type DocumentInput, LAYOUT_VERSION, renderDocument } from "./pdf.ts";
 import { getStoredDocuments, openStoredDocument, type StoredDocument } from "./stored.ts";
 import { zipStream } from "./zip.ts";

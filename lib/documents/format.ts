@@ -2,7 +2,7 @@
  * Money, quantities and dates as the customer's locale writes them. Amounts are decimal
  * strings and are handed to Intl as strings, which formats them exactly (no float rounding).
  */
-import type { Locale } from "../orders/model.ts";
+import type { Locale } from "@/lib/orders/model.ts";
 
 const INTL_LOCALE: Record<Locale, string> = { en: "en-US", es: "es-ES", pl: "pl-PL" };
 

@@ -2,12 +2,12 @@
  * The HTTP side of documents: the customer's download and the ERP's upload. The route files
  * under routes/api/ only point here.
  */
-import { HttpError, notFound } from "../http/errors.ts";
-import { json } from "../http/json.ts";
-import type { RouteContext } from "../framework/types.ts";
-import { DOCUMENT_IDS, type DocumentId, type Org } from "../orders/model.ts";
-import { OrderNumber } from "../orders/input.ts";
-import { getOrder } from "../orders/store.ts";
+import { HttpError, notFound } from "@/lib/http/errors.ts";
+import { json } from "@/lib/http/json.ts";
+import type { RouteContext } from "@/lib/framework/types.ts";
+import { DOCUMENT_IDS, type DocumentId, type Org } from "@/lib/orders/model.ts";
+import { OrderNumber } from "@/lib/orders/input.ts";
+import { getOrder } from "@/lib/orders/store.ts";
 import { etagMatches, isDownloadId, prepareDownload } from "./download.ts";
 import {
   BlobTooLargeError,

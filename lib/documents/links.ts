@@ -2,7 +2,7 @@
  * The Documents section's links, for the order detail page and the order JSON API. Plain
  * URLs to the download route, so [Download] works without JavaScript (`<a href download>`).
  */
-import { DOCUMENT_IDS } from "../orders/model.ts";
+import { DOCUMENT_IDS } from "@/lib/orders/model.ts";
 import type { DownloadId } from "./download.ts";
 import { downloadFileName } from "./download.ts";
 import type { DocumentMessageKey } from "./messages.ts";

@@ -3,7 +3,7 @@
  * (tests/documents/messages_test.ts checks). `{name}` placeholders are filled by `t()`.
  * When lib/i18n's `defineMessages` lands this object can be passed to it unchanged.
  */
-import type { Locale } from "../orders/model.ts";
+import type { Locale } from "@/lib/orders/model.ts";
 
 const en = {
   "doc.order-confirmation": "Order Confirmation",

@@ -8,7 +8,7 @@
  * suffix), and no trailer /ID (pdf-lib writes none for a new document).
  */
 import { PDFDocument, type PDFFont, type PDFPage, rgb } from "pdf-lib";
-import type { Customer, DocumentId, Locale, Order, Org } from "../orders/model.ts";
+import type { Customer, DocumentId, Locale, Order, Org } from "@/lib/orders/model.ts";
 import { loadFonts } from "./fonts.ts";
 import { formatDate, formatMoney, formatQty } from "./format.ts";
 import { type DocumentMessageKey, t } from "./messages.ts";

@@ -8,10 +8,10 @@
  * The reference and the blob's claim commit in one atomic op, so a blob is either referenced
  * or swept, and a replaced file's blob is deleted only after the new reference is committed.
  */
-import { type BlobStore, BlobTooLargeError } from "../blobs/store.ts";
-import { KvBlobStore } from "../blobs/kv_store.ts";
-import type { Services } from "../services.ts";
-import { DOCUMENT_IDS, type DocumentId } from "../orders/model.ts";
+import { type BlobStore, BlobTooLargeError } from "@/lib/blobs/store.ts";
+import { KvBlobStore } from "@/lib/blobs/kv_store.ts";
+import type { Services } from "@/lib/services.ts";
+import { DOCUMENT_IDS, type DocumentId } from "@/lib/orders/model.ts";
 
 /** The largest PDF the ERP may push. */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;

@@ -10,8 +10,8 @@
  * In production without `RESEND_API_KEY` nothing can read the outbox (the page 404s), so
  * only who/what/when is kept and the bodies, which may hold magic links, are dropped.
  */
-import type { Services } from "../services.ts";
-import { TIME_ORDERED_ID, timeOrderedId } from "../queue/ids.ts";
+import type { Services } from "@/lib/services.ts";
+import { TIME_ORDERED_ID, timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Email, MailAdapter, SendResult } from "./message.ts";
 
 export const OUTBOX_TTL_MS = 14 * 24 * 3_600_000;

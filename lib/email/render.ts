@@ -4,7 +4,7 @@
  * and a plain-text part with the same content. Everything passed in is plain text and is
  * escaped here; only http(s) links are accepted for the button.
  */
-import type { Locale } from "../orders/model.ts";
+import type { Locale } from "@/lib/orders/model.ts";
 
 export interface EmailContent {
   locale: Locale;

@@ -10,7 +10,7 @@
  * failure from a permanent one needs exactly those. The wire format is the same.
  */
 import { z } from "zod";
-import { PermanentError, RetryableError } from "../queue/errors.ts";
+import { PermanentError, RetryableError } from "@/lib/queue/errors.ts";
 import type { Email, MailAdapter, SendResult } from "./message.ts";
 
 export interface ResendOptions {

@@ -9,10 +9,10 @@
  *    dies after Resend accepted the email but before the marker was written, the redelivery's
  *    request is answered from Resend's idempotency cache and nothing is sent again.
  */
-import { log } from "../log.ts";
-import { enqueue, type EnqueueResult, registerQueueHandler } from "../queue/queue.ts";
-import type { HandlerMeta } from "../queue/queue.ts";
-import type { Services } from "../services.ts";
+import { log } from "@/lib/log.ts";
+import { enqueue, type EnqueueResult, registerQueueHandler } from "@/lib/queue/queue.ts";
+import type { HandlerMeta } from "@/lib/queue/queue.ts";
+import type { Services } from "@/lib/services.ts";
 import { DevOutbox } from "./dev_outbox.ts";
 import { type Email, EmailSchema, type MailAdapter } from "./message.ts";
 import { ResendMailer } from "./resend_mailer.ts";

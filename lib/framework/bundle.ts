@@ -5,7 +5,7 @@
  * (or when sources changed since) they are built in memory at start-up.
  */
 import * as esbuild from "esbuild";
-import freshConfig from "../../fresh.config.ts";
+import freshConfig from "@/fresh.config.ts";
 import { islandName } from "./islands.ts";
 
 export interface IslandBundles {
@@ -57,6 +57,8 @@ export async function buildIslands(
     plugins: [{
       name: "island-entries",
       setup(build) {
+        // The import map's `@/` alias (deno.json): the project root.
+        build.onResolve({ filter: /^@\// }, (args) => ({ path: `${root}/${args.path.slice(2)}` }));
         build.onResolve({ filter: /^island:/ }, (args) => ({
           path: args.path.slice("island:".length),
           namespace: "island",

@@ -8,10 +8,10 @@ import { etag } from "hono/etag";
 import { serveStatic } from "hono/deno";
 import { type ComponentType, h, type JSX, type VNode } from "preact";
 import { renderToString } from "preact-render-to-string";
-import { HttpError, jsonError } from "../http/errors.ts";
-import { log, redactPath } from "../log.ts";
-import type { Services } from "../services.ts";
-import type { State } from "../state.ts";
+import { HttpError, jsonError } from "@/lib/http/errors.ts";
+import { log, redactPath } from "@/lib/log.ts";
+import type { Services } from "@/lib/services.ts";
+import type { State } from "@/lib/state.ts";
 import { buildIslands, BUNDLE_PREFIX, type IslandBundles, loadBuiltBundles } from "./bundle.ts";
 import { collectIslands, islandName, islandsInCurrentRender, registerIslands } from "./islands.ts";
 import {

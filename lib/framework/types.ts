@@ -4,8 +4,8 @@
  * middleware or an array of them.
  */
 import type { ComponentType, JSX } from "preact";
-import type { Services } from "../services.ts";
-import type { State } from "../state.ts";
+import type { Services } from "@/lib/services.ts";
+import type { State } from "@/lib/state.ts";
 
 export const METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"] as const;
 export type Method = typeof METHODS[number];

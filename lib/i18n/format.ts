@@ -2,7 +2,7 @@
  * Dates, money and relative times through `Intl`, in the page's locale. Also imported by the
  * tracking timeline island, so it stays small and dependency-free.
  */
-import type { Locale } from "../orders/model.ts";
+import type { Locale } from "@/lib/orders/model.ts";
 
 const cache = new Map<string, Intl.DateTimeFormat | Intl.NumberFormat | Intl.RelativeTimeFormat>();
 function cached<T extends Intl.DateTimeFormat | Intl.NumberFormat | Intl.RelativeTimeFormat>(

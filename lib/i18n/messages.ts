@@ -7,7 +7,7 @@
  * `Intl.PluralRules` from the `count` variable: `{one, few?, many?, other}`. Polish needs
  * one/few/many ("1 pozycja", "2 pozycje", "5 pozycji"); English and Spanish one/other.
  */
-import type { Locale } from "../orders/model.ts";
+import type { Locale } from "@/lib/orders/model.ts";
 
 export type PluralMessage = {
   zero?: string;

@@ -2,7 +2,7 @@
  * Which language a page is shown in: `?lang=` first (the switcher's links), then the `lang`
  * cookie the switcher set, then the browser's Accept-Language, then English.
  */
-import { type Locale, LOCALES } from "../orders/model.ts";
+import { type Locale, LOCALES } from "@/lib/orders/model.ts";
 
 export function isLocale(value: unknown): value is Locale {
   return typeof value === "string" && (LOCALES as readonly string[]).includes(value);

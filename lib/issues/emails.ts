@@ -6,13 +6,13 @@
  * queue delivers at least once); `sendEmail` dedups by idempotency key, so each email is
  * sent once. Keys carry the org because ticket numbers are per org.
  */
-import { sweepBlobs } from "../blobs/mod.ts";
-import { renderEmail } from "../email/render.ts";
-import { log } from "../log.ts";
-import { sendEmail } from "../email/send.ts";
-import { getOrg } from "../orders/store.ts";
-import { PermanentError, registerQueueHandler } from "../queue/queue.ts";
-import type { Services } from "../services.ts";
+import { sweepBlobs } from "@/lib/blobs/mod.ts";
+import { renderEmail } from "@/lib/email/render.ts";
+import { log } from "@/lib/log.ts";
+import { sendEmail } from "@/lib/email/send.ts";
+import { getOrg } from "@/lib/orders/store.ts";
+import { PermanentError, registerQueueHandler } from "@/lib/queue/queue.ts";
+import type { Services } from "@/lib/services.ts";
 import { issueMessages } from "./messages.ts";
 import { getTicket, TICKET_EMAILS, type TicketEmailsPayload } from "./tickets.ts";
 import { z } from "zod";

@@ -1,14 +1,14 @@
 /**
  * HTTP handlers of the Report Issue feature; the route files under routes/ only point here.
  */
-import { blobStoreFor } from "../blobs/mod.ts";
-import type { RouteContext } from "../framework/types.ts";
-import { HttpError, notFound } from "../http/errors.ts";
-import { json, pageQuery, readQuery } from "../http/json.ts";
-import { adminOrg } from "../orders/api.ts";
-import { OrderNumber } from "../orders/input.ts";
-import { getOrder } from "../orders/store.ts";
-import type { Access } from "../state.ts";
+import { blobStoreFor } from "@/lib/blobs/mod.ts";
+import type { RouteContext } from "@/lib/framework/types.ts";
+import { HttpError, notFound } from "@/lib/http/errors.ts";
+import { json, pageQuery, readQuery } from "@/lib/http/json.ts";
+import { adminOrg } from "@/lib/orders/api.ts";
+import { OrderNumber } from "@/lib/orders/input.ts";
+import { getOrder } from "@/lib/orders/store.ts";
+import type { Access } from "@/lib/state.ts";
 import { type ReportResult, submitReport } from "./report.ts";
 import { getTicket, InvalidTicketCursorError, listTickets, type Ticket } from "./tickets.ts";
 

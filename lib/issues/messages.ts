@@ -3,7 +3,7 @@
  * the API's per-field error messages and the two emails. Only plain strings (no plural forms),
  * so the island can receive its locale's slice as props and fill `{name}` itself.
  */
-import { defineMessages } from "../i18n/messages.ts";
+import { defineMessages } from "@/lib/i18n/messages.ts";
 
 export const issueMessages = defineMessages("issues", {
   en: {

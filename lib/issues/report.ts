@@ -6,12 +6,12 @@
  * blob sweep removes).
  */
 import { z } from "zod";
-import type { BlobMeta, BlobStore } from "../blobs/store.ts";
-import { BlobTooLargeError } from "../blobs/store.ts";
-import { HttpError } from "../http/errors.ts";
-import type { Locale } from "../orders/model.ts";
-import type { Services } from "../services.ts";
-import type { Access } from "../state.ts";
+import type { BlobMeta, BlobStore } from "@/lib/blobs/store.ts";
+import { BlobTooLargeError } from "@/lib/blobs/store.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import type { Locale } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
+import type { Access } from "@/lib/state.ts";
 import { issueMessages } from "./messages.ts";
 import {
   MultipartFormatError,

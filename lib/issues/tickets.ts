@@ -12,10 +12,10 @@
  * The same op claims the photos (so the blob sweep never removes them) and enqueues the email
  * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
  */
-import type { BlobStore } from "../blobs/store.ts";
-import { enqueueInAtomic } from "../queue/queue.ts";
-import type { Locale } from "../orders/model.ts";
-import type { Services } from "../services.ts";
+import type { BlobStore } from "@/lib/blobs/store.ts";
+import { enqueueInAtomic } from "@/lib/queue/queue.ts";
+import type { Locale } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 import type { IssueType } from "./rules.ts";
 
 export interface TicketPhoto {

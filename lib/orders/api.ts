@@ -5,9 +5,9 @@
  */
 import type { z } from "zod";
 import { ZodError } from "zod";
-import { fieldsFromZod, HttpError, notFound } from "../http/errors.ts";
-import type { RouteContext } from "../framework/types.ts";
-import type { Access } from "../state.ts";
+import { fieldsFromZod, HttpError, notFound } from "@/lib/http/errors.ts";
+import type { RouteContext } from "@/lib/framework/types.ts";
+import type { Access } from "@/lib/state.ts";
 import { CARRIER_NAMES, trackingUrl } from "./carrier_links.ts";
 import type { Customer, DocumentId, Order, OrderSummary, Org, Shipment } from "./model.ts";
 import { DOCUMENT_IDS } from "./model.ts";

@@ -1,5 +1,5 @@
 import fc from "fast-check";
-import { assertEquals } from "../../tests/helpers/assert.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
 import {
   computeTotals,
   lineTotal,

@@ -5,7 +5,7 @@
  * poller's index holds exactly the undelivered shipments.
  */
 import fc from "fast-check";
-import { assertEquals } from "../../tests/helpers/assert.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
 import type { OrderStatus, TrackingStatus } from "./model.ts";
 import { ORDER_FILTERS, ORDER_STATUSES, type OrderFilter, TRACKING_STATUSES } from "./model.ts";
 import {

@@ -1,5 +1,5 @@
-import { WIREFRAME_LINES } from "../../tests/helpers/wireframe.ts";
-import { assert, assertEquals, assertRejects } from "../../tests/helpers/assert.ts";
+import { WIREFRAME_LINES } from "@/tests/helpers/wireframe.ts";
+import { assert, assertEquals, assertRejects } from "@/tests/helpers/assert.ts";
 import type { OrderInput } from "./input.ts";
 import type { OrderStatus } from "./model.ts";
 import {

@@ -3,10 +3,10 @@
  * unknown, malformed, revoked and expired links, so it reveals nothing about which. When the
  * link's org is known its name and contact are shown; otherwise a generic line.
  */
-import { Header } from "../../components/Header.tsx";
-import { ContactLinks } from "../../components/Contact.tsx";
-import type { RouteContext } from "../framework/types.ts";
-import type { Org } from "../orders/model.ts";
+import { Header } from "@/components/Header.tsx";
+import { ContactLinks } from "@/components/Contact.tsx";
+import type { RouteContext } from "@/lib/framework/types.ts";
+import type { Org } from "@/lib/orders/model.ts";
 import { pageMessages } from "./messages.ts";
 import { renderStandalone } from "./render.tsx";
 

@@ -1,5 +1,5 @@
 /** URLs of the customer pages. The token is path-encoded and never leaves the response. */
-import type { OrderFilter } from "../orders/model.ts";
+import type { OrderFilter } from "@/lib/orders/model.ts";
 
 export function dashboardHref(token: string, q?: URLSearchParams): string {
   const base = `/customer/${encodeURIComponent(token)}`;

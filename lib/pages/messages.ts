@@ -2,7 +2,7 @@
  * Every word of the customer pages (dashboard, order detail, states, timeline) in English,
  * Spanish and Polish. Document names and download labels live in lib/documents/messages.ts.
  */
-import { defineMessages } from "../i18n/messages.ts";
+import { defineMessages } from "@/lib/i18n/messages.ts";
 
 export const pageMessages = defineMessages("pages", {
   en: {

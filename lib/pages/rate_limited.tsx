@@ -1,6 +1,6 @@
 /** The friendly page for HTTP 429 (100 requests per hour per link), in the page's language. */
-import { Header } from "../../components/Header.tsx";
-import type { RouteContext } from "../framework/types.ts";
+import { Header } from "@/components/Header.tsx";
+import type { RouteContext } from "@/lib/framework/types.ts";
 import { pageMessages } from "./messages.ts";
 import { renderStandalone } from "./render.tsx";
 

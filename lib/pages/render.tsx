@@ -5,8 +5,8 @@
  */
 import { type ComponentType, h, type JSX } from "preact";
 import { renderToString } from "preact-render-to-string";
-import App from "../../routes/_app.tsx";
-import type { RouteContext } from "../framework/types.ts";
+import App from "@/routes/_app.tsx";
+import type { RouteContext } from "@/lib/framework/types.ts";
 
 export function renderStandalone(
   ctx: Pick<RouteContext, "url" | "state">,

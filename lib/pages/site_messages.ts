@@ -1,5 +1,5 @@
 /** Strings of the pages outside a link: the landing page, 404 and 500. */
-import { defineMessages } from "../i18n/messages.ts";
+import { defineMessages } from "@/lib/i18n/messages.ts";
 
 export const siteMessages = defineMessages("site", {
   en: {

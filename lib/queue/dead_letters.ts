@@ -11,7 +11,7 @@
  * there. `listDeadLetters` presents both forms as one record.
  */
 import { z } from "zod";
-import type { Services } from "../services.ts";
+import type { Services } from "@/lib/services.ts";
 
 export interface DeadLetter {
   id: string;

@@ -18,8 +18,8 @@
  * (`keysIfUndelivered`), so nothing is silently lost.
  */
 import { z } from "zod";
-import { log } from "../log.ts";
-import type { Services } from "../services.ts";
+import { log } from "@/lib/log.ts";
+import type { Services } from "@/lib/services.ts";
 import { deadLetterKeys, orgOf, writeDeadLetter } from "./dead_letters.ts";
 import { errorText, PermanentError, RetryableError } from "./errors.ts";
 import { timeOrderedId } from "./ids.ts";

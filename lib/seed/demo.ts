@@ -3,7 +3,7 @@
  * orders and shipments, and a magic link for that customer. A database that already holds
  * an org is left alone (so a restart, or a second process racing this one, is a no-op).
  */
-import type { Services } from "../services.ts";
+import type { Services } from "@/lib/services.ts";
 import {
   applyTrackingUpdate,
   createOrg,
@@ -13,9 +13,9 @@ import {
   upsertCustomer,
   upsertOrder,
   upsertShipment,
-} from "../orders/store.ts";
+} from "@/lib/orders/store.ts";
 import { DEMO_CUSTOMER, DEMO_ORDERS, DEMO_ORG } from "./demo_data.ts";
-import { createLink } from "../access/tokens.ts";
+import { createLink } from "@/lib/access/tokens.ts";
 
 /**
  * Loads the demo data; true when it did, false when the database already had an org.

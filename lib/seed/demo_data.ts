@@ -3,8 +3,8 @@
  * 2026), plus enough delivered history that Quick Stats read as in the wireframe
  * (Active 5, In Transit 2, Delivered 23) and the order list has a second page.
  */
-import type { OrderInput, OrgInput, ShipmentInput } from "../orders/input.ts";
-import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { OrderInput, OrgInput, ShipmentInput } from "@/lib/orders/input.ts";
+import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 
 export const DEMO_ORG: OrgInput = {
   slug: "acme",

@@ -3,9 +3,9 @@
  * credentials set; "manual" is never polled (warehouse staff post its events); "sandbox"
  * shipments, and unconfigured carriers while the demo sandbox is on, use the sandbox adapter.
  */
-import type { Config } from "../config.ts";
-import type { CarrierId } from "../orders/model.ts";
-import type { Services } from "../services.ts";
+import type { Config } from "@/lib/config.ts";
+import type { CarrierId } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 import type { CarrierCredentials } from "./carrier_http.ts";
 import { FedexAdapter } from "./fedex.ts";
 import { type CurrentShipment, SandboxAdapter, sandboxEnabled } from "./sandbox.ts";

@@ -7,8 +7,8 @@
  * client secret (a KV dump or backup alone does not reveal one), and they never reach a log.
  */
 import type { z } from "zod";
-import type { CarrierId } from "../orders/model.ts";
-import type { Services } from "../services.ts";
+import type { CarrierId } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 import { checkTrackingNumber } from "./check_digits.ts";
 import type { CallObserver, TrackFailureReason, TrackResult } from "./types.ts";
 

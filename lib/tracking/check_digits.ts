@@ -13,7 +13,7 @@
  *   and digits, the UPS inquiry range widened for FedEx's 34-digit barcodes) and rejected
  *   otherwise; carriers have more formats than we know (door tags, freight PROs).
  */
-import type { CarrierId } from "../orders/model.ts";
+import type { CarrierId } from "@/lib/orders/model.ts";
 
 export type TrackingFormat =
   | "ups_1z"

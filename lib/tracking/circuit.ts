@@ -9,8 +9,8 @@
  *
  *   ["tracking_circuit", carrier]  CircuitRecord
  */
-import type { CarrierId } from "../orders/model.ts";
-import type { Services } from "../services.ts";
+import type { CarrierId } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 
 export const CIRCUIT_THRESHOLD = 5;
 export const CIRCUIT_COOLDOWN_MS = 15 * 60_000;

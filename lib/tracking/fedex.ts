@@ -8,7 +8,7 @@
  * with `derivedCode: "IT"`), so we normalize from `code`/`eventType` only.
  */
 import { z } from "zod";
-import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   acceptNumber,
   type AdapterOptions,

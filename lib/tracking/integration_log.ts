@@ -10,9 +10,9 @@
  * holds the carrier, tracking numbers, outcome, latency and HTTP status of a call, never a
  * credential or token: the adapters never pass those to the call observer.
  */
-import type { CarrierId, TrackingStatus } from "../orders/model.ts";
-import { timeOrderedId } from "../queue/ids.ts";
-import type { Services } from "../services.ts";
+import type { CarrierId, TrackingStatus } from "@/lib/orders/model.ts";
+import { timeOrderedId } from "@/lib/queue/ids.ts";
+import type { Services } from "@/lib/services.ts";
 
 export const LOG_TTL_MS = 30 * 24 * 3_600_000;
 const DAY_MS = 24 * 3_600_000;

@@ -2,7 +2,7 @@
  * Tracking strings in the three languages: status labels (timeline, cards, emails) and the
  * shipment-status email. `defineMessages` makes es and pl carry exactly en's keys.
  */
-import { defineMessages } from "../i18n/messages.ts";
+import { defineMessages } from "@/lib/i18n/messages.ts";
 
 export const trackingMessages = defineMessages("tracking", {
   en: {

@@ -9,12 +9,12 @@
  * are shared by its staff (spec: "multi-user"), so one switch for the customer is what a
  * person who clicks "stop" expects. The order page sets it with `setTrackingEmailOptOut`.
  */
-import type { Customer, Org, Shipment, TrackingStatus } from "../orders/model.ts";
-import { renderEmail } from "../email/render.ts";
-import { sendEmail } from "../email/send.ts";
-import { formatDate } from "../i18n/format.ts";
-import type { Services } from "../services.ts";
-import { CARRIER_NAMES } from "../orders/carrier_links.ts";
+import type { Customer, Org, Shipment, TrackingStatus } from "@/lib/orders/model.ts";
+import { renderEmail } from "@/lib/email/render.ts";
+import { sendEmail } from "@/lib/email/send.ts";
+import { formatDate } from "@/lib/i18n/format.ts";
+import type { Services } from "@/lib/services.ts";
+import { CARRIER_NAMES } from "@/lib/orders/carrier_links.ts";
 import { trackingMessages } from "./messages.ts";
 
 const optOutKey = (org: string, customerRef: string): Deno.KvKey => [

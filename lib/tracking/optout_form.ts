@@ -8,7 +8,7 @@
  * `Origin: null` on a same-origin form POST, so `null` cannot be read as "foreign".
  */
 import { z } from "zod";
-import { HttpError } from "../http/errors.ts";
+import { HttpError } from "@/lib/http/errors.ts";
 
 export const NOTICES = ["emails_off", "emails_on"] as const;
 export type Notice = typeof NOTICES[number];

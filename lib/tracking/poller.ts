@@ -17,7 +17,7 @@
  * `startPollCycle`, `handlePollAll` and `pollBatch` directly.
  */
 import { z } from "zod";
-import type { CarrierId, Customer, Shipment } from "../orders/model.ts";
+import type { CarrierId, Customer, Shipment } from "@/lib/orders/model.ts";
 import {
   applyTrackingUpdate,
   getCustomer,
@@ -25,10 +25,10 @@ import {
   getShipmentWithOwner,
   listActiveShipments,
   ShipmentNotFoundError,
-} from "../orders/store.ts";
-import { enqueue, registerQueueHandler } from "../queue/queue.ts";
-import { log } from "../log.ts";
-import type { Services } from "../services.ts";
+} from "@/lib/orders/store.ts";
+import { enqueue, registerQueueHandler } from "@/lib/queue/queue.ts";
+import { log } from "@/lib/log.ts";
+import type { Services } from "@/lib/services.ts";
 import { adapterMode, BATCH_SIZE, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
 import { writeLog } from "./integration_log.ts";

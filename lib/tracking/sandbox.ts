@@ -8,9 +8,9 @@
  * Used for shipments whose carrier is "sandbox", and, when the sandbox is enabled (see
  * `sandboxEnabled`), for FedEx/UPS/USPS shipments whose carrier has no credentials.
  */
-import type { Config } from "../config.ts";
-import type { Shipment, TrackingEvent, TrackingStatus } from "../orders/model.ts";
-import type { Services } from "../services.ts";
+import type { Config } from "@/lib/config.ts";
+import type { Shipment, TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 import type { CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
 
 export const SANDBOX_STEP_MS = 30 * 60_000;

@@ -3,9 +3,9 @@
  * the last batch that got through, the org's failed calls in the last 24 hours, how many of
  * the org's shipments it is tracking, and whether its circuit breaker is holding calls back.
  */
-import { type CarrierId, CARRIERS } from "../orders/model.ts";
-import { listActiveShipments } from "../orders/store.ts";
-import type { Services } from "../services.ts";
+import { type CarrierId, CARRIERS } from "@/lib/orders/model.ts";
+import { listActiveShipments } from "@/lib/orders/store.ts";
+import type { Services } from "@/lib/services.ts";
 import { adapterMode } from "./adapters.ts";
 import { circuitState } from "./circuit.ts";
 import { errorsLast24h } from "./integration_log.ts";

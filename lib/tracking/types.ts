@@ -2,7 +2,7 @@
  * The one interface every carrier adapter implements, and what it answers: a normalized
  * shipment per tracking number, or a clear reason why not.
  */
-import type { CarrierId, TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { CarrierId, TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 
 export type TrackFailureReason =
   | "not_found"

@@ -7,7 +7,7 @@
  * `date`/`time` plus `gmtOffset`, which we join into ISO 8601 with offset.
  */
 import { z } from "zod";
-import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   type AdapterOptions,
   type AnswerFormat,

@@ -8,7 +8,7 @@
  * an hour, so a 429 stops the batch at once and its `Retry-After` is passed back.
  */
 import { z } from "zod";
-import type { TrackingEvent, TrackingStatus } from "../orders/model.ts";
+import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   type AdapterOptions,
   type AnswerFormat,

@@ -3,8 +3,8 @@
  * as if absent. Their pages show emails with live magic links, so they are never cached or
  * indexed.
  */
-import type { Middleware } from "../../lib/framework/types.ts";
-import { notFound } from "../../lib/http/errors.ts";
+import type { Middleware } from "@/lib/framework/types.ts";
+import { notFound } from "@/lib/http/errors.ts";
 
 export const handler: Middleware = async (ctx) => {
   if (!ctx.services.config.dev) throw notFound();

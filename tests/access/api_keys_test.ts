@@ -1,6 +1,6 @@
 import fc from "fast-check";
-import { createApiKey, revokeApiKeys, verifyApiKey } from "../../lib/access/api_keys.ts";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { createApiKey, revokeApiKeys, verifyApiKey } from "@/lib/access/api_keys.ts";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
 import { countingKv, dumpKv, openServices, seedOrg, T0 } from "./fixtures.ts";
 
 Deno.test("API keys: shown once as mpk_…, stored hashed, resolve to their org", async () => {

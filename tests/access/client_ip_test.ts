@@ -1,5 +1,5 @@
-import { clientAddress } from "../../lib/access/client_ip.ts";
-import { assertEquals } from "../helpers/assert.ts";
+import { clientAddress } from "@/lib/access/client_ip.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
 
 const req = (xff?: string) =>
   new Request("http://portal.test/", { headers: xff ? { "x-forwarded-for": xff } : {} });

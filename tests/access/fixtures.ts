@@ -1,8 +1,8 @@
 /** Real KV services with a hand-moved clock, orgs and customers, and a KV that counts reads. */
-import { loadConfig } from "../../lib/config.ts";
-import { createOrg, upsertCustomer } from "../../lib/orders/store.ts";
-import type { Services } from "../../lib/services.ts";
-import { TestClock } from "../helpers/server.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { createOrg, upsertCustomer } from "@/lib/orders/store.ts";
+import type { Services } from "@/lib/services.ts";
+import { TestClock } from "@/tests/helpers/server.ts";
 
 export const T0 = new Date("2026-01-16T12:00:00Z");
 export const DAY = 24 * 60 * 60 * 1000;

@@ -4,10 +4,10 @@
  * expired, renewed), cross-customer and cross-org access, the rate limit at 100/101 and
  * under concurrency, bad-link floods limited per address, and no raw token in KV or logs.
  */
-import { createApiKey } from "../../lib/access/api_keys.ts";
-import { upsertOrder } from "../../lib/orders/store.ts";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { createApiKey } from "@/lib/access/api_keys.ts";
+import { upsertOrder } from "@/lib/orders/store.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer, type TestServer } from "@/tests/helpers/server.ts";
 import { DAY, dumpKv, seedOrg } from "./fixtures.ts";
 
 interface World {
@@ -287,7 +287,7 @@ Deno.test("invalid links: malformed, unknown, revoked, expired answer the same 4
         },
       });
       try {
-        const { createLink } = await import("../../lib/access/tokens.ts");
+        const { createLink } = await import("@/lib/access/tokens.ts");
         variants.unknown = (await createLink(other.services, "acme", "CUST-A")).token;
       } finally {
         await other.close();
@@ -494,7 +494,7 @@ Deno.test("send_email queues the localized magic-link email with the link", asyn
       body: { send_email: true },
     });
     assertEquals(r.status, 201, r.text);
-    const { listOutbox } = await import("../../lib/email/mod.ts");
+    const { listOutbox } = await import("@/lib/email/mod.ts");
     let entries: Awaited<ReturnType<typeof listOutbox>>["entries"] = [];
     for (let i = 0; i < 200 && entries.length === 0; i++) {
       await new Promise((res) => setTimeout(res, 25));

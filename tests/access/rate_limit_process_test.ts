@@ -1,5 +1,5 @@
 /** Several server processes sharing one KV file share one exact limit. */
-import { assertEquals } from "../helpers/assert.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
 
 const WORKER = new URL("./rate_limit_worker.ts", import.meta.url).pathname;
 

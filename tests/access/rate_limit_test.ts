@@ -1,10 +1,5 @@
-import {
-  decideBatch,
-  hitRateLimit,
-  type RateSubject,
-  WINDOW_MS,
-} from "../../lib/access/rate_limit.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { decideBatch, hitRateLimit, type RateSubject, WINDOW_MS } from "@/lib/access/rate_limit.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import { openServices } from "./fixtures.ts";
 
 const SUBJECT: RateSubject = { kind: "link", id: "a".repeat(64) };

@@ -3,9 +3,9 @@
  * for the common start time, fires N concurrent requests at one subject, prints how many
  * were allowed. Usage: deno run -A rate_limit_worker.ts <kvPath> <startAtMs> <n>
  */
-import { hitRateLimit } from "../../lib/access/rate_limit.ts";
-import { loadConfig } from "../../lib/config.ts";
-import { systemClock } from "../../lib/services.ts";
+import { hitRateLimit } from "@/lib/access/rate_limit.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { systemClock } from "@/lib/services.ts";
 
 const [kvPath, startAt, n] = Deno.args;
 const kv = await Deno.openKv(kvPath);

@@ -7,9 +7,9 @@ import {
   type LinkRecord,
   revokeLinks,
   verifyLink,
-} from "../../lib/access/tokens.ts";
-import { UnknownCustomerError } from "../../lib/orders/store.ts";
-import { assert, assertEquals, assertMatch, assertRejects } from "../helpers/assert.ts";
+} from "@/lib/access/tokens.ts";
+import { UnknownCustomerError } from "@/lib/orders/store.ts";
+import { assert, assertEquals, assertMatch, assertRejects } from "@/tests/helpers/assert.ts";
 import { countingKv, DAY, dumpKv, openServices, seedOrg } from "./fixtures.ts";
 
 const TOKEN_RE = /^mpl_[A-Za-z0-9_-]{49}$/;

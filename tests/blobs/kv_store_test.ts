@@ -1,7 +1,7 @@
 /** The KV blob store: chunking under the value limit, manifest-last commits, limits, sweep. */
-import { CHUNK_BYTES, KvBlobStore } from "../../lib/blobs/kv_store.ts";
-import { BlobTooLargeError } from "../../lib/blobs/store.ts";
-import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
+import { CHUNK_BYTES, KvBlobStore } from "@/lib/blobs/kv_store.ts";
+import { BlobTooLargeError } from "@/lib/blobs/store.ts";
+import { assert, assertEquals, assertRejects } from "@/tests/helpers/assert.ts";
 
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);

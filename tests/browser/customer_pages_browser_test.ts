@@ -6,10 +6,10 @@
  * test-artifacts/ (not committed).
  */
 import type { Browser, Page } from "playwright-core";
-import { stopBundler } from "../../lib/framework/bundle.ts";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { artifactPath, axeViolations, launchBrowser } from "../helpers/browser.ts";
-import { type Portal, startPortal } from "../pages/portal_fixture.ts";
+import { stopBundler } from "@/lib/framework/bundle.ts";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
+import { type Portal, startPortal } from "@/tests/pages/portal_fixture.ts";
 
 const DETAIL = "/orders/ORD-008456";
 

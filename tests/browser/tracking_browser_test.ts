@@ -8,13 +8,13 @@
  *   in a status region, 48 px target, axe-clean (WCAG 2.1 AA).
  */
 import type { Browser, Page } from "playwright-core";
-import { stopBundler } from "../../lib/framework/bundle.ts";
-import { seedDemo } from "../../lib/seed/demo.ts";
-import { DEMO_CUSTOMER, DEMO_ORG } from "../../lib/seed/demo_data.ts";
-import { isTrackingEmailOptedOut } from "../../lib/tracking/notify.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { artifactPath, axeViolations, launchBrowser } from "../helpers/browser.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { stopBundler } from "@/lib/framework/bundle.ts";
+import { seedDemo } from "@/lib/seed/demo.ts";
+import { DEMO_CUSTOMER, DEMO_ORG } from "@/lib/seed/demo_data.ts";
+import { isTrackingEmailOptedOut } from "@/lib/tracking/notify.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
+import { startTestServer, type TestServer } from "@/tests/helpers/server.ts";
 
 const ORDER = "ORD-008456";
 

@@ -3,10 +3,10 @@
  * admin-key middlewares. Seeds org "acme", two customers with one order each, a magic link
  * per customer and an org API key, issued the way an operator would (lib/access).
  */
-import { createApiKey } from "../../lib/access/api_keys.ts";
-import { createLink } from "../../lib/access/tokens.ts";
-import { createOrg, upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { createApiKey } from "@/lib/access/api_keys.ts";
+import { createLink } from "@/lib/access/tokens.ts";
+import { createOrg, upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { startTestServer, type TestServer } from "@/tests/helpers/server.ts";
 import { org, wireframeLines } from "./fixtures.ts";
 
 export interface DocumentsServer extends TestServer {

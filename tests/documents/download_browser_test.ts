@@ -4,9 +4,9 @@
  */
 import JSZip from "jszip";
 import type { Browser, Download, Page } from "playwright-core";
-import { stopBundler } from "../../lib/framework/bundle.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { launchBrowser } from "../helpers/browser.ts";
+import { stopBundler } from "@/lib/framework/bundle.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { launchBrowser } from "@/tests/helpers/browser.ts";
 import { startDocumentsServer } from "./app.ts";
 import { pdfText } from "./fixtures.ts";
 

@@ -6,8 +6,8 @@ import {
   downloadFileName,
   etagMatches,
   prepareDownload,
-} from "../../lib/documents/download.ts";
-import { documentLinks } from "../../lib/documents/links.ts";
+} from "@/lib/documents/download.ts";
+import { documentLinks } from "@/lib/documents/links.ts";
 import {
   BlobTooLargeError,
   deleteStoredDocument,
@@ -15,9 +15,9 @@ import {
   MAX_UPLOAD_BYTES,
   NotAPdfError,
   putStoredDocument,
-} from "../../lib/documents/stored.ts";
-import { assert, assertEquals, assertNotEquals, assertRejects } from "../helpers/assert.ts";
-import { TestClock } from "../helpers/server.ts";
+} from "@/lib/documents/stored.ts";
+import { assert, assertEquals, assertNotEquals, assertRejects } from "@/tests/helpers/assert.ts";
+import { TestClock } from "@/tests/helpers/server.ts";
 import { customer, order, org, pdfText } from "./fixtures.ts";
 
 const NAMES = [

@@ -1,5 +1,5 @@
 /** Orders, orgs and customers for the document tests (the wireframe's ORD-008456 and more). */
-import type { Customer, LineItem, Locale, Order, Org } from "../../lib/orders/model.ts";
+import type { Customer, LineItem, Locale, Order, Org } from "@/lib/orders/model.ts";
 
 export const org: Org = {
   slug: "acme",

@@ -1,5 +1,5 @@
-import { documentMessages, t } from "../../lib/documents/messages.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { documentMessages, t } from "@/lib/documents/messages.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 
 Deno.test("document messages: en, es and pl have the same keys, none empty", () => {
   const en = Object.keys(documentMessages.en).sort();

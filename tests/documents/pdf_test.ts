@@ -1,8 +1,8 @@
 /** The generated PDFs, read back with poppler's pdftotext and parsed with pdf-lib. */
 import { PDFDocument } from "pdf-lib";
-import { formatMoney, formatQty } from "../../lib/documents/format.ts";
-import { renderDocument } from "../../lib/documents/pdf.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { formatMoney, formatQty } from "@/lib/documents/format.ts";
+import { renderDocument } from "@/lib/documents/pdf.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
 import { bigOrder, customer, order, org, pdfText } from "./fixtures.ts";
 
 /** pdftotext writes U+00A0 / U+202F as they are; compare on plain spaces. */

@@ -3,7 +3,7 @@
  * API keys, so the link checks and the rate limit are the same as for every token request.
  */
 import JSZip from "jszip";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
 import { pdfText } from "./fixtures.ts";
 import { type DocumentsServer, startDocumentsServer } from "./app.ts";
 

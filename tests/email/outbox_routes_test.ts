@@ -1,19 +1,19 @@
 /** /dev/outbox over real HTTP (development only) and the org-scoped dead-letter endpoint. */
-import { registerEmailHandlers, sendEmail } from "../../lib/email/send.ts";
-import type { RouteContext } from "../../lib/framework/types.ts";
-import { HttpError } from "../../lib/http/errors.ts";
-import type { Org } from "../../lib/orders/model.ts";
+import { registerEmailHandlers, sendEmail } from "@/lib/email/send.ts";
+import type { RouteContext } from "@/lib/framework/types.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import type { Org } from "@/lib/orders/model.ts";
 import {
   enqueue,
   PermanentError,
   registerQueueHandler,
   startQueueListener,
   waitForQueueIdle,
-} from "../../lib/queue/queue.ts";
-import { EMAIL_VIEW_CSP } from "../../routes/dev/outbox/[id].ts";
-import { handler as deadLetters } from "../../routes/api/admin/v1/dead-letters.ts";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer } from "../helpers/server.ts";
+} from "@/lib/queue/queue.ts";
+import { EMAIL_VIEW_CSP } from "@/routes/dev/outbox/[id].ts";
+import { handler as deadLetters } from "@/routes/api/admin/v1/dead-letters.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer } from "@/tests/helpers/server.ts";
 
 const MAGIC = "https://portal.example/customer/mp_abc?x=1&y=2";
 

@@ -2,28 +2,28 @@
  * The mail sender end to end: `sendEmail` → KV queue → production ResendMailer → a local
  * server speaking Resend's wire format (tests/fakes/resend_server.ts), and the dev outbox.
  */
-import { loadConfig } from "../../lib/config.ts";
-import { listOutbox } from "../../lib/email/dev_outbox.ts";
-import type { Email } from "../../lib/email/message.ts";
-import { retryAfterMs } from "../../lib/email/resend_mailer.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { listOutbox } from "@/lib/email/dev_outbox.ts";
+import type { Email } from "@/lib/email/message.ts";
+import { retryAfterMs } from "@/lib/email/resend_mailer.ts";
 import {
   EMAIL_SEND,
   emailSentMarker,
   registerEmailHandlers,
   sendEmail,
   type SendEmailInput,
-} from "../../lib/email/send.ts";
-import { setLogSink } from "../../lib/log.ts";
+} from "@/lib/email/send.ts";
+import { setLogSink } from "@/lib/log.ts";
 import {
   handleQueueMessage,
   listDeadLetters,
   observeRetries,
   startQueueListener,
   waitForQueueIdle,
-} from "../../lib/queue/queue.ts";
-import { type Services, systemClock } from "../../lib/services.ts";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { FakeResend } from "../fakes/resend_server.ts";
+} from "@/lib/queue/queue.ts";
+import { type Services, systemClock } from "@/lib/services.ts";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import { FakeResend } from "@/tests/fakes/resend_server.ts";
 
 const logs: string[] = [];
 setLogSink((line) => logs.push(line));

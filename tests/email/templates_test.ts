@@ -1,18 +1,18 @@
 /** Email layout and the magic-link template: escaping, locales, both parts, once per link. */
-import { loadConfig } from "../../lib/config.ts";
-import { listOutbox } from "../../lib/email/dev_outbox.ts";
-import { renderEmail } from "../../lib/email/render.ts";
-import { registerEmailHandlers } from "../../lib/email/send.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { listOutbox } from "@/lib/email/dev_outbox.ts";
+import { renderEmail } from "@/lib/email/render.ts";
+import { registerEmailHandlers } from "@/lib/email/send.ts";
 import {
   magicLinkMessages,
   renderMagicLinkEmail,
   sendMagicLinkEmail,
-} from "../../lib/email/templates/magic_link.ts";
-import { setLogSink } from "../../lib/log.ts";
-import type { Customer, Org } from "../../lib/orders/model.ts";
-import { startQueueListener, waitForQueueIdle } from "../../lib/queue/queue.ts";
-import { type Services, systemClock } from "../../lib/services.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+} from "@/lib/email/templates/magic_link.ts";
+import { setLogSink } from "@/lib/log.ts";
+import type { Customer, Org } from "@/lib/orders/model.ts";
+import { startQueueListener, waitForQueueIdle } from "@/lib/queue/queue.ts";
+import { type Services, systemClock } from "@/lib/services.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
 
 setLogSink(() => {});
 

@@ -1,14 +1,10 @@
 /** The Fresh-conventions layer, on a fixture app (tests/fixtures/app) over real HTTP. */
-import manifest from "../fixtures/app/fresh.gen.ts";
-import {
-  compareSpecificity,
-  middlewareScope,
-  patternFromFile,
-} from "../../lib/framework/routes.ts";
-import type { Manifest } from "../../lib/framework/types.ts";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer } from "../helpers/server.ts";
-import { stopBundler } from "../../lib/framework/bundle.ts";
+import manifest from "@/tests/fixtures/app/fresh.gen.ts";
+import { compareSpecificity, middlewareScope, patternFromFile } from "@/lib/framework/routes.ts";
+import type { Manifest } from "@/lib/framework/types.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer } from "@/tests/helpers/server.ts";
+import { stopBundler } from "@/lib/framework/bundle.ts";
 
 const fixture = manifest as unknown as Manifest;
 
@@ -175,7 +171,7 @@ Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t
 });
 
 Deno.test("unmatched paths log long segments redacted", async () => {
-  const { redactPath } = await import("../../lib/log.ts");
+  const { redactPath } = await import("@/lib/log.ts");
   assertEquals(
     redactPath("/customer/mpl_abcdefghijklmnopqrstuvwxyz0123/x"),
     "/customer/:redacted/x",

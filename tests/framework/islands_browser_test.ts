@@ -1,10 +1,10 @@
 /** Islands hydrate and react in real headless Chromium, under the strict CSP. */
-import manifest from "../fixtures/app/fresh.gen.ts";
-import type { Manifest } from "../../lib/framework/types.ts";
-import { stopBundler } from "../../lib/framework/bundle.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { launchBrowser } from "../helpers/browser.ts";
-import { startTestServer } from "../helpers/server.ts";
+import manifest from "@/tests/fixtures/app/fresh.gen.ts";
+import type { Manifest } from "@/lib/framework/types.ts";
+import { stopBundler } from "@/lib/framework/bundle.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { launchBrowser } from "@/tests/helpers/browser.ts";
+import { startTestServer } from "@/tests/helpers/server.ts";
 
 Deno.test({
   name: "an island hydrates and reacts to a click; CSP reports no violation",

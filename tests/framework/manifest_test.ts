@@ -1,12 +1,12 @@
 /** The generated manifest: complete, deterministic, and stale-detected. */
-import { generateManifest, isManifestFresh, writeManifest } from "../../lib/framework/manifest.ts";
+import { generateManifest, isManifestFresh, writeManifest } from "@/lib/framework/manifest.ts";
 import {
   buildIslands,
   loadBuiltBundles,
   stopBundler,
   writeBundles,
-} from "../../lib/framework/bundle.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+} from "@/lib/framework/bundle.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
 
 const fixtureRoot = new URL("../fixtures/app", import.meta.url).pathname;
 const projectRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");

@@ -2,12 +2,12 @@
  * A real portal over real HTTP for tests: `:memory:` KV (or a given file), a settable clock,
  * captured log lines. `close()` stops the server and closes KV.
  */
-import { createPortalApp, startBackgroundWork } from "../../lib/app.ts";
-import { loadConfig } from "../../lib/config.ts";
-import { createApp } from "../../lib/framework/server.ts";
-import type { Manifest } from "../../lib/framework/types.ts";
-import { setLogSink } from "../../lib/log.ts";
-import type { Clock, Services } from "../../lib/services.ts";
+import { createPortalApp, startBackgroundWork } from "@/lib/app.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { createApp } from "@/lib/framework/server.ts";
+import type { Manifest } from "@/lib/framework/types.ts";
+import { setLogSink } from "@/lib/log.ts";
+import type { Clock, Services } from "@/lib/services.ts";
 
 /** A clock tests move by hand. */
 export class TestClock implements Clock {

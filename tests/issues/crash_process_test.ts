@@ -4,8 +4,8 @@
  * KV file, every ticket that was acknowledged (201) is whole with identical photo bytes, and
  * nothing half-written is readable; the sweep then removes what the dead requests left.
  */
-import { KvBlobStore } from "../../lib/blobs/kv_store.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { KvBlobStore } from "@/lib/blobs/kv_store.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import { fileBytes, JPEG_SIG, PNG_SIG, reportPath } from "./harness.ts";
 import { startServerProcess } from "./process.ts";
 

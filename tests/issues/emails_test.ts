@@ -3,13 +3,13 @@
  * email job, the job queues one email to the org's support address and one confirmation in
  * the customer's language, each exactly once however often the job runs.
  */
-import { listOutbox, type OutboxEntry } from "../../lib/email/dev_outbox.ts";
-import { registerEmailHandlers } from "../../lib/email/send.ts";
-import { registerIssueHandlers, sendTicketEmails } from "../../lib/issues/emails.ts";
-import { startQueueListener, waitForQueueIdle } from "../../lib/queue/queue.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { FakeResend } from "../fakes/resend_server.ts";
-import type { TestServer } from "../helpers/server.ts";
+import { listOutbox, type OutboxEntry } from "@/lib/email/dev_outbox.ts";
+import { registerEmailHandlers } from "@/lib/email/send.ts";
+import { registerIssueHandlers, sendTicketEmails } from "@/lib/issues/emails.ts";
+import { startQueueListener, waitForQueueIdle } from "@/lib/queue/queue.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { FakeResend } from "@/tests/fakes/resend_server.ts";
+import type { TestServer } from "@/tests/helpers/server.ts";
 import { asA, fileBytes, GOOD, JPEG_SIG, post, reportPath, startIssueServer } from "./harness.ts";
 
 async function outboxOf(server: TestServer): Promise<OutboxEntry[]> {

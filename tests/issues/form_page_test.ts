@@ -3,9 +3,9 @@
  * the form, its per-field errors with the values kept, the redirect to the success
  * message, one ticket per hidden idempotency key, and the 404 for an order not in scope.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { startPortal } from "../pages/portal_fixture.ts";
-import { listTickets } from "../../lib/issues/tickets.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startPortal } from "@/tests/pages/portal_fixture.ts";
+import { listTickets } from "@/lib/issues/tickets.ts";
 import { fileBytes, PNG_SIG } from "./harness.ts";
 
 const ORDER = "ORD-008456";

@@ -4,21 +4,19 @@
  * `x-test-admin-org: slug`), so these tests do not depend on the link-token and API-key
  * middlewares; tests/issues/portal_test.ts drives the same routes through the real portal.
  */
-import type { Manifest, Middleware, RouteContext } from "../../lib/framework/types.ts";
+import type { Manifest, Middleware, RouteContext } from "@/lib/framework/types.ts";
+import { createOrg, getCustomer, getOrg, upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import type { Services } from "@/lib/services.ts";
+import type { Locale } from "@/lib/orders/model.ts";
+import * as reportRoute from "@/routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
+import * as listRoute from "@/routes/api/admin/v1/tickets/index.ts";
+import * as ticketRoute from "@/routes/api/admin/v1/tickets/[ticket_number]/index.ts";
+import * as photoRoute from "@/routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
 import {
-  createOrg,
-  getCustomer,
-  getOrg,
-  upsertCustomer,
-  upsertOrder,
-} from "../../lib/orders/store.ts";
-import type { Services } from "../../lib/services.ts";
-import type { Locale } from "../../lib/orders/model.ts";
-import * as reportRoute from "../../routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
-import * as listRoute from "../../routes/api/admin/v1/tickets/index.ts";
-import * as ticketRoute from "../../routes/api/admin/v1/tickets/[ticket_number]/index.ts";
-import * as photoRoute from "../../routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
-import { startTestServer, type TestServer, type TestServerOptions } from "../helpers/server.ts";
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from "@/tests/helpers/server.ts";
 
 const standIn: Middleware = async (ctx: RouteContext) => {
   const who = ctx.req.headers.get("x-test-customer");

@@ -1,8 +1,8 @@
 /** The Report Issue catalogue has the same keys in en, es and pl; the shared rules agree. */
-import { keyParityProblems } from "../../lib/i18n/messages.ts";
-import { formMessages, issueMessages } from "../../lib/issues/messages.ts";
-import { checkReport, sniffType } from "../../lib/issues/rules.ts";
-import { assertEquals } from "../helpers/assert.ts";
+import { keyParityProblems } from "@/lib/i18n/messages.ts";
+import { formMessages, issueMessages } from "@/lib/issues/messages.ts";
+import { checkReport, sniffType } from "@/lib/issues/rules.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
 
 Deno.test("issue messages: identical keys in the three languages, no empty string", () => {
   const cat = issueMessages.catalogue as unknown as Record<string, Record<string, unknown>>;

@@ -6,8 +6,8 @@ import {
   MultipartLimitError,
   type MultipartLimits,
   readMultipart,
-} from "../../lib/issues/multipart.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+} from "@/lib/issues/multipart.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 
 const LIMITS: MultipartLimits = {
   maxBodyBytes: 1_000_000,

@@ -3,7 +3,7 @@
  * Content-Length, so only the counting reader can stop it) is refused with 413 and the
  * server's memory does not grow by anything like its size.
  */
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import { startServerProcess } from "./process.ts";
 import { reportPath } from "./harness.ts";
 

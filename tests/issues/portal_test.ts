@@ -3,10 +3,10 @@
  * real admin API-key middleware, on the demo seed. Proves the scoping end to end: another
  * customer's link gets 404 for this order, a bad link 401, another org's key sees nothing.
  */
-import { createApiKey } from "../../lib/access/api_keys.ts";
-import { createOrg, upsertCustomer, upsertOrder } from "../../lib/orders/store.ts";
-import { assertEquals, assertMatch } from "../helpers/assert.ts";
-import { startPortal } from "../pages/portal_fixture.ts";
+import { createApiKey } from "@/lib/access/api_keys.ts";
+import { createOrg, upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import { startPortal } from "@/tests/pages/portal_fixture.ts";
 import { fileBytes, form, GOOD, JPEG_SIG } from "./harness.ts";
 
 const ORDER = "ORD-008456";

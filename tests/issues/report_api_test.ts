@@ -1,5 +1,5 @@
 /** POST …/report-issue over real HTTP and KV: every validation bound, scoping, storage. */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
 import {
   asA,
   asAdmin,
@@ -14,7 +14,7 @@ import {
   reportPath,
   startIssueServer,
 } from "./harness.ts";
-import type { TestServer } from "../helpers/server.ts";
+import type { TestServer } from "@/tests/helpers/server.ts";
 
 const MB10 = 10 * 1024 * 1024;
 

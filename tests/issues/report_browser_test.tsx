@@ -9,18 +9,18 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { Buffer } from "node:buffer";
-import { manifest } from "../../lib/app.ts";
-import { stopBundler } from "../../lib/framework/bundle.ts";
-import type { Manifest, PageProps } from "../../lib/framework/types.ts";
-import { formMessages } from "../../lib/issues/messages.ts";
-import { listTickets } from "../../lib/issues/tickets.ts";
-import { reportHref } from "../../lib/pages/links.ts";
-import { pageMessages } from "../../lib/pages/messages.ts";
-import { PortalLayout } from "../../components/PortalLayout.tsx";
-import ReportIssue from "../../islands/ReportIssue.tsx";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
-import { artifactPath, axeViolations, launchBrowser } from "../helpers/browser.ts";
-import { type Portal, startPortal } from "../pages/portal_fixture.ts";
+import { manifest } from "@/lib/app.ts";
+import { stopBundler } from "@/lib/framework/bundle.ts";
+import type { Manifest, PageProps } from "@/lib/framework/types.ts";
+import { formMessages } from "@/lib/issues/messages.ts";
+import { listTickets } from "@/lib/issues/tickets.ts";
+import { reportHref } from "@/lib/pages/links.ts";
+import { pageMessages } from "@/lib/pages/messages.ts";
+import { PortalLayout } from "@/components/PortalLayout.tsx";
+import ReportIssue from "@/islands/ReportIssue.tsx";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
+import { type Portal, startPortal } from "@/tests/pages/portal_fixture.ts";
 import { fileBytes, JPEG_SIG, PNG_SIG } from "./harness.ts";
 
 const ORDER = "ORD-008456";

@@ -3,15 +3,15 @@
  * on a KV file from KV_PATH, seeded once, with the real queue and email handlers. It prints
  * `listening <url>` and serves `/__memory` (its own Deno.memoryUsage()) for the memory test.
  */
-import { createApp } from "../../lib/framework/server.ts";
-import { loadConfig } from "../../lib/config.ts";
-import { setLogSink } from "../../lib/log.ts";
-import { getOrg } from "../../lib/orders/store.ts";
-import { systemClock } from "../../lib/services.ts";
-import { listOutbox } from "../../lib/email/dev_outbox.ts";
-import { registerEmailHandlers } from "../../lib/email/send.ts";
-import { registerIssueHandlers } from "../../lib/issues/emails.ts";
-import { startQueueListener } from "../../lib/queue/queue.ts";
+import { createApp } from "@/lib/framework/server.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { setLogSink } from "@/lib/log.ts";
+import { getOrg } from "@/lib/orders/store.ts";
+import { systemClock } from "@/lib/services.ts";
+import { listOutbox } from "@/lib/email/dev_outbox.ts";
+import { registerEmailHandlers } from "@/lib/email/send.ts";
+import { registerIssueHandlers } from "@/lib/issues/emails.ts";
+import { startQueueListener } from "@/lib/queue/queue.ts";
 import { manifest, seed } from "./harness.ts";
 
 setLogSink(() => {}); // keep the pipe quiet; the test reads only the listening line

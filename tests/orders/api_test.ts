@@ -3,10 +3,10 @@
  * per-field validation, org scoping of API keys, customer scoping of links, pagination,
  * exact totals, and no 500 for any body or URL tried.
  */
-import { WIREFRAME_LINES } from "../helpers/wireframe.ts";
+import { WIREFRAME_LINES } from "@/tests/helpers/wireframe.ts";
 import fc from "fast-check";
-import { upsertOrder } from "../../lib/orders/store.ts";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { upsertOrder } from "@/lib/orders/store.ts";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
 import { type OrdersServer, startOrdersServer } from "./server.ts";
 
 async function withServer(fn: (s: OrdersServer) => Promise<void>) {

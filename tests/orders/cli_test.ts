@@ -2,14 +2,14 @@
  * The operator CLI: every command in-process against real KV (exit codes, human and JSON
  * output, clear errors), and once as a real process on a KV file with an order on stdin.
  */
-import { WIREFRAME_LINES } from "../helpers/wireframe.ts";
-import { runCli } from "../../cli/admin.ts";
-import { loadConfig } from "../../lib/config.ts";
-import { getOrder } from "../../lib/orders/store.ts";
-import type { Services } from "../../lib/services.ts";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer, TestClock } from "../helpers/server.ts";
-import { listOutbox, type OutboxEntry } from "../../lib/email/dev_outbox.ts";
+import { WIREFRAME_LINES } from "@/tests/helpers/wireframe.ts";
+import { runCli } from "@/cli/admin.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { getOrder } from "@/lib/orders/store.ts";
+import type { Services } from "@/lib/services.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer, TestClock } from "@/tests/helpers/server.ts";
+import { listOutbox, type OutboxEntry } from "@/lib/email/dev_outbox.ts";
 
 const ORDER = {
   order_number: "ORD-008456",

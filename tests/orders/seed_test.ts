@@ -1,6 +1,6 @@
 /** The demo seed: the wireframes' data on an empty database, and nothing on a second run. */
-import { DEMO_CUSTOMER } from "../../lib/seed/demo_data.ts";
-import { seedDemo, seedDemoData } from "../../lib/seed/demo.ts";
+import { DEMO_CUSTOMER } from "@/lib/seed/demo_data.ts";
+import { seedDemo, seedDemoData } from "@/lib/seed/demo.ts";
 import {
   getCustomer,
   getOrder,
@@ -8,11 +8,11 @@ import {
   getShipments,
   getStats,
   listOrders,
-} from "../../lib/orders/store.ts";
-import { loadConfig } from "../../lib/config.ts";
-import type { Services } from "../../lib/services.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer, TestClock } from "../helpers/server.ts";
+} from "@/lib/orders/store.ts";
+import { loadConfig } from "@/lib/config.ts";
+import type { Services } from "@/lib/services.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer, TestClock } from "@/tests/helpers/server.ts";
 
 async function withServices(fn: (s: Services) => Promise<void>) {
   const kv = await Deno.openKv(":memory:");

@@ -2,11 +2,11 @@
  * The real portal over real HTTP and real KV for the order API tests, with helpers that
  * issue an org API key and a magic link the way an operator would (lib/access).
  */
-import { createApiKey } from "../../lib/access/api_keys.ts";
-import { createLink } from "../../lib/access/tokens.ts";
-import type { OrgInput } from "../../lib/orders/input.ts";
-import { createOrg } from "../../lib/orders/store.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { createApiKey } from "@/lib/access/api_keys.ts";
+import { createLink } from "@/lib/access/tokens.ts";
+import type { OrgInput } from "@/lib/orders/input.ts";
+import { createOrg } from "@/lib/orders/store.ts";
+import { startTestServer, type TestServer } from "@/tests/helpers/server.ts";
 
 export interface OrdersServer extends TestServer {
   /** Creates an org (support contact filled in). */

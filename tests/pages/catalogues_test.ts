@@ -4,8 +4,8 @@
  * export from lib/**\/messages.ts and lib/email/templates/*. New catalogue files are found
  * by walking lib/, so nobody has to remember to add them here.
  */
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { keyParityProblems, registeredCatalogues } from "../../lib/i18n/messages.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { keyParityProblems, registeredCatalogues } from "@/lib/i18n/messages.ts";
 
 const LIB = new URL("../../lib/", import.meta.url);
 
@@ -62,7 +62,7 @@ Deno.test("every catalogue has the same keys in en, es and pl", async () => {
 });
 
 Deno.test("no message is empty and placeholders match across languages", async () => {
-  const { pageMessages } = await import("../../lib/pages/messages.ts");
+  const { pageMessages } = await import("@/lib/pages/messages.ts");
   const cat = pageMessages.catalogue;
   const placeholders = (m: unknown): string[] => {
     const texts = typeof m === "string" ? [m] : Object.values(m as Record<string, string>);

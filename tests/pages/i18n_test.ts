@@ -1,6 +1,6 @@
-import { assertEquals } from "../helpers/assert.ts";
-import { defineMessages, interpolate, keyParityProblems } from "../../lib/i18n/messages.ts";
-import { langCookieFor, negotiateLocale, readCookie } from "../../lib/i18n/negotiate.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
+import { defineMessages, interpolate, keyParityProblems } from "@/lib/i18n/messages.ts";
+import { langCookieFor, negotiateLocale, readCookie } from "@/lib/i18n/negotiate.ts";
 import {
   formatDate,
   formatMoney,
@@ -8,8 +8,8 @@ import {
   formatRelative,
   formatShortDate,
   formatShortDateTime,
-} from "../../lib/i18n/format.ts";
-import { pageMessages } from "../../lib/pages/messages.ts";
+} from "@/lib/i18n/format.ts";
+import { pageMessages } from "@/lib/pages/messages.ts";
 
 const u = (q = "") => new URL(`https://portal.example/customer/x${q}`);
 

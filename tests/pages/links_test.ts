@@ -1,4 +1,4 @@
-import { assertEquals } from "../helpers/assert.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
 import {
   dashboardHref,
   firstPageQuery,
@@ -6,7 +6,7 @@ import {
   nextPageQuery,
   orderHref,
   prevPageQuery,
-} from "../../lib/pages/links.ts";
+} from "@/lib/pages/links.ts";
 
 Deno.test("paging links: next pushes this page's start, previous pops it", () => {
   const p1 = { filter: "delivered" as const, cursor: null, prev: [] };

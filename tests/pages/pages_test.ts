@@ -3,12 +3,12 @@
  * three languages, the filter and paging without JavaScript, exact totals, link-outs,
  * the 404/401/429 pages, and the dashboard's weight budget (0 scripts, ≤ 14 KB gzipped).
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { renderLinkInvalidPage } from "../../lib/pages/link_error.tsx";
-import { renderRateLimitedPage } from "../../lib/pages/rate_limited.tsx";
-import type { Locale, Org } from "../../lib/orders/model.ts";
-import type { State } from "../../lib/state.ts";
-import { upsertCustomer } from "../../lib/orders/store.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { renderRateLimitedPage } from "@/lib/pages/rate_limited.tsx";
+import type { Locale, Org } from "@/lib/orders/model.ts";
+import type { State } from "@/lib/state.ts";
+import { upsertCustomer } from "@/lib/orders/store.ts";
 import { type Portal, startPortal } from "./portal_fixture.ts";
 
 const unescape = (s: string) =>
@@ -324,7 +324,7 @@ Deno.test("with the real link middleware: a revoked link shows the org's contact
     await t.step("skipped: lib/access is not wired yet", () => {});
     return;
   }
-  const { revokeLinks } = await import("../../lib/access/tokens.ts");
+  const { revokeLinks } = await import("@/lib/access/tokens.ts");
   await withPortal(async (p) => {
     await revokeLinks(p.services.kv, "acme", "CUST-RS-2026-045", p.clock.now());
     const r = await page(p, p.dashboard + "?lang=es");

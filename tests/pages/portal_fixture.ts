@@ -4,14 +4,18 @@
  * (lib/access/tokens.ts createLink); otherwise (early in the build) a stand-in middleware that grants the demo
  * customer to one fixed token, so the pages can be tested on their own.
  */
-import { manifest } from "../../lib/app.ts";
-import type { Manifest, Middleware, RouteContext } from "../../lib/framework/types.ts";
-import { getCustomer, getOrg } from "../../lib/orders/store.ts";
-import { renderLinkInvalidPage } from "../../lib/pages/link_error.tsx";
-import { seedDemoData } from "../../lib/seed/demo.ts";
-import { DEMO_CUSTOMER, DEMO_ORG } from "../../lib/seed/demo_data.ts";
-import type { Services } from "../../lib/services.ts";
-import { startTestServer, type TestServer, type TestServerOptions } from "../helpers/server.ts";
+import { manifest } from "@/lib/app.ts";
+import type { Manifest, Middleware, RouteContext } from "@/lib/framework/types.ts";
+import { getCustomer, getOrg } from "@/lib/orders/store.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { seedDemoData } from "@/lib/seed/demo.ts";
+import { DEMO_CUSTOMER, DEMO_ORG } from "@/lib/seed/demo_data.ts";
+import type { Services } from "@/lib/services.ts";
+import {
+  startTestServer,
+  type TestServer,
+  type TestServerOptions,
+} from "@/tests/helpers/server.ts";
 
 export interface Portal extends TestServer {
   /** Path of the demo customer's dashboard, e.g. `/customer/mp_…`. */
@@ -49,7 +53,7 @@ type LinkCreator = (services: Services, ref: string) => Promise<string>;
 async function realLinkCreator(): Promise<LinkCreator | null> {
   if (!(MIDDLEWARE in (manifest as unknown as Manifest).routes)) return null;
   try {
-    const mod = await import("../../lib/access/tokens.ts");
+    const mod = await import("@/lib/access/tokens.ts");
     const create = mod.createLink as (
       s: Services,
       org: string,

@@ -1,5 +1,5 @@
-import { assertEquals } from "../helpers/assert.ts";
-import { buildTimeline } from "../../lib/pages/timeline.ts";
+import { assertEquals } from "@/tests/helpers/assert.ts";
+import { buildTimeline } from "@/lib/pages/timeline.ts";
 
 const ev = (occurred_at: string, status = "in_transit", description = "x") => ({
   status,

@@ -1,7 +1,7 @@
 /** The KV queue over a real `:memory:` KV: dedup, retries, dead letters, redelivery. */
 import { z } from "zod";
-import { loadConfig } from "../../lib/config.ts";
-import { deleteDeadLetter } from "../../lib/queue/dead_letters.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { deleteDeadLetter } from "@/lib/queue/dead_letters.ts";
 import {
   enqueue,
   enqueueInAtomic,
@@ -14,10 +14,10 @@ import {
   RetryableError,
   startQueueListener,
   waitForQueueIdle,
-} from "../../lib/queue/queue.ts";
-import { setLogSink } from "../../lib/log.ts";
-import { type Services, systemClock } from "../../lib/services.ts";
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+} from "@/lib/queue/queue.ts";
+import { setLogSink } from "@/lib/log.ts";
+import { type Services, systemClock } from "@/lib/services.ts";
+import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
 
 // Queue warnings are expected here; keep the test output readable.
 setLogSink(() => {});

@@ -1,6 +1,6 @@
 /** Services over `:memory:` KV with a hand-moved clock, for the tracking tests. */
-import { loadConfig } from "../../lib/config.ts";
-import type { Clock, Services } from "../../lib/services.ts";
+import { loadConfig } from "@/lib/config.ts";
+import type { Clock, Services } from "@/lib/services.ts";
 
 export class ManualClock implements Clock {
   constructor(public current = new Date("2026-01-16T12:00:00Z")) {}

@@ -1,11 +1,11 @@
 /** INT-003 logs and INT-001 integration status over real HTTP, scoped to the key's org. */
-import { upsertCustomer, upsertOrder, upsertShipment } from "../../lib/orders/store.ts";
-import { recordFailure } from "../../lib/tracking/circuit.ts";
-import { writeLog } from "../../lib/tracking/integration_log.ts";
-import { getIntegrationStatus } from "../../lib/tracking/status.ts";
-import type { Services } from "../../lib/services.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { startOrdersServer } from "../orders/server.ts";
+import { upsertCustomer, upsertOrder, upsertShipment } from "@/lib/orders/store.ts";
+import { recordFailure } from "@/lib/tracking/circuit.ts";
+import { writeLog } from "@/lib/tracking/integration_log.ts";
+import { getIntegrationStatus } from "@/lib/tracking/status.ts";
+import type { Services } from "@/lib/services.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { startOrdersServer } from "@/tests/orders/server.ts";
 import { makeServices } from "./_helpers.ts";
 
 async function get(url: string, key?: string) {

@@ -1,5 +1,5 @@
-import { checkTrackingNumber } from "../../lib/tracking/check_digits.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { checkTrackingNumber } from "@/lib/tracking/check_digits.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 
 // Every number listed in carriers.md §7, with the outcome the rules there give.
 

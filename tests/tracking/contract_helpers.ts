@@ -3,15 +3,15 @@
  * `:memory:` KV, the calls the adapter reports, and `adapter()` for a new production adapter
  * (instances share only what KV shares, like separate server processes).
  */
-import type { AdapterOptions } from "../../lib/tracking/carrier_http.ts";
+import type { AdapterOptions } from "@/lib/tracking/carrier_http.ts";
 import type {
   CarrierAdapter,
   CarrierCall,
   NormalizedShipment,
   TrackResult,
-} from "../../lib/tracking/types.ts";
-import type { FakeCarrierBase } from "../fakes/carriers/base.ts";
-import { assert } from "../helpers/assert.ts";
+} from "@/lib/tracking/types.ts";
+import type { FakeCarrierBase } from "@/tests/fakes/carriers/base.ts";
+import { assert } from "@/tests/helpers/assert.ts";
 import { makeServices } from "./_helpers.ts";
 
 export async function contractSetup<F extends FakeCarrierBase, A extends CarrierAdapter>(

@@ -1,7 +1,7 @@
 /** The production FedEx adapter against a local server speaking FedEx's documented format. */
-import { FedexAdapter } from "../../lib/tracking/fedex.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { FakeFedex, FEDEX_FIXTURES, notFound } from "../fakes/carriers/fedex.ts";
+import { FedexAdapter } from "@/lib/tracking/fedex.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { FakeFedex, FEDEX_FIXTURES, notFound } from "@/tests/fakes/carriers/fedex.ts";
 import { contractSetup, ok } from "./contract_helpers.ts";
 
 const setup = (secret = "fx-secret") =>

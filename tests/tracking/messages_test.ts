@@ -1,9 +1,9 @@
 /** Tracking strings: same keys in en/es/pl, and the status email in each language. */
-import { keyParityProblems } from "../../lib/i18n/messages.ts";
-import type { Customer, Locale, Org, Shipment } from "../../lib/orders/model.ts";
-import { trackingMessages } from "../../lib/tracking/messages.ts";
-import { renderStatusEmail, statusEmailKey } from "../../lib/tracking/notify.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
+import { keyParityProblems } from "@/lib/i18n/messages.ts";
+import type { Customer, Locale, Org, Shipment } from "@/lib/orders/model.ts";
+import { trackingMessages } from "@/lib/tracking/messages.ts";
+import { renderStatusEmail, statusEmailKey } from "@/lib/tracking/notify.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
 
 const org: Org = {
   slug: "acme",

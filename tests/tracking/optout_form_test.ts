@@ -7,9 +7,9 @@ import {
   readSmallForm,
   redirectTarget,
   sameLinkReturn,
-} from "../../lib/tracking/optout_form.ts";
-import { HttpError } from "../../lib/http/errors.ts";
-import { assert, assertEquals, assertRejects } from "../helpers/assert.ts";
+} from "@/lib/tracking/optout_form.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import { assert, assertEquals, assertRejects } from "@/tests/helpers/assert.ts";
 
 const TOKEN = "mp_abc123";
 const HOME = `/customer/${TOKEN}`;

@@ -3,11 +3,11 @@
  * setting, the form's POST flips it and 303s back with a notice, foreign sites are refused,
  * bad input is a 4xx page (never a 500), and the token never reaches a log line.
  */
-import { seedDemo } from "../../lib/seed/demo.ts";
-import { DEMO_CUSTOMER, DEMO_ORG } from "../../lib/seed/demo_data.ts";
-import { isTrackingEmailOptedOut } from "../../lib/tracking/notify.ts";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer, type TestServer } from "../helpers/server.ts";
+import { seedDemo } from "@/lib/seed/demo.ts";
+import { DEMO_CUSTOMER, DEMO_ORG } from "@/lib/seed/demo_data.ts";
+import { isTrackingEmailOptedOut } from "@/lib/tracking/notify.ts";
+import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer, type TestServer } from "@/tests/helpers/server.ts";
 
 const ORDER = "ORD-008456";
 

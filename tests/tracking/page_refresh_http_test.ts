@@ -4,13 +4,13 @@
  * none, and the page answers from the cache either way. Real HTTP, the demo seed, the real
  * queue listener and poller, the production FedEx adapter against the local FedEx server.
  */
-import { waitForQueueIdle } from "../../lib/queue/queue.ts";
-import { getShipments } from "../../lib/orders/store.ts";
-import { seedDemo } from "../../lib/seed/demo.ts";
-import { DEMO_CUSTOMER, DEMO_ORG } from "../../lib/seed/demo_data.ts";
-import { FakeFedex, FEDEX_FIXTURES } from "../fakes/carriers/fedex.ts";
-import { assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { startTestServer } from "../helpers/server.ts";
+import { waitForQueueIdle } from "@/lib/queue/queue.ts";
+import { getShipments } from "@/lib/orders/store.ts";
+import { seedDemo } from "@/lib/seed/demo.ts";
+import { DEMO_CUSTOMER, DEMO_ORG } from "@/lib/seed/demo_data.ts";
+import { FakeFedex, FEDEX_FIXTURES } from "@/tests/fakes/carriers/fedex.ts";
+import { assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startTestServer } from "@/tests/helpers/server.ts";
 
 const ORDER = "ORD-008456";
 /** The demo order's FedEx number. */

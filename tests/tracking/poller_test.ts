@@ -2,25 +2,25 @@
  * The poller on a fake clock, over real KV, the real queue and the dev outbox, with the
  * production FedEx adapter talking to the local FedEx server.
  */
-import { listOutbox } from "../../lib/email/dev_outbox.ts";
-import { registerEmailHandlers } from "../../lib/email/send.ts";
-import { setLogSink } from "../../lib/log.ts";
+import { listOutbox } from "@/lib/email/dev_outbox.ts";
+import { registerEmailHandlers } from "@/lib/email/send.ts";
+import { setLogSink } from "@/lib/log.ts";
 import {
   createOrg,
   getShipments,
   upsertCustomer,
   upsertOrder,
   upsertShipment,
-} from "../../lib/orders/store.ts";
+} from "@/lib/orders/store.ts";
 import {
   handleQueueMessage,
   type QueueMessage,
   startQueueListener,
   waitForQueueIdle,
-} from "../../lib/queue/queue.ts";
-import { circuitState } from "../../lib/tracking/circuit.ts";
-import { listLogs } from "../../lib/tracking/integration_log.ts";
-import { setTrackingEmailOptOut } from "../../lib/tracking/notify.ts";
+} from "@/lib/queue/queue.ts";
+import { circuitState } from "@/lib/tracking/circuit.ts";
+import { listLogs } from "@/lib/tracking/integration_log.ts";
+import { setTrackingEmailOptOut } from "@/lib/tracking/notify.ts";
 import {
   POLL_BATCH,
   type PollBatch,
@@ -29,10 +29,10 @@ import {
   requestRefreshIfStale,
   startPollCycle,
   TRACKING_POLL_CRON,
-} from "../../lib/tracking/poller.ts";
-import type { Services } from "../../lib/services.ts";
-import { assert, assertEquals, assertStringIncludes } from "../helpers/assert.ts";
-import { FakeFedex, FEDEX_FIXTURES } from "../fakes/carriers/fedex.ts";
+} from "@/lib/tracking/poller.ts";
+import type { Services } from "@/lib/services.ts";
+import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { FakeFedex, FEDEX_FIXTURES } from "@/tests/fakes/carriers/fedex.ts";
 import { makeServices, type ManualClock } from "./_helpers.ts";
 
 setLogSink(() => {});
@@ -329,8 +329,8 @@ Deno.test("a shipment still undelivered two days after its estimate is flagged o
 });
 
 Deno.test("one cycle polls every configured carrier, batched per org; logs stay per org", async () => {
-  const { FakeUps } = await import("../fakes/carriers/ups.ts");
-  const { FakeUsps, USPS_TRANSIT } = await import("../fakes/carriers/usps.ts");
+  const { FakeUps } = await import("@/tests/fakes/carriers/ups.ts");
+  const { FakeUsps, USPS_TRANSIT } = await import("@/tests/fakes/carriers/usps.ts");
   const ups = new FakeUps();
   const usps = new FakeUsps();
   try {

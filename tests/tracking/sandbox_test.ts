@@ -1,18 +1,18 @@
 /** The demo sandbox carrier: no network, one milestone per poll, driven by a fake clock. */
-import { loadConfig } from "../../lib/config.ts";
-import { setLogSink } from "../../lib/log.ts";
+import { loadConfig } from "@/lib/config.ts";
+import { setLogSink } from "@/lib/log.ts";
 import {
   createOrg,
   getShipments,
   upsertCustomer,
   upsertOrder,
   upsertShipment,
-} from "../../lib/orders/store.ts";
-import { adapterMode } from "../../lib/tracking/adapters.ts";
-import { pollBatch } from "../../lib/tracking/poller.ts";
-import { SandboxAdapter, sandboxEnabled } from "../../lib/tracking/sandbox.ts";
-import { getIntegrationStatus } from "../../lib/tracking/status.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+} from "@/lib/orders/store.ts";
+import { adapterMode } from "@/lib/tracking/adapters.ts";
+import { pollBatch } from "@/lib/tracking/poller.ts";
+import { SandboxAdapter, sandboxEnabled } from "@/lib/tracking/sandbox.ts";
+import { getIntegrationStatus } from "@/lib/tracking/status.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import { makeServices } from "./_helpers.ts";
 
 setLogSink(() => {});

@@ -1,7 +1,7 @@
 /** The production UPS adapter against a local server speaking UPS's documented format. */
-import { UpsAdapter, upsTimestamp } from "../../lib/tracking/ups.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
-import { FakeUps, UPS_NOT_FOUND_200, UPS_NOT_FOUND_404 } from "../fakes/carriers/ups.ts";
+import { UpsAdapter, upsTimestamp } from "@/lib/tracking/ups.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { FakeUps, UPS_NOT_FOUND_200, UPS_NOT_FOUND_404 } from "@/tests/fakes/carriers/ups.ts";
 import { contractSetup, ok } from "./contract_helpers.ts";
 
 const setup = (secret = "ups-secret") =>

@@ -1,6 +1,6 @@
 /** The production USPS adapter against a local server speaking USPS's v3 format. */
-import { UspsAdapter, uspsOffset, uspsTimestamp } from "../../lib/tracking/usps.ts";
-import { assert, assertEquals } from "../helpers/assert.ts";
+import { UspsAdapter, uspsOffset, uspsTimestamp } from "@/lib/tracking/usps.ts";
+import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import {
   FakeUsps,
   USPS_ACCEPTED,
@@ -10,7 +10,7 @@ import {
   USPS_NOT_FOUND,
   USPS_OUT,
   USPS_TRANSIT,
-} from "../fakes/carriers/usps.ts";
+} from "@/tests/fakes/carriers/usps.ts";
 import { contractSetup, ok } from "./contract_helpers.ts";
 
 const setup = () =>

@@ -2,12 +2,12 @@
  * The magic-link email (issue 3): the customer's personal portal link, in the customer's
  * language, with the 90-day rule and the org's contact details.
  */
-import { defineMessages } from "../../i18n/messages.ts";
-import type { Customer, Org } from "../../orders/model.ts";
-import type { EnqueueResult } from "../../queue/queue.ts";
-import type { Services } from "../../services.ts";
-import { type RenderedEmail, renderEmail } from "../render.ts";
-import { sendEmail } from "../send.ts";
+import { defineMessages } from "@/lib/i18n/messages.ts";
+import type { Customer, Org } from "@/lib/orders/model.ts";
+import type { EnqueueResult } from "@/lib/queue/queue.ts";
+import type { Services } from "@/lib/services.ts";
+import { type RenderedEmail, renderEmail } from "@/lib/email/render.ts";
+import { sendEmail } from "@/lib/email/send.ts";
 
 /** In the i18n registry as "email.magic_link", so the catalogue parity test covers it. */
 export const magicLinkMessages = defineMessages("email.magic_link", {

@@ -3,30 +3,26 @@
  * the filter and paging, Shipment Tracking cards. Server-rendered, no scripts.
  */
 import { z } from "zod";
-import type { Handlers, PageProps } from "../../../lib/framework/types.ts";
-import { formatRelative } from "../../../lib/i18n/format.ts";
+import type { Handlers, PageProps } from "@/lib/framework/types.ts";
+import { formatRelative } from "@/lib/i18n/format.ts";
 import {
   type Customer,
   ORDER_FILTERS,
   type OrderFilter as Filter,
   type OrderSummary,
   type Org,
-} from "../../../lib/orders/model.ts";
-import {
-  type CustomerStats,
-  InvalidCursorError,
-  readDashboard,
-} from "../../../lib/orders/store.ts";
-import { dashboardHref, MAX_PREV, type PageState } from "../../../lib/pages/links.ts";
-import { renderLinkInvalidPage } from "../../../lib/pages/link_error.tsx";
-import { pageMessages } from "../../../lib/pages/messages.ts";
-import { EmptyState } from "../../../components/EmptyState.tsx";
-import { OrderFilter } from "../../../components/OrderFilter.tsx";
-import { OrderTable } from "../../../components/OrderTable.tsx";
-import { Pagination } from "../../../components/Pagination.tsx";
-import { PortalLayout } from "../../../components/PortalLayout.tsx";
-import { QuickStats } from "../../../components/QuickStats.tsx";
-import { type ShipmentCard, ShipmentCards } from "../../../components/ShipmentCards.tsx";
+} from "@/lib/orders/model.ts";
+import { type CustomerStats, InvalidCursorError, readDashboard } from "@/lib/orders/store.ts";
+import { dashboardHref, MAX_PREV, type PageState } from "@/lib/pages/links.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { pageMessages } from "@/lib/pages/messages.ts";
+import { EmptyState } from "@/components/EmptyState.tsx";
+import { OrderFilter } from "@/components/OrderFilter.tsx";
+import { OrderTable } from "@/components/OrderTable.tsx";
+import { Pagination } from "@/components/Pagination.tsx";
+import { PortalLayout } from "@/components/PortalLayout.tsx";
+import { QuickStats } from "@/components/QuickStats.tsx";
+import { type ShipmentCard, ShipmentCards } from "@/components/ShipmentCards.tsx";
 
 /** Shipments in the cards: the latest shipped orders' parcels that are not delivered yet. */
 const TRACKING_CARDS = 5;

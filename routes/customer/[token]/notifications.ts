@@ -8,19 +8,19 @@
  * The preference is per customer, not per link: the emails go to the customer's one address
  * whichever link was used (see lib/tracking/notify.ts), and the page says so.
  */
-import type { Handlers } from "../../../lib/framework/types.ts";
-import { fieldsFromZod, HttpError } from "../../../lib/http/errors.ts";
-import { log } from "../../../lib/log.ts";
-import { renderLinkInvalidPage } from "../../../lib/pages/link_error.tsx";
-import { trackingMessages } from "../../../lib/tracking/messages.ts";
-import { setTrackingEmailOptOut } from "../../../lib/tracking/notify.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { fieldsFromZod, HttpError } from "@/lib/http/errors.ts";
+import { log } from "@/lib/log.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { trackingMessages } from "@/lib/tracking/messages.ts";
+import { setTrackingEmailOptOut } from "@/lib/tracking/notify.ts";
 import {
   isCrossSite,
   OptOutForm,
   ownOrigins,
   readSmallForm,
   redirectTarget,
-} from "../../../lib/tracking/optout_form.ts";
+} from "@/lib/tracking/optout_form.ts";
 
 export const handler: Handlers = {
   async POST(ctx) {

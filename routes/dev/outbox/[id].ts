@@ -3,9 +3,9 @@
  * allows no script, no fetch, no form and no remote resource: only the inline styles mail
  * HTML uses. Links still work, so the magic link can be followed from here.
  */
-import { getOutboxEntry } from "../../../lib/email/dev_outbox.ts";
-import type { Handlers } from "../../../lib/framework/types.ts";
-import { notFound } from "../../../lib/http/errors.ts";
+import { getOutboxEntry } from "@/lib/email/dev_outbox.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { notFound } from "@/lib/http/errors.ts";
 
 export const EMAIL_VIEW_CSP = [
   "default-src 'none'",

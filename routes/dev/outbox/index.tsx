@@ -3,9 +3,9 @@
  * their text part and the links in them, and a link to each one's HTML part.
  * A developer tool: English only (marked `lang="en"` whatever the chosen locale).
  */
-import { listOutbox, type OutboxEntry } from "../../../lib/email/dev_outbox.ts";
-import type { Handlers, PageProps } from "../../../lib/framework/types.ts";
-import { HttpError } from "../../../lib/http/errors.ts";
+import { listOutbox, type OutboxEntry } from "@/lib/email/dev_outbox.ts";
+import type { Handlers, PageProps } from "@/lib/framework/types.ts";
+import { HttpError } from "@/lib/http/errors.ts";
 
 interface Data {
   entries: OutboxEntry[];

@@ -3,11 +3,11 @@
  * failed for good (emails the mail service rejected or that exhausted their retries), newest
  * first. Email bodies are not kept, only who, what and why.
  */
-import type { Handlers } from "../../../../lib/framework/types.ts";
-import { HttpError } from "../../../../lib/http/errors.ts";
-import { json, pageQuery, readQuery } from "../../../../lib/http/json.ts";
-import { adminOrg } from "../../../../lib/orders/api.ts";
-import { listDeadLetters } from "../../../../lib/queue/dead_letters.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import { json, pageQuery, readQuery } from "@/lib/http/json.ts";
+import { adminOrg } from "@/lib/orders/api.ts";
+import { listDeadLetters } from "@/lib/queue/dead_letters.ts";
 
 const Query = pageQuery({ max: 200, default: 50 });
 

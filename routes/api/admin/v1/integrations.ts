@@ -3,10 +3,10 @@
  * entry per carrier: `{carrier, configured, mode, last_successful_poll, errors_24h,
  * shipments_tracked, circuit}`.
  */
-import type { Handlers } from "../../../../lib/framework/types.ts";
-import { json } from "../../../../lib/http/json.ts";
-import { adminOrg } from "../../../../lib/orders/api.ts";
-import { getIntegrationStatus } from "../../../../lib/tracking/status.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { json } from "@/lib/http/json.ts";
+import { adminOrg } from "@/lib/orders/api.ts";
+import { getIntegrationStatus } from "@/lib/tracking/status.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

@@ -4,11 +4,11 @@
  * updates, kept 30 days. Rows carry carrier, tracking numbers, outcome, latency and HTTP
  * status; never a credential or token.
  */
-import type { Handlers } from "../../../../lib/framework/types.ts";
-import { HttpError } from "../../../../lib/http/errors.ts";
-import { json, pageQuery, readQuery } from "../../../../lib/http/json.ts";
-import { adminOrg } from "../../../../lib/orders/api.ts";
-import { InvalidLogCursorError, listLogs } from "../../../../lib/tracking/integration_log.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import { json, pageQuery, readQuery } from "@/lib/http/json.ts";
+import { adminOrg } from "@/lib/orders/api.ts";
+import { InvalidLogCursorError, listLogs } from "@/lib/tracking/integration_log.ts";
 
 const Query = pageQuery({ max: 200, default: 50 });
 

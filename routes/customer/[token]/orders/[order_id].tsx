@@ -3,34 +3,34 @@
  * timeline island and the carrier link-out, items with exact totals, documents, and
  * [Report Issue]. An order outside this link's customer is a 404 page.
  */
-import type { Handlers, PageProps } from "../../../../lib/framework/types.ts";
+import type { Handlers, PageProps } from "@/lib/framework/types.ts";
 import {
   formatDate,
   formatMoney,
   formatQuantity,
   formatTime,
   formatUnitPrice,
-} from "../../../../lib/i18n/format.ts";
-import type { Locale, Order, Org, Shipment } from "../../../../lib/orders/model.ts";
-import { trackingUrl } from "../../../../lib/orders/carrier_links.ts";
-import { OrderNumber } from "../../../../lib/orders/input.ts";
-import { getOrder, getShipments } from "../../../../lib/orders/store.ts";
-import { documentLinks } from "../../../../lib/documents/links.ts";
-import { t as docT } from "../../../../lib/documents/messages.ts";
-import { carrierBrand, carrierDisplayName } from "../../../../lib/pages/carrier.ts";
-import { dashboardHref, reportHref, trackingApiHref } from "../../../../lib/pages/links.ts";
-import { renderLinkInvalidPage } from "../../../../lib/pages/link_error.tsx";
-import { pageMessages, type T } from "../../../../lib/pages/messages.ts";
-import { PortalLayout } from "../../../../components/PortalLayout.tsx";
-import { StatusBadge, TrackingBadge } from "../../../../components/StatusBadge.tsx";
-import TrackingTimeline from "../../../../islands/TrackingTimeline.tsx";
-import ReportIssue from "../../../../islands/ReportIssue.tsx";
-import { formMessages } from "../../../../lib/issues/messages.ts";
-import { ShipmentEmails } from "../../../../components/ShipmentEmails.tsx";
-import { isTrackingEmailOptedOut } from "../../../../lib/tracking/notify.ts";
-import { type Notice, NoticeParam } from "../../../../lib/tracking/optout_form.ts";
-import { requestRefreshIfStale } from "../../../../lib/tracking/poller.ts";
-import { log } from "../../../../lib/log.ts";
+} from "@/lib/i18n/format.ts";
+import type { Locale, Order, Org, Shipment } from "@/lib/orders/model.ts";
+import { trackingUrl } from "@/lib/orders/carrier_links.ts";
+import { OrderNumber } from "@/lib/orders/input.ts";
+import { getOrder, getShipments } from "@/lib/orders/store.ts";
+import { documentLinks } from "@/lib/documents/links.ts";
+import { t as docT } from "@/lib/documents/messages.ts";
+import { carrierBrand, carrierDisplayName } from "@/lib/pages/carrier.ts";
+import { dashboardHref, reportHref, trackingApiHref } from "@/lib/pages/links.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { pageMessages, type T } from "@/lib/pages/messages.ts";
+import { PortalLayout } from "@/components/PortalLayout.tsx";
+import { StatusBadge, TrackingBadge } from "@/components/StatusBadge.tsx";
+import TrackingTimeline from "@/islands/TrackingTimeline.tsx";
+import ReportIssue from "@/islands/ReportIssue.tsx";
+import { formMessages } from "@/lib/issues/messages.ts";
+import { ShipmentEmails } from "@/components/ShipmentEmails.tsx";
+import { isTrackingEmailOptedOut } from "@/lib/tracking/notify.ts";
+import { type Notice, NoticeParam } from "@/lib/tracking/optout_form.ts";
+import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
+import { log } from "@/lib/log.ts";
 
 type DetailData =
   | {

@@ -4,20 +4,20 @@
  * redirect (303) to the success message, so reloading never posts twice. A hidden
  * `idempotency_key` makes a double submit one ticket.
  */
-import type { Handlers, PageProps } from "../../../../../lib/framework/types.ts";
-import { HttpError } from "../../../../../lib/http/errors.ts";
-import { reportForOrder } from "../../../../../lib/issues/handlers.ts";
-import { issueMessages } from "../../../../../lib/issues/messages.ts";
-import { ISSUE_CSS } from "../../../../../lib/issues/styles.ts";
-import { getTicket } from "../../../../../lib/issues/tickets.ts";
-import type { Org } from "../../../../../lib/orders/model.ts";
-import { OrderNumber } from "../../../../../lib/orders/input.ts";
-import { getOrder } from "../../../../../lib/orders/store.ts";
-import { renderLinkInvalidPage } from "../../../../../lib/pages/link_error.tsx";
-import { orderHref, reportHref } from "../../../../../lib/pages/links.ts";
-import { pageMessages } from "../../../../../lib/pages/messages.ts";
-import { PortalLayout } from "../../../../../components/PortalLayout.tsx";
-import { ReportIssueFields } from "../../../../../components/ReportIssueFields.tsx";
+import type { Handlers, PageProps } from "@/lib/framework/types.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import { reportForOrder } from "@/lib/issues/handlers.ts";
+import { issueMessages } from "@/lib/issues/messages.ts";
+import { ISSUE_CSS } from "@/lib/issues/styles.ts";
+import { getTicket } from "@/lib/issues/tickets.ts";
+import type { Org } from "@/lib/orders/model.ts";
+import { OrderNumber } from "@/lib/orders/input.ts";
+import { getOrder } from "@/lib/orders/store.ts";
+import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { orderHref, reportHref } from "@/lib/pages/links.ts";
+import { pageMessages } from "@/lib/pages/messages.ts";
+import { PortalLayout } from "@/components/PortalLayout.tsx";
+import { ReportIssueFields } from "@/components/ReportIssueFields.tsx";
 
 type Data =
   | { kind: "notfound"; org: Org; token: string; number: string }

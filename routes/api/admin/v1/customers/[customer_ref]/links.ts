@@ -4,14 +4,14 @@
  * A customer that does not exist in the key's org is a 404.
  */
 import { z } from "zod";
-import { createLink, revokeLinks } from "../../../../../../lib/access/tokens.ts";
-import type { Handlers, RouteContext } from "../../../../../../lib/framework/types.ts";
-import { notFound } from "../../../../../../lib/http/errors.ts";
-import { json, readJson } from "../../../../../../lib/http/json.ts";
-import { adminOrg, pathParam } from "../../../../../../lib/orders/api.ts";
-import { CustomerRef } from "../../../../../../lib/orders/input.ts";
-import type { Customer } from "../../../../../../lib/orders/model.ts";
-import { getCustomer } from "../../../../../../lib/orders/store.ts";
+import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
+import type { Handlers, RouteContext } from "@/lib/framework/types.ts";
+import { notFound } from "@/lib/http/errors.ts";
+import { json, readJson } from "@/lib/http/json.ts";
+import { adminOrg, pathParam } from "@/lib/orders/api.ts";
+import { CustomerRef } from "@/lib/orders/input.ts";
+import type { Customer } from "@/lib/orders/model.ts";
+import { getCustomer } from "@/lib/orders/store.ts";
 
 const LinkRequest = z.strictObject({ send_email: z.boolean().optional() });
 

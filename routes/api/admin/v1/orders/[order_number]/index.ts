@@ -2,12 +2,12 @@
  * PUT /api/admin/v1/orders/{order_number}: create or replace an order of the key's org.
  * Totals are computed here from the lines; totals in the body are not accepted.
  */
-import type { Handlers } from "../../../../../../lib/framework/types.ts";
-import { HttpError } from "../../../../../../lib/http/errors.ts";
-import { json, readJson } from "../../../../../../lib/http/json.ts";
-import { adminOrg, pathParam, storeErrorToHttp } from "../../../../../../lib/orders/api.ts";
-import { OrderInput, OrderNumber } from "../../../../../../lib/orders/input.ts";
-import { upsertOrder } from "../../../../../../lib/orders/store.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { HttpError } from "@/lib/http/errors.ts";
+import { json, readJson } from "@/lib/http/json.ts";
+import { adminOrg, pathParam, storeErrorToHttp } from "@/lib/orders/api.ts";
+import { OrderInput, OrderNumber } from "@/lib/orders/input.ts";
+import { upsertOrder } from "@/lib/orders/store.ts";
 
 /** The order body; an `order_number` in it is allowed when it matches the URL. */
 const OrderBody = OrderInput.extend({ order_number: OrderNumber.optional() });

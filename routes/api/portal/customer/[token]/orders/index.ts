@@ -4,23 +4,18 @@
  * the number of orders.
  */
 import { z } from "zod";
-import type { Handlers } from "../../../../../../lib/framework/types.ts";
-import { fieldsFromZod, HttpError } from "../../../../../../lib/http/errors.ts";
-import { json } from "../../../../../../lib/http/json.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { fieldsFromZod, HttpError } from "@/lib/http/errors.ts";
+import { json } from "@/lib/http/json.ts";
 import {
   customerView,
   linkAccess,
   orderSummaryView,
   PRIVATE_HEADERS,
   storeErrorToHttp,
-} from "../../../../../../lib/orders/api.ts";
-import { ORDER_FILTERS } from "../../../../../../lib/orders/model.ts";
-import {
-  getStats,
-  listOrders,
-  MAX_PAGE_SIZE,
-  validateCursor,
-} from "../../../../../../lib/orders/store.ts";
+} from "@/lib/orders/api.ts";
+import { ORDER_FILTERS } from "@/lib/orders/model.ts";
+import { getStats, listOrders, MAX_PAGE_SIZE, validateCursor } from "@/lib/orders/store.ts";
 
 const Query = z.object({
   status: z.enum(ORDER_FILTERS).default("all"),

@@ -2,17 +2,12 @@
  * GET /api/portal/customer/{token}/orders/{order_id}: one order of this link's customer with
  * lines, totals, delivery address, shipments and its documents. Any other order is a 404.
  */
-import type { Handlers } from "../../../../../../../lib/framework/types.ts";
-import { notFound } from "../../../../../../../lib/http/errors.ts";
-import { json } from "../../../../../../../lib/http/json.ts";
-import {
-  documentsView,
-  linkAccess,
-  orderDetailView,
-  PRIVATE_HEADERS,
-} from "../../../../../../../lib/orders/api.ts";
-import { OrderNumber } from "../../../../../../../lib/orders/input.ts";
-import { getOrder, getShipments } from "../../../../../../../lib/orders/store.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { notFound } from "@/lib/http/errors.ts";
+import { json } from "@/lib/http/json.ts";
+import { documentsView, linkAccess, orderDetailView, PRIVATE_HEADERS } from "@/lib/orders/api.ts";
+import { OrderNumber } from "@/lib/orders/input.ts";
+import { getOrder, getShipments } from "@/lib/orders/store.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

@@ -3,13 +3,13 @@
  * the carrier's tracking page, status, estimate, events (oldest first) and when the data
  * was last refreshed. Any order outside this link's customer is a 404.
  */
-import type { Handlers } from "../../../../../../../lib/framework/types.ts";
-import { notFound } from "../../../../../../../lib/http/errors.ts";
-import { json } from "../../../../../../../lib/http/json.ts";
-import { linkAccess, PRIVATE_HEADERS, shipmentView } from "../../../../../../../lib/orders/api.ts";
-import { OrderNumber } from "../../../../../../../lib/orders/input.ts";
-import { getOrderSummary, getShipments } from "../../../../../../../lib/orders/store.ts";
-import { requestRefreshIfStale } from "../../../../../../../lib/tracking/poller.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { notFound } from "@/lib/http/errors.ts";
+import { json } from "@/lib/http/json.ts";
+import { linkAccess, PRIVATE_HEADERS, shipmentView } from "@/lib/orders/api.ts";
+import { OrderNumber } from "@/lib/orders/input.ts";
+import { getOrderSummary, getShipments } from "@/lib/orders/store.ts";
+import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
 
 export const handler: Handlers = {
   async GET(ctx) {

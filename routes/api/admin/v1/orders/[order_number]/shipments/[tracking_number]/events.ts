@@ -2,16 +2,12 @@
  * POST /api/admin/v1/orders/{order_number}/shipments/{tracking_number}/events: a manual
  * tracking update (warehouse staff, or carriers without an API) → 201 with the shipment.
  */
-import type { Handlers } from "../../../../../../../../lib/framework/types.ts";
-import { json, readJson } from "../../../../../../../../lib/http/json.ts";
-import { adminOrg, pathParam, storeErrorToHttp } from "../../../../../../../../lib/orders/api.ts";
-import {
-  OrderNumber,
-  TrackingEventInput,
-  TrackingNumber,
-} from "../../../../../../../../lib/orders/input.ts";
-import { addTrackingEvent } from "../../../../../../../../lib/orders/store.ts";
-import { logManualUpdate } from "../../../../../../../../lib/tracking/integration_log.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { json, readJson } from "@/lib/http/json.ts";
+import { adminOrg, pathParam, storeErrorToHttp } from "@/lib/orders/api.ts";
+import { OrderNumber, TrackingEventInput, TrackingNumber } from "@/lib/orders/input.ts";
+import { addTrackingEvent } from "@/lib/orders/store.ts";
+import { logManualUpdate } from "@/lib/tracking/integration_log.ts";
 
 export const handler: Handlers = {
   async POST(ctx) {

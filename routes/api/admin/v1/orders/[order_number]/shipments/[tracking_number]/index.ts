@@ -1,13 +1,9 @@
 /** PUT /api/admin/v1/orders/{order_number}/shipments/{tracking_number}: register a shipment. */
-import type { Handlers } from "../../../../../../../../lib/framework/types.ts";
-import { json, readJson } from "../../../../../../../../lib/http/json.ts";
-import { adminOrg, pathParam, storeErrorToHttp } from "../../../../../../../../lib/orders/api.ts";
-import {
-  OrderNumber,
-  ShipmentInput,
-  TrackingNumber,
-} from "../../../../../../../../lib/orders/input.ts";
-import { upsertShipment } from "../../../../../../../../lib/orders/store.ts";
+import type { Handlers } from "@/lib/framework/types.ts";
+import { json, readJson } from "@/lib/http/json.ts";
+import { adminOrg, pathParam, storeErrorToHttp } from "@/lib/orders/api.ts";
+import { OrderNumber, ShipmentInput, TrackingNumber } from "@/lib/orders/input.ts";
+import { upsertShipment } from "@/lib/orders/store.ts";
 
 export const handler: Handlers = {
   async PUT(ctx) {
