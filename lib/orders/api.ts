@@ -126,6 +126,7 @@ export function shipmentView(s: Shipment) {
       location: e.location ?? null,
     })),
     last_refreshed_at: s.last_refreshed_at ?? null,
+    delivery: s.delivery ?? null,
   };
 }
 

@@ -31,6 +31,7 @@
  */
 import {
   type Customer,
+  type DeliveryFacts,
   type Locale,
   type Order,
   type OrderFilter,
@@ -972,6 +973,13 @@ export async function upsertShipment(
         events: prev?.events ?? [],
         last_refreshed_at: prev?.last_refreshed_at ?? now.toISOString(),
         ...(prev?.overdue ? { overdue: prev.overdue } : {}),
+        ...(prev?.awaiting_first_scan ? { awaiting_first_scan: true } : {}),
+        ...(prev?.delivery ? { delivery: prev.delivery } : {}),
+        // The carrier's id names one shipment: a new carrier or ship date may be another.
+        ...(prev?.carrier_ref && prev.carrier === input.carrier &&
+            prev.shipped_at === input.shipped_at
+          ? { carrier_ref: prev.carrier_ref }
+          : {}),
       };
       return s;
     },
@@ -1053,6 +1061,12 @@ export interface TrackingUpdate {
   estimated_window?: { begins: string; ends: string };
   last_refreshed_at: string;
   overdue?: boolean;
+  /** The carrier has no scan yet (a new label); cleared by the first real answer. */
+  awaiting_first_scan?: boolean;
+  /** The carrier's delivery facts as of this poll (replaces the previous ones). */
+  delivery?: DeliveryFacts;
+  /** The carrier's id of this shipment (kept when a poll does not repeat it). */
+  carrier_ref?: string;
 }
 
 /**
@@ -1075,7 +1089,13 @@ export async function applyTrackingUpdate(
       if (!prev) {
         throw new ShipmentNotFoundError(`No shipment ${trackingNumber} on ${orderNumber}.`);
       }
-      const { estimated_window: _w, overdue: _o, ...rest } = prev;
+      const {
+        estimated_window: _w,
+        overdue: _o,
+        awaiting_first_scan: _a,
+        delivery: _d,
+        ...rest
+      } = prev;
       return {
         ...rest,
         status: update.status,
@@ -1087,6 +1107,9 @@ export async function applyTrackingUpdate(
           : {}),
         ...(update.estimated_window ? { estimated_window: update.estimated_window } : {}),
         ...(update.overdue ? { overdue: true } : {}),
+        ...(update.awaiting_first_scan ? { awaiting_first_scan: true } : {}),
+        ...(update.delivery ? { delivery: update.delivery } : {}),
+        ...(update.carrier_ref ? { carrier_ref: update.carrier_ref } : {}),
         last_refreshed_at: update.last_refreshed_at,
       };
     },

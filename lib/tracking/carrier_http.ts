@@ -10,7 +10,13 @@ import type { z } from "zod";
 import type { CarrierId } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import { checkTrackingNumber } from "./check_digits.ts";
-import type { CallObserver, TrackFailureReason, TrackResult } from "./types.ts";
+import type {
+  CallObserver,
+  CallOutcome,
+  TrackFailureReason,
+  TrackRequest,
+  TrackResult,
+} from "./types.ts";
 
 /** A carrier answered with an error (or did not answer); carries the mapped reason. */
 export class CarrierError extends Error {
@@ -25,11 +31,14 @@ export class CarrierError extends Error {
   }
 }
 
-/** Maps a carrier's HTTP status to our outcome; 401/403 are auth, 408 and 5xx server errors. */
+/**
+ * Maps a carrier's HTTP status to our outcome; 401/403 are auth, 408 and 5xx server errors.
+ * A 404 is "awaiting first scan" only when the carrier's own envelope says so (each adapter's
+ * `readError`); a bare 404 is more likely a wrong base URL, which an operator must see.
+ */
 export function reasonForStatus(status: number): TrackFailureReason {
-  if (status === 400 || status === 422) return "bad_request";
+  if (status === 400 || status === 404 || status === 422) return "bad_request";
   if (status === 401 || status === 403) return "auth";
-  if (status === 404) return "not_found";
   if (status === 429) return "rate_limited";
   return "server_error";
 }
@@ -69,6 +78,8 @@ export interface SessionOptions {
   onCall?: CallObserver;
   /** Refresh this long before the carrier's `expires_in` runs out. */
   refreshMarginMs?: number;
+  /** A new id for each tracking request, for carriers that take one (logged with the call). */
+  transactionId?: () => string;
 }
 
 interface CachedToken {
@@ -123,9 +134,10 @@ export class CarrierSession {
   note(
     kind: "oauth" | "track",
     numbers: string[],
-    outcome: "ok" | TrackFailureReason,
+    outcome: CallOutcome,
     latency: number,
     httpStatus?: number,
+    extra: { transaction_id?: string; detail?: string } = {},
   ) {
     this.#opts.onCall?.({
       carrier: this.#opts.carrier,
@@ -134,6 +146,8 @@ export class CarrierSession {
       outcome,
       latency_ms: Math.round(latency),
       ...(httpStatus === undefined ? {} : { http_status: httpStatus }),
+      ...(extra.transaction_id ? { transaction_id: extra.transaction_id } : {}),
+      ...(extra.detail ? { detail: extra.detail.slice(0, 200) } : {}),
     });
   }
 
@@ -205,10 +219,14 @@ export class CarrierSession {
     const text = await res.text();
     const latency = performance.now() - started;
     if (!res.ok) {
-      const reason = res.status === 400 ? "auth" : reasonForStatus(res.status);
+      const reason = res.status === 400
+        ? "auth"
+        : res.status === 404
+        ? "server_error"
+        : reasonForStatus(res.status);
       this.note("oauth", [], reason, latency, res.status);
       throw new CarrierError(
-        reason === "not_found" ? "server_error" : reason,
+        reason,
         `OAuth token request refused (HTTP ${res.status})`,
         res.status,
         parseRetryAfter(res.headers.get("retry-after")),
@@ -233,32 +251,35 @@ export class CarrierSession {
   }
 
   /**
-   * Sends an authorized request built by `build(token)`. On 401 it drops the token, gets a new
-   * one and retries exactly once. Returns the final response with its body text and latency;
-   * throws CarrierError for an OAuth failure or a network error.
+   * Sends an authorized request built by `build(token, transactionId)` (a new id per attempt
+   * where the carrier takes one). On 401 it drops the token, gets a new one and retries
+   * exactly once. Returns the final response with its body text, latency and id; throws
+   * CarrierError for an OAuth failure or a network error.
    */
   async send(
     numbers: string[],
-    build: (token: string) => Request,
-  ): Promise<{ res: Response; text: string; latency: number }> {
+    build: (token: string, transactionId?: string) => Request,
+  ): Promise<{ res: Response; text: string; latency: number; transactionId?: string }> {
     for (let attempt = 0;; attempt++) {
       const token = await this.token();
+      const transactionId = this.#opts.transactionId?.();
+      const ids = { transaction_id: transactionId };
       const started = performance.now();
       let res: Response;
       try {
-        res = await fetch(build(token));
+        res = await fetch(build(token, transactionId));
       } catch (err) {
-        this.note("track", numbers, "server_error", performance.now() - started);
+        this.note("track", numbers, "server_error", performance.now() - started, undefined, ids);
         throw new CarrierError("server_error", `request failed: ${(err as Error).name}`);
       }
       const text = await res.text();
       const latency = performance.now() - started;
       if (res.status === 401 && attempt === 0) {
-        this.note("track", numbers, "auth", latency, res.status);
+        this.note("track", numbers, "auth", latency, res.status, ids);
         await this.#dropCache(token);
         continue;
       }
-      return { res, text, latency };
+      return { res, text, latency, transactionId };
     }
   }
 }
@@ -271,18 +292,28 @@ export interface AnswerFormat<T> {
   schema: z.ZodType<T>;
   /**
    * What a non-2xx body says, or undefined when it is not the carrier's error envelope (the
-   * message is then "HTTP <status>"). A `reason` overrides the one the status maps to.
+   * message is then "HTTP <status>"). A `reason` overrides the one the status maps to;
+   * `awaiting` means the carrier's documented "no scan of this label yet" answer.
    */
-  readError: (body: unknown) => { message?: string; reason?: TrackFailureReason } | undefined;
+  readError: (
+    body: unknown,
+    status: number,
+  ) => { message?: string; reason?: TrackFailureReason; awaiting?: boolean } | undefined;
 }
 
 /**
- * A tracking exchange's answer: a failure already logged, or the validated 2xx body. The caller
- * logs the latter with `note` once it has read it (a 200 can still mean "not found").
+ * A tracking exchange's answer: a result already logged (a failure, or "awaiting first scan"
+ * from an error status), or the validated 2xx body. The caller logs the latter with `note`
+ * once it has read it (a 200 can still mean "not found yet").
  */
 export type TrackAnswer<T> =
-  | { ok: false; failure: TrackResult }
-  | { ok: true; data: T; note: (outcome: "ok" | TrackFailureReason) => void };
+  | { ok: false; result: TrackResult }
+  | { ok: true; data: T; note: (outcome: CallOutcome, detail?: string) => void };
+
+/** The carrier has no scan of this number yet: normal for a new label. */
+export function awaitingFirstScan(message: string): TrackResult {
+  return { ok: true, awaiting_first_scan: true, message };
+}
 
 /** An OAuth refusal or network error as the answer for the numbers it hit. */
 export function failureOf(err: CarrierError): TrackResult {
@@ -297,40 +328,48 @@ export function failureOf(err: CarrierError): TrackResult {
 export async function trackCall<T>(
   session: CarrierSession,
   numbers: string[],
-  build: (token: string) => Request,
+  build: (token: string, transactionId?: string) => Request,
   format: AnswerFormat<T>,
 ): Promise<TrackAnswer<T>> {
   let sent;
   try {
     sent = await session.send(numbers, build);
   } catch (err) {
-    if (err instanceof CarrierError) return { ok: false, failure: failureOf(err) };
+    if (err instanceof CarrierError) return { ok: false, result: failureOf(err) };
     throw err;
   }
-  const { res, text, latency } = sent;
-  const note = (outcome: "ok" | TrackFailureReason) =>
-    session.note("track", numbers, outcome, latency, res.status);
+  const { res, text, latency, transactionId } = sent;
+  const note = (outcome: CallOutcome, detail?: string) =>
+    session.note("track", numbers, outcome, latency, res.status, {
+      transaction_id: transactionId,
+      detail,
+    });
   const body = parseJson(text);
   if (!res.ok) {
-    const info = format.readError(body);
+    const info = format.readError(body, res.status);
+    const message = info?.message ?? `HTTP ${res.status}`;
+    if (info?.awaiting) {
+      note("not_found", message);
+      return { ok: false, result: awaitingFirstScan(message) };
+    }
     const reason = info?.reason ?? reasonForStatus(res.status);
-    note(reason);
+    note(reason, message);
     return {
       ok: false,
-      failure: {
+      result: {
         ok: false,
         reason,
         retryAfter: parseRetryAfter(res.headers.get("retry-after")),
-        message: info ? info.message : `HTTP ${res.status}`,
+        message,
       },
     };
   }
   const parsed = format.schema.safeParse(body);
   if (!parsed.success) {
-    note("server_error");
+    note("server_error", "unexpected response");
     return {
       ok: false,
-      failure: { ok: false, reason: "server_error", message: `unexpected ${format.name} response` },
+      result: { ok: false, reason: "server_error", message: `unexpected ${format.name} response` },
     };
   }
   return { ok: true, data: parsed.data, note };
@@ -343,12 +382,10 @@ export async function trackCall<T>(
 export function acceptNumber(
   carrier: CarrierId,
   n: string,
-  results: Map<string, TrackResult>,
-): string | undefined {
+): { normalized: string } | { refused: TrackResult } {
   const check = checkTrackingNumber(carrier, n);
-  if (check.accepted) return check.normalized;
-  results.set(n, { ok: false, reason: "bad_request", message: check.error });
-  return undefined;
+  if (check.accepted) return { normalized: check.normalized };
+  return { refused: { ok: false, reason: "bad_request", message: check.error } };
 }
 
 /** Answers after which the next call would fail the same way. */
@@ -364,27 +401,32 @@ export function isStopFailure(r: TrackResult): boolean {
 }
 
 /**
- * Tracks numbers one call each, in the order given (for carriers without a batch call). Every
- * number gets an entry keyed as passed in.
+ * Tracks shipments one call per number, in the order given (for carriers without a batch
+ * call); a number asked twice costs one call. `results[i]` answers `requests[i]`.
  */
 export async function trackOneByOne(
   carrier: CarrierId,
-  numbers: string[],
+  requests: TrackRequest[],
   trackOne: (normalized: string) => Promise<TrackResult>,
-): Promise<Map<string, TrackResult>> {
-  const results = new Map<string, TrackResult>();
+): Promise<TrackResult[]> {
+  const results: TrackResult[] = [];
+  const byNumber = new Map<string, TrackResult>();
   let stop: TrackResult | undefined;
-  for (const n of numbers) {
-    const normalized = acceptNumber(carrier, n, results);
-    if (normalized === undefined) continue;
-    // After a rate limit, outage or auth failure, don't spend calls on the rest.
-    if (stop) {
-      results.set(n, stop);
+  for (const req of requests) {
+    const accepted = acceptNumber(carrier, req.tracking_number);
+    if ("refused" in accepted) {
+      results.push(accepted.refused);
       continue;
     }
-    const r = await trackOne(normalized);
-    results.set(n, r);
-    if (isStopFailure(r)) stop = r;
+    const n = accepted.normalized;
+    // After a rate limit, outage or auth failure, don't spend calls on the rest.
+    let r = byNumber.get(n) ?? stop;
+    if (!r) {
+      r = await trackOne(n);
+      byNumber.set(n, r);
+      if (isStopFailure(r)) stop = r;
+    }
+    results.push(r);
   }
   return results;
 }

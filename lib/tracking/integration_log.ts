@@ -33,6 +33,8 @@ export interface IntegrationLogEntry {
   http_status?: number;
   /** Short human text: counts, the carrier's error code, "circuit open". */
   detail?: string;
+  /** The id sent with a carrier call (FedEx `x-customer-transaction-id`, UPS `transId`). */
+  transaction_id?: string;
   order_number?: string;
   status?: TrackingStatus;
 }

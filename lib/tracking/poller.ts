@@ -7,7 +7,10 @@
  * - for each result: when the status changed, queues the customer email FIRST (keyed, so a
  *   redelivery re-queues nothing) and then stores the update, so a crash between the two
  *   can never lose the email and a redelivery after both can never repeat it;
- * - re-enqueues only the numbers that hit a 429/5xx, after max(Retry-After, backoff).
+ * - re-enqueues only the numbers that hit a 429/5xx, after max(Retry-After, backoff);
+ * - a label the carrier has not scanned yet ("awaiting first scan") is no failure: it is
+ *   marked on the shipment and asked about again on the new-label schedule (first_scan.ts),
+ *   sooner than the cron at first and less often once it is days old.
  *
  * A page view calls `requestRefreshIfStale`, which enqueues a one-shipment poll keyed per
  * shipment and staleness window: any number of concurrent views make one refresh, and the
@@ -31,9 +34,15 @@ import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { adapterMode, BATCH_SIZE, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
+import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
 import { writeLog } from "./integration_log.ts";
 import { type OrderLinkFn, sendStatusEmail } from "./notify.ts";
-import type { CarrierCall, TrackResult } from "./types.ts";
+import {
+  type CarrierCall,
+  isAwaitingFirstScan,
+  type TrackRequest,
+  type TrackResult,
+} from "./types.ts";
 
 export const TRACKING_POLL_CRON = "*/30 * * * *";
 export const POLL_INTERVAL_MS = 30 * 60_000;
@@ -217,6 +226,12 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
     const l = await loadShipment(services, org, item.order_number, item.tracking_number);
     // Delivered (or removed) since it was listed: nothing to ask the carrier.
     if (l && l.shipment.status !== "delivered" && l.shipment.carrier === carrier) {
+      // An unscanned label is asked about on its own schedule, not every cron round.
+      if (
+        batch.reason === "cron" && l.shipment.awaiting_first_scan && !firstScanDue(l.shipment, now)
+      ) {
+        continue;
+      }
       loaded.set(item.tracking_number, { ...l, order_number: item.order_number });
     }
   }
@@ -228,9 +243,15 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
     current: (n) => loaded.get(n)?.shipment,
   })!;
   const started = performance.now();
-  let results: Map<string, TrackResult>;
+  const asked = [...loaded];
+  const requests: TrackRequest[] = asked.map(([n, l]) => ({
+    tracking_number: n,
+    shipped_at: l.shipment.shipped_at,
+    ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
+  }));
+  let answers: TrackResult[];
   try {
-    results = await adapter.track([...loaded.keys()]);
+    answers = await adapter.track(requests);
   } finally {
     for (const c of calls) {
       await writeLog(services, {
@@ -241,9 +262,12 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
         outcome: c.outcome,
         latency_ms: c.latency_ms,
         ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
+        ...(c.detail ? { detail: c.detail } : {}),
+        ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
       });
     }
   }
+  const results = new Map(asked.map(([n], i) => [n, answers[i]]));
 
   const orgRecord = await getOrg(services.kv, org);
   const retry: PollBatch["items"] = [];
@@ -252,12 +276,16 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
   for (const [n, r] of results) {
     const l = loaded.get(n)!;
     if (!r.ok) {
-      if (r.reason === "not_found") notFound++;
-      else outcome.failed++;
+      outcome.failed++;
       if (RETRYABLE.has(r.reason)) {
         retry.push({ order_number: l.order_number, tracking_number: n });
         retryAfterMs = Math.max(retryAfterMs, (r.retryAfter ?? 0) * 1000);
       }
+      continue;
+    }
+    if (isAwaitingFirstScan(r)) {
+      notFound++;
+      await markAwaitingFirstScan(services, l.shipment, now);
       continue;
     }
     const next = r.shipment;
@@ -294,6 +322,8 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
         ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
           ? { overdue: true }
           : {}),
+        ...(next.delivery ? { delivery: next.delivery } : {}),
+        ...(next.carrier_ref ? { carrier_ref: next.carrier_ref } : {}),
       });
       outcome.updated++;
     } catch (err) {
@@ -389,6 +419,47 @@ export async function requestRefreshIfStale(
     log.warn("tracking refresh request failed", { err });
     return false;
   }
+}
+
+/**
+ * Records "awaiting first scan" (keeping any events already shown: a carrier that forgets a
+ * number must not empty its timeline) and, while the label is young, asks again sooner than
+ * the next cron round.
+ */
+async function markAwaitingFirstScan(services: Services, s: Shipment, now: Date) {
+  try {
+    await applyTrackingUpdate(services.kv, s.org, s.order_number, s.tracking_number, {
+      status: s.status,
+      events: s.events,
+      ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
+      ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
+      ...(s.delivery ? { delivery: s.delivery } : {}),
+      ...(s.overdue ? { overdue: true } : {}),
+      awaiting_first_scan: s.events.length === 0,
+      last_refreshed_at: now.toISOString(),
+    });
+  } catch (err) {
+    if (!(err instanceof ShipmentNotFoundError)) throw err;
+    return;
+  }
+  if (!isPolled(s.carrier)) return;
+  const delayMs = firstScanRecheckMs(s.shipped_at, now);
+  if (delayMs >= POLL_INTERVAL_MS) return; // the cron's next round comes first
+  const slot = Math.floor(now.getTime() / delayMs);
+  const id = `first-scan:${s.org}:${s.order_number}:${s.tracking_number}:${slot}`;
+  await enqueue(
+    services,
+    POLL_BATCH,
+    {
+      carrier: s.carrier,
+      org: s.org,
+      items: [{ order_number: s.order_number, tracking_number: s.tracking_number }],
+      batch_id: id,
+      attempt: 1,
+      reason: "refresh",
+    } satisfies PollBatch,
+    { key: `tracking.${id}`, delayMs, dedupForMs: delayMs * 2 },
+  );
 }
 
 function isPolled(c: CarrierId): c is typeof POLLED_CARRIERS[number] {

@@ -2,7 +2,7 @@
 import { FedexAdapter } from "@/lib/tracking/fedex.ts";
 import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import { FakeFedex, FEDEX_FIXTURES, notFound } from "@/tests/fakes/carriers/fedex.ts";
-import { contractSetup, ok } from "./contract_helpers.ts";
+import { awaiting, contractSetup, ok, trackAll } from "./contract_helpers.ts";
 
 const setup = (secret = "fx-secret") =>
   contractSetup(new FakeFedex(), (o) => new FedexAdapter(o), {
@@ -22,7 +22,7 @@ Deno.test("FedEx: every milestone parses from one multi-number call", async () =
     "61292701078443410536",
     "647719948679",
   ];
-  const res = await t.adapter().track(numbers);
+  const res = await trackAll(t.adapter(), numbers);
   assertEquals(t.fake.batches.length, 1);
   assertEquals(t.fake.batches[0], numbers);
   const req = t.fake.calls.find((c) => c.path === "/track/v1/trackingnumbers")!;
@@ -79,17 +79,16 @@ Deno.test("FedEx: every milestone parses from one multi-number call", async () =
   assertEquals(exc.estimated_window, undefined);
 
   assertEquals(ok(res.get("61292701078443410536")).status, "in_transit");
-  const nf = res.get("647719948679")!;
-  assertEquals([nf.ok, !nf.ok && nf.reason], [false, "not_found"]);
+  assertEquals(awaiting(res.get("647719948679")), "TRACKING.TRACKINGNUMBER.NOTFOUND");
 });
 
 Deno.test("FedEx: 35 numbers go out as two calls of 30 and 5", async () => {
   await using t = await setup();
   const numbers = Array.from({ length: 35 }, (_, i) => String(100000000000 + i * 7919));
-  const res = await t.adapter().track(numbers);
+  const res = await trackAll(t.adapter(), numbers);
   assertEquals(t.fake.batches.map((b) => b.length), [30, 5]);
   assertEquals(res.size, 35);
-  assert([...res.values()].every((r) => !r.ok && r.reason === "not_found"));
+  for (const r of res.values()) awaiting(r);
   assertEquals(t.fake.tokenCalls, 1);
 });
 
@@ -101,7 +100,7 @@ Deno.test("FedEx: a 429 on the first batch spends no call on the next one", asyn
     body: { errors: [{ code: "RATE.LIMIT.EXCEEDED", message: "Too many requests" }] },
   });
   const numbers = Array.from({ length: 35 }, (_, i) => String(100000000000 + i * 7919));
-  const res = await t.adapter().track(numbers);
+  const res = await trackAll(t.adapter(), numbers);
   assertEquals(t.fake.trackCalls, 1);
   assertEquals(res.size, 35);
   assert([...res.values()].every((r) => !r.ok && r.reason === "rate_limited"));
@@ -109,8 +108,8 @@ Deno.test("FedEx: a 429 on the first batch spends no call on the next one", asyn
 
 Deno.test("FedEx: the OAuth token is cached in KV and shared by two adapter instances", async () => {
   await using t = await setup();
-  await t.adapter().track(["122816215025810"]);
-  await t.adapter().track(["231300687629630"]);
+  await trackAll(t.adapter(), ["122816215025810"]);
+  await trackAll(t.adapter(), ["231300687629630"]);
   assertEquals(t.fake.tokenCalls, 1);
   const tokenReq = t.fake.calls.find((c) => c.path === "/oauth/token")!;
   assertEquals(tokenReq.headers["content-type"], "application/x-www-form-urlencoded");
@@ -125,9 +124,9 @@ Deno.test("FedEx: the OAuth token is cached in KV and shared by two adapter inst
 Deno.test("FedEx: an expired token gets one refresh, then the call is retried once", async () => {
   await using t = await setup();
   const a = t.adapter();
-  ok((await a.track(["122816215025810"])).get("122816215025810"));
+  ok((await trackAll(a, ["122816215025810"])).get("122816215025810"));
   t.fake.expireTokens();
-  const again = await a.track(["122816215025810"]);
+  const again = await trackAll(a, ["122816215025810"]);
   assertEquals(ok(again.get("122816215025810")).status, "delivered");
   assertEquals(t.fake.tokenCalls, 2);
   assertEquals(t.fake.trackCalls, 3);
@@ -140,7 +139,7 @@ Deno.test("FedEx: an expired token gets one refresh, then the call is retried on
   ]);
   // A token that keeps being refused is an auth failure, not a loop.
   t.fake.force({ status: 401, body: { errors: [{ code: "NOT.AUTHORIZED.ERROR" }] } }, 2);
-  const refused = (await a.track(["122816215025810"])).get("122816215025810")!;
+  const refused = (await trackAll(a, ["122816215025810"])).get("122816215025810")!;
   assertEquals(!refused.ok && refused.reason, "auth");
   assertEquals(t.fake.trackCalls, 5);
 });
@@ -154,7 +153,7 @@ Deno.test("FedEx: 429 carries Retry-After; 500 and 503 are server errors", async
       errors: [{ code: "RATE.LIMIT.EXCEEDED", message: "Daily transaction quota exceeded" }],
     },
   });
-  const limited = (await t.adapter().track(["122816215025810"])).get("122816215025810")!;
+  const limited = (await trackAll(t.adapter(), ["122816215025810"])).get("122816215025810")!;
   assertEquals(limited, {
     ok: false,
     reason: "rate_limited",
@@ -164,14 +163,14 @@ Deno.test("FedEx: 429 carries Retry-After; 500 and 503 are server errors", async
   t.fake.force({ status: 500, body: { errors: [{ code: "INTERNAL.SERVER.ERROR" }] } });
   t.fake.force({ status: 503, body: { errors: [{ code: "SERVICE.UNAVAILABLE.ERROR" }] } });
   for (let i = 0; i < 2; i++) {
-    const r = (await t.adapter().track(["122816215025810"])).get("122816215025810")!;
+    const r = (await trackAll(t.adapter(), ["122816215025810"])).get("122816215025810")!;
     assertEquals(!r.ok && r.reason, "server_error");
   }
 });
 
 Deno.test("FedEx: wrong credentials are an auth failure for every number; logs carry no token", async () => {
   await using t = await setup("wrong");
-  const res = await t.adapter().track(["122816215025810", "231300687629630"]);
+  const res = await trackAll(t.adapter(), ["122816215025810", "231300687629630"]);
   assert([...res.values()].every((r) => !r.ok && r.reason === "auth"));
   assertEquals(t.fake.trackCalls, 0);
   assertEquals(t.calls.map((c) => `${c.kind}:${c.outcome}:${c.http_status}`), ["oauth:auth:401"]);
@@ -179,7 +178,7 @@ Deno.test("FedEx: wrong credentials are an auth failure for every number; logs c
 
 Deno.test("FedEx: a malformed number is refused before any call", async () => {
   await using t = await setup();
-  const res = await t.adapter().track(["<script>"]);
+  const res = await trackAll(t.adapter(), ["<script>"]);
   assertEquals(res.get("<script>")!.ok, false);
   assertEquals(t.fake.calls.length, 0);
 });
@@ -190,18 +189,18 @@ Deno.test("FedEx: a duplicated number with several trackResults takes the one wi
     notFound("797806677146"),
     FEDEX_FIXTURES["231300687629630"],
   ]);
-  const r = (await t.adapter().track(["797806677146"])).get("797806677146");
+  const r = (await trackAll(t.adapter(), ["797806677146"])).get("797806677146");
   assertEquals(ok(r).status, "out_for_delivery");
 });
 
 Deno.test("FedEx: the token (expires_in 3599 s) is reused until 5 minutes before it expires", async () => {
   await using t = await setup();
   const a = t.adapter();
-  await a.track(["122816215025810"]);
+  await trackAll(a, ["122816215025810"]);
   t.services.clock.advance(54 * 60_000);
-  await a.track(["122816215025810"]);
+  await trackAll(a, ["122816215025810"]);
   assertEquals(t.fake.tokenCalls, 1);
   t.services.clock.advance(2 * 60_000); // 56 min: inside the refresh margin
-  await a.track(["122816215025810"]);
+  await trackAll(a, ["122816215025810"]);
   assertEquals(t.fake.tokenCalls, 2);
 });

@@ -38,14 +38,16 @@ Deno.test("sandbox adapter: starts at the label, clearly labelled; unknown numbe
   const services = await makeServices();
   try {
     const sb = new SandboxAdapter(services, () => ({ status: "label_created", events: [] }));
-    const first = (await sb.track(["X"])).get("X")!;
-    assert(first.ok);
+    const [first] = await sb.track([{ tracking_number: "X" }]);
+    assert(first.ok && "shipment" in first);
     assertEquals(first.shipment.events.map((e) => e.status), ["label_created"]);
     assertEquals(first.shipment.events[0].carrier_code, "SANDBOX");
     assert(first.shipment.events[0].description.includes("(sandbox)"));
     assert(first.shipment.estimated_delivery);
-    const nf = (await new SandboxAdapter(services, () => undefined).track(["Y"])).get("Y")!;
-    assertEquals(!nf.ok && nf.reason, "not_found");
+    const [nf] = await new SandboxAdapter(services, () => undefined).track([
+      { tracking_number: "Y" },
+    ]);
+    assert(nf.ok && "awaiting_first_scan" in nf);
   } finally {
     services.kv.close();
   }

@@ -2,7 +2,7 @@
 import { UpsAdapter, upsTimestamp } from "@/lib/tracking/ups.ts";
 import { assert, assertEquals } from "@/tests/helpers/assert.ts";
 import { FakeUps, UPS_NOT_FOUND_200, UPS_NOT_FOUND_404 } from "@/tests/fakes/carriers/ups.ts";
-import { contractSetup, ok } from "./contract_helpers.ts";
+import { awaiting, contractSetup, ok, trackAll } from "./contract_helpers.ts";
 
 const setup = (secret = "ups-secret") =>
   contractSetup(new FakeUps(), (o) => new UpsAdapter(o), {
@@ -12,7 +12,7 @@ const setup = (secret = "ups-secret") =>
 
 Deno.test("UPS: milestones, local time + gmtOffset → ISO with offset, multi-package", async () => {
   await using t = await setup();
-  const res = await t.adapter().track([
+  const res = await trackAll(t.adapter(), [
     "1Z999AA10123456784",
     "1ZCIETST0422222228",
     "1Z999AA10123456792",
@@ -67,21 +67,20 @@ Deno.test("UPS: milestones, local time + gmtOffset → ISO with offset, multi-pa
 
 Deno.test("UPS: not found as 200 + TW0001 and as 404", async () => {
   await using t = await setup();
-  const res = await t.adapter().track([UPS_NOT_FOUND_200, UPS_NOT_FOUND_404]);
-  assertEquals(res.get(UPS_NOT_FOUND_200), { ok: false, reason: "not_found", message: "TW0001" });
-  const r404 = res.get(UPS_NOT_FOUND_404)!;
-  assertEquals(!r404.ok && r404.reason, "not_found");
+  const res = await trackAll(t.adapter(), [UPS_NOT_FOUND_200, UPS_NOT_FOUND_404]);
+  assertEquals(awaiting(res.get(UPS_NOT_FOUND_200)), "TW0001");
+  assertEquals(awaiting(res.get(UPS_NOT_FOUND_404)), "TW0001");
   assertEquals(t.calls.filter((c) => c.kind === "track").map((c) => c.http_status), [200, 404]);
 });
 
 Deno.test("UPS: expired token → one refresh and one retry; token shared through KV", async () => {
   await using t = await setup();
-  await t.adapter().track(["1ZCIETST0422222228"]);
+  await trackAll(t.adapter(), ["1ZCIETST0422222228"]);
   t.fake.expireTokens();
-  const res = await t.adapter().track(["1ZCIETST0422222228"]);
+  const res = await trackAll(t.adapter(), ["1ZCIETST0422222228"]);
   assertEquals(ok(res.get("1ZCIETST0422222228")).status, "in_transit");
   assertEquals([t.fake.tokenCalls, t.fake.trackCalls], [2, 3]);
-  await t.adapter().track(["1ZCIETST0111111114"]);
+  await trackAll(t.adapter(), ["1ZCIETST0111111114"]);
   assertEquals(t.fake.tokenCalls, 2);
 });
 
@@ -92,7 +91,7 @@ Deno.test("UPS: a 429 stops the batch (no calls burnt on the rest) and keeps Ret
     headers: { "retry-after": "30" },
     body: { response: { errors: [{ code: "10429", message: "Too Many Requests" }] } },
   });
-  const res = await t.adapter().track([
+  const res = await trackAll(t.adapter(), [
     "1ZCIETST0422222228",
     "1ZCIETST0111111114",
     "1Z999AA10123456784",
@@ -105,14 +104,14 @@ Deno.test("UPS: a 429 stops the batch (no calls burnt on the rest) and keeps Ret
     status: 503,
     body: { response: { errors: [{ code: "9999", message: "down" }] } },
   });
-  const down = await t.adapter().track(["1ZCIETST0422222228", "1ZCIETST0111111114"]);
+  const down = await trackAll(t.adapter(), ["1ZCIETST0422222228", "1ZCIETST0111111114"]);
   assertEquals(t.fake.trackCalls, 2);
   assert([...down.values()].every((r) => !r.ok && r.reason === "server_error"));
 });
 
 Deno.test("UPS: bad credentials are an auth failure; no tracking call is made", async () => {
   await using t = await setup("nope");
-  const res = await t.adapter().track(["1ZCIETST0422222228"]);
+  const res = await trackAll(t.adapter(), ["1ZCIETST0422222228"]);
   assertEquals(res.get("1ZCIETST0422222228")!.ok, false);
   assertEquals(t.fake.trackCalls, 0);
 });
@@ -135,7 +134,7 @@ Deno.test("UPS: concurrent batches in one process share one token request", asyn
   await using t = await setup();
   await Promise.all(
     ["1ZCIETST0422222228", "1ZCIETST0111111114", "1Z999AA10123456784"].map((n) =>
-      t.adapter().track([n])
+      trackAll(t.adapter(), [n])
     ),
   );
   assertEquals(t.fake.tokenCalls, 1);

@@ -11,7 +11,7 @@ import {
   USPS_OUT,
   USPS_TRANSIT,
 } from "@/tests/fakes/carriers/usps.ts";
-import { contractSetup, ok } from "./contract_helpers.ts";
+import { awaiting, contractSetup, ok, trackAll } from "./contract_helpers.ts";
 
 const setup = () =>
   contractSetup(new FakeUsps(), (o) => new UspsAdapter(o), {
@@ -21,7 +21,7 @@ const setup = () =>
 
 Deno.test("USPS: every milestone; local eventTimestamp + GMTOffset → ISO with offset", async () => {
   await using t = await setup();
-  const res = await t.adapter().track([
+  const res = await trackAll(t.adapter(), [
     USPS_LABEL,
     USPS_ACCEPTED,
     USPS_TRANSIT,
@@ -71,16 +71,14 @@ Deno.test("USPS: every milestone; local eventTimestamp + GMTOffset → ISO with 
   assertEquals([alert.status, alert.events.at(-1)!.carrier_code], ["exception", "02"]);
 });
 
-Deno.test("USPS: 404 'not available' is not_found; a bad check digit never reaches USPS", async () => {
+Deno.test("USPS: 404 'not available' is awaiting first scan; a bad check digit never reaches USPS", async () => {
   await using t = await setup();
   const badCheck = USPS_DELIVERED.slice(0, -1) + ((Number(USPS_DELIVERED.at(-1)) + 1) % 10);
-  const res = await t.adapter().track([USPS_NOT_FOUND, badCheck]);
-  assertEquals(res.get(USPS_NOT_FOUND), {
-    ok: false,
-    reason: "not_found",
-    retryAfter: undefined,
-    message: "Tracking is not available for this item at this time.",
-  });
+  const res = await trackAll(t.adapter(), [USPS_NOT_FOUND, badCheck]);
+  assertEquals(
+    awaiting(res.get(USPS_NOT_FOUND)),
+    "Tracking is not available for this item at this time.",
+  );
   assertEquals(
     !res.get(badCheck)!.ok && (res.get(badCheck) as { reason: string }).reason,
     "bad_request",
@@ -98,24 +96,24 @@ Deno.test("USPS: 429 with Retry-After stops the batch; 503 is a server error", a
       error: { code: "429", message: "Exceeded quota limit", errors: [] },
     },
   });
-  const res = await t.adapter().track([USPS_TRANSIT, USPS_DELIVERED]);
+  const res = await trackAll(t.adapter(), [USPS_TRANSIT, USPS_DELIVERED]);
   assertEquals(t.fake.trackCalls, 1);
   for (const r of res.values()) {
     assertEquals(!r.ok && [r.reason, r.retryAfter], ["rate_limited", 3600]);
   }
   t.fake.force({ status: 503, headers: { "retry-after": "60" }, body: {} });
-  const down = (await t.adapter().track([USPS_TRANSIT])).get(USPS_TRANSIT)!;
+  const down = (await trackAll(t.adapter(), [USPS_TRANSIT])).get(USPS_TRANSIT)!;
   assertEquals(!down.ok && [down.reason, down.retryAfter], ["server_error", 60]);
 });
 
 Deno.test("USPS: expired token → one refresh and one retry; two instances share the token", async () => {
   await using t = await setup();
-  await t.adapter().track([USPS_TRANSIT]);
-  await t.adapter().track([USPS_OUT]);
+  await trackAll(t.adapter(), [USPS_TRANSIT]);
+  await trackAll(t.adapter(), [USPS_OUT]);
   assertEquals(t.fake.tokenCalls, 1);
   t.fake.expireTokens();
   assertEquals(
-    ok((await t.adapter().track([USPS_DELIVERED])).get(USPS_DELIVERED)).status,
+    ok((await trackAll(t.adapter(), [USPS_DELIVERED])).get(USPS_DELIVERED)).status,
     "delivered",
   );
   assertEquals([t.fake.tokenCalls, t.fake.trackCalls], [2, 4]);
@@ -135,6 +133,14 @@ Deno.test("USPS offsets: '-05:00', '-0500' and the spec's minutes form", () => {
     uspsTimestamp({ eventTimestamp: "2024-11-22T13:58:00", GMTOffset: "-420" }),
     "2024-11-22T13:58:00-07:00",
   );
-  // Already zoned (the README's "Z" form) is kept as sent.
-  assertEquals(uspsTimestamp({ eventTimestamp: "2024-11-22T13:58:00Z" }), "2024-11-22T13:58:00Z");
+  // The README's "Z" is local time (its summary says 7:31 am local): with no GMTOffset and no
+  // place it stays a wall time marked unknown; with a place it resolves there.
+  assertEquals(
+    uspsTimestamp({
+      eventTimestamp: "2023-08-02T07:31:00Z",
+      eventCity: "RICHMOND",
+      eventState: "VA",
+    }),
+    "2023-08-02T07:31:00-04:00",
+  );
 });
