@@ -201,7 +201,10 @@ export class CarrierSession {
     const id = JSON.stringify(await this.#cacheKey);
     let pending = inflight.get(id);
     if (!pending) {
-      pending = this.#fetchToken().finally(() => inflight.delete(id));
+      // Read the cache once more: a request that finished while we awaited has stored its
+      // token (and left `inflight`) in the meantime.
+      pending = (async () => (await this.#readCache()) ?? await this.#fetchToken())()
+        .finally(() => inflight.delete(id));
       inflight.set(id, pending);
     }
     return pending;
