@@ -300,6 +300,7 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
           status: next.status,
           events: next.events,
           ...(estimated ? { estimated_delivery: estimated } : {}),
+          ...(next.delivery ? { delivery: next.delivery } : {}),
         };
         const orderUrl = await hooks.orderLink?.(services, orgRecord, l.customer, l.order_number)
           .catch(() => null);
