@@ -10,7 +10,8 @@
 import { loadConfig } from "@/lib/config.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { seedDemo } from "@/lib/seed/demo.ts";
-import { upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
 import { createLink } from "@/lib/access/tokens.ts";
 
 const root = new URL("..", import.meta.url).pathname;

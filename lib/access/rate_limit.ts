@@ -214,15 +214,3 @@ function msUntilAllowed(current: number, previous: number, elapsed: number, limi
   const intoNext = WINDOW_MS * (1 - limit / current);
   return WINDOW_MS - elapsed + intoNext + 1;
 }
-
-/** The IETF draft headers for any response under the limit, allowed or not. */
-export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
-  const h: Record<string, string> = {
-    "ratelimit-limit": String(d.limit),
-    "ratelimit-remaining": String(d.remaining),
-    "ratelimit-reset": String(d.resetSeconds),
-    "ratelimit-policy": `${d.limit};w=${WINDOW_MS / 1000}`,
-  };
-  if (!d.allowed) h["retry-after"] = String(d.retryAfter);
-  return h;
-}

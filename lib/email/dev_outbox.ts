@@ -10,6 +10,7 @@
  * In production without `RESEND_API_KEY` nothing can read the outbox (the page 404s), so
  * only who/what/when is kept and the bodies, which may hold magic links, are dropped.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import type { Services } from "@/lib/services.ts";
 import { TIME_ORDERED_ID, timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Email, MailAdapter, SendResult } from "./message.ts";
@@ -83,7 +84,13 @@ export async function listOutbox(
     { limit, reverse: true, cursor: opts.cursor || undefined },
   );
   const entries: OutboxEntry[] = [];
-  for await (const e of iter) entries.push(e.value);
+  try {
+    for await (const e of iter) entries.push(e.value);
+  } catch (err) {
+    // KV rejects a cursor it did not issue.
+    if (opts.cursor) throw new MalformedInputError("The cursor is not valid.");
+    throw err;
+  }
   return { entries, next_cursor: entries.length === limit && iter.cursor ? iter.cursor : null };
 }
 

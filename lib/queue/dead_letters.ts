@@ -10,6 +10,7 @@
  * message (the listener kept crashing), KV writes the raw `{type, id, payload, attempt}`
  * there. `listDeadLetters` presents both forms as one record.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import { z } from "zod";
 import type { Services } from "@/lib/services.ts";
 
@@ -101,7 +102,13 @@ export async function listDeadLetters(
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   const iter = kv.list({ prefix }, { limit, reverse: true, cursor: opts.cursor || undefined });
   const dead_letters: DeadLetter[] = [];
-  for await (const entry of iter) dead_letters.push(normalize(entry.value, entry.key));
+  try {
+    for await (const entry of iter) dead_letters.push(normalize(entry.value, entry.key));
+  } catch (err) {
+    // KV rejects a cursor it did not issue.
+    if (opts.cursor) throw new MalformedInputError("The cursor is not valid.");
+    throw err;
+  }
   const next_cursor = dead_letters.length === limit && iter.cursor ? iter.cursor : null;
   return { dead_letters, next_cursor };
 }

@@ -10,6 +10,7 @@
  * holds the carrier, tracking numbers, outcome, latency and HTTP status of a call, never a
  * credential or token: the adapters never pass those to the call observer.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import type { CarrierId, TrackingStatus } from "@/lib/orders/model.ts";
 import { timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Services } from "@/lib/services.ts";
@@ -94,7 +95,12 @@ export async function errorsLast24h(
   return total;
 }
 
-export class InvalidLogCursorError extends Error {}
+/** A cursor `listLogs` did not produce. */
+export class InvalidLogCursorError extends MalformedInputError {
+  constructor() {
+    super("The cursor is not valid.");
+  }
+}
 
 export interface LogPage {
   logs: IntegrationLogEntry[];
@@ -123,7 +129,7 @@ export async function listLogs(
     });
     for await (const e of iter) logs.push(e.value);
   } catch (err) {
-    if (opts.cursor) throw new InvalidLogCursorError("invalid cursor");
+    if (opts.cursor) throw new InvalidLogCursorError();
     throw err;
   }
   return { logs, next_cursor: logs.length === limit && iter.cursor ? iter.cursor : null };

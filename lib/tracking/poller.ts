@@ -18,14 +18,14 @@
  */
 import { z } from "zod";
 import type { CarrierId, Customer, Shipment } from "@/lib/orders/model.ts";
+import { getCustomer } from "@/lib/orders/customers.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import {
   applyTrackingUpdate,
-  getCustomer,
-  getOrg,
   getShipmentWithOwner,
   listActiveShipments,
   ShipmentNotFoundError,
-} from "@/lib/orders/store.ts";
+} from "@/lib/orders/shipments.ts";
 import { enqueue, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
