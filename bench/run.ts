@@ -107,7 +107,12 @@ for (let i = 0; i < 10_000; i++) {
 const bulk = await createLink(services, "acme", "CUST-BULK-0001", {});
 kv.close();
 
-// 2. The portal and the ceiling, side by side.
+// 2. The portal as deployed (`deno task build`, then production) and the ceiling, side by side.
+const build = await new Deno.Command("deno", { args: ["run", "-A", "build.ts"], cwd: root })
+  .output();
+if (!build.success) {
+  throw new Error(`deno task build failed: ${new TextDecoder().decode(build.stderr)}`);
+}
 const portal = new Deno.Command("deno", {
   args: ["run", "-A", "main.ts"],
   cwd: root,
