@@ -45,7 +45,9 @@ export interface RateSubject {
   id: string;
 }
 
-const counterKey = (s: RateSubject, window: number) => ["rate_limit", s.kind, s.id, window];
+const keys = {
+  counter: (s: RateSubject, window: number) => ["rate_limit", s.kind, s.id, window],
+};
 
 interface Waiter {
   resolve: (d: RateLimitDecision) => void;
@@ -123,8 +125,8 @@ async function decide(
     let prev: Deno.KvEntryMaybe<Deno.KvU64>;
     try {
       [cur, prev] = await kv.getMany<[Deno.KvU64, Deno.KvU64]>([
-        counterKey(subject, window),
-        counterKey(subject, window - 1),
+        keys.counter(subject, window),
+        keys.counter(subject, window - 1),
       ]);
     } catch (err) {
       if (isBusy(err)) continue;
@@ -141,7 +143,7 @@ async function decide(
         .check(cur)
         .check(prev)
         // Two windows back no longer counts; let KV drop it.
-        .set(counterKey(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
+        .set(keys.counter(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
           expireIn: 2 * WINDOW_MS + 60_000,
         })
         .commit();

@@ -132,13 +132,10 @@ export interface EnqueueResult {
   enqueued: boolean;
 }
 
-const dedupKey = (key: string): Deno.KvKey => ["queue_dedup", "key", key];
-const retryDedupKey = (id: string, attempt: number): Deno.KvKey => [
-  "queue_dedup",
-  "retry",
-  id,
-  attempt,
-];
+const keys = {
+  dedup: (key: string): Deno.KvKey => ["queue_dedup", "key", key],
+  retryDedup: (id: string, attempt: number): Deno.KvKey => ["queue_dedup", "retry", id, attempt],
+};
 
 /**
  * Enqueues a message of `type` for its registered handler.
@@ -156,7 +153,7 @@ export async function enqueue(
     throw new Error("A queue idempotency key is 1–1000 characters.");
   }
   const msg: QueueMessage = { type, id: timeOrderedId(), payload, attempt: 1 };
-  const key = opts.key === undefined ? undefined : dedupKey(opts.key);
+  const key = opts.key === undefined ? undefined : keys.dedup(opts.key);
   const ok = await commitEnqueue(services, msg, {
     dedup: key,
     delayMs: opts.delayMs,
@@ -279,7 +276,7 @@ export async function handleQueueMessage(services: Services, raw: unknown): Prom
       const delayMs = retryDelay(msg.attempt, err);
       const next: QueueMessage = { ...msg, attempt: msg.attempt + 1 };
       await commitEnqueue(services, next, {
-        dedup: retryDedupKey(msg.id, next.attempt),
+        dedup: keys.retryDedup(msg.id, next.attempt),
         delayMs,
         dedupForMs: DEFAULT_DEDUP_MS,
       });

@@ -85,13 +85,17 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
 }
 
+const keys = {
+  token: (carrier: CarrierId, id: string): Deno.KvKey => ["tracking_oauth", carrier, id],
+};
+
 /** The KV key of a carrier's cached token; changing credentials or base URL changes it. */
 export async function tokenCacheKey(
   carrier: CarrierId,
   c: CarrierCredentials,
 ): Promise<Deno.KvKey> {
   const id = (await sha256Hex(`${c.baseUrl}\n${c.clientId}\n${c.clientSecret}`)).slice(0, 24);
-  return ["tracking_oauth", carrier, id];
+  return keys.token(carrier, id);
 }
 
 const inflight = new Map<string, Promise<string>>();

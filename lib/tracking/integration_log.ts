@@ -42,16 +42,30 @@ export type NewLogEntry = Omit<IntegrationLogEntry, "id" | "at">;
 
 const SYSTEM = "_system";
 
+const keys = {
+  orgRow: (org: string, id: string): Deno.KvKey => ["integration_logs", org, id],
+  orgRows: (org: string): Deno.KvKey => ["integration_logs", org],
+  row: (id: string): Deno.KvKey => ["integration_logs_all", id],
+  rows: (): Deno.KvKey => ["integration_logs_all"],
+  error: (org: string, carrier: string, id: string): Deno.KvKey => [
+    "tracking_errors",
+    org,
+    carrier,
+    id,
+  ],
+  errors: (org: string, carrier: string): Deno.KvKey => ["tracking_errors", org, carrier],
+};
+
 /** Writes one log row (org rows are also listed for that org's admin API). */
 export async function writeLog(services: Services, entry: NewLogEntry): Promise<void> {
   const id = timeOrderedId();
   const row: IntegrationLogEntry = { id, at: services.clock.now().toISOString(), ...entry };
   const op = services.kv.atomic()
-    .set(["integration_logs", entry.org ?? SYSTEM, id], row, { expireIn: LOG_TTL_MS })
-    .set(["integration_logs_all", id], row, { expireIn: LOG_TTL_MS });
+    .set(keys.orgRow(entry.org ?? SYSTEM, id), row, { expireIn: LOG_TTL_MS })
+    .set(keys.row(id), row, { expireIn: LOG_TTL_MS });
   const failed = entry.kind !== "poll" && entry.outcome !== "ok" && entry.outcome !== "not_found";
   if (failed && entry.org) {
-    op.set(["tracking_errors", entry.org, entry.carrier, id], Date.parse(row.at), {
+    op.set(keys.error(entry.org, entry.carrier, id), Date.parse(row.at), {
       expireIn: DAY_MS,
     });
   }
@@ -88,7 +102,7 @@ export async function errorsLast24h(
   const since = services.clock.now().getTime() - DAY_MS;
   let total = 0;
   // Expiry is eventual, so the stored time is checked too.
-  const iter = services.kv.list<number>({ prefix: ["tracking_errors", org, carrier] }, {
+  const iter = services.kv.list<number>({ prefix: keys.errors(org, carrier) }, {
     limit: 10_000,
   });
   for await (const e of iter) if (e.value >= since) total++;
@@ -118,7 +132,7 @@ export async function listLogs(
   opts: { cursor?: string; limit?: number } = {},
 ): Promise<LogPage> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-  const prefix = org === undefined ? ["integration_logs_all"] : ["integration_logs", org];
+  const prefix = org === undefined ? keys.rows() : keys.orgRows(org);
   const logs: IntegrationLogEntry[] = [];
   let iter;
   try {
