@@ -1,44 +1,11 @@
 /** The README's start command, as a process: it serves `/` and `/healthz`, and refuses bad config. */
 import assert from "node:assert/strict";
+import { startPortalProcess } from "@/tests/helpers/portal_process.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
-async function startPortal(env: Record<string, string>) {
-  const child = new Deno.Command("deno", {
-    args: ["run", "-A", "main.ts"],
-    cwd: root,
-    env: { PORT: "0", DENO_ENV: "development", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  let url = "";
-  while (!url) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`portal exited before listening:\n${out}`);
-    out += value;
-    url = out.match(/"listening","url":"(http:\/\/[^"]+)"/)?.[1] ?? "";
-  }
-  // Keep reading stdout (the demo link follows the listening line).
-  const drained = (async () => {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      out += value;
-    }
-  })();
-  return {
-    url,
-    output: () => out,
-    async stop() {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await drained;
-      await child.stderr.cancel();
-      return status;
-    },
-  };
+function startPortal(env: Record<string, string>) {
+  return startPortalProcess({ cwd: root, env: { DENO_ENV: "development", ...env } });
 }
 
 Deno.test("the start command serves / and /healthz and shuts down on SIGTERM", async () => {
@@ -52,12 +19,7 @@ Deno.test("the start command serves / and /healthz and shuts down on SIGTERM", a
     assert.deepEqual(health.status, 200);
     assert.deepEqual(await health.json(), { ok: true });
     // The seeded demo prints a working magic link for Retail Store Co.
-    let link = "";
-    for (let i = 0; i < 100 && !link; i++) {
-      link = portal.output().match(/(http:\/\/\S+\/customer\/mpl_\S+)/)?.[1] ?? "";
-      if (!link) await new Promise((r) => setTimeout(r, 50));
-    }
-    const dashboard = await fetch(link);
+    const dashboard = await fetch(await portal.demoLink());
     assert.deepEqual(dashboard.status, 200);
     assert.match(await dashboard.text(), /Retail Store Co\./);
   } finally {
