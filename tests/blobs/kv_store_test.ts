@@ -2,6 +2,7 @@
 import { CHUNK_BYTES, KvBlobStore } from "@/lib/blobs/kv_store.ts";
 import { BlobTooLargeError } from "@/lib/blobs/store.ts";
 import assert from "node:assert/strict";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -9,11 +10,6 @@ function randomBytes(n: number): Uint8Array {
     crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
   }
   return out;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function streamOf(bytes: Uint8Array, piece = 7_919): ReadableStream<Uint8Array> {

@@ -6,6 +6,7 @@
  */
 import { KvBlobStore } from "@/lib/blobs/kv_store.ts";
 import assert from "node:assert/strict";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import { fileBytes, JPEG_SIG, PNG_SIG, reportPath } from "@/tests/issues/issue_helpers.ts";
 import { startServerProcess } from "@/tests/issues/process_helpers.ts";
 
@@ -23,11 +24,6 @@ function reportForm(i: number): { fd: FormData; photos: Uint8Array[] } {
   fd.append("contact_email", "ops@example.com");
   photos.forEach((p, k) => fd.append("photos", new File([p as BlobPart], `p${k}.bin`)));
   return { fd, photos };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no half photo readable", async () => {
