@@ -33,6 +33,6 @@ export const handler = linkDefine.handlers({
     await setTrackingEmailOptOut(services.kv, org.slug, customer.ref, off);
     log.info("shipment emails preference", { org: org.slug, customer: customer.ref, off });
     const location = redirectTarget(token, parsed.data.return_to, off ? "emails_off" : "emails_on");
-    return new Response(null, { status: 303, headers: { location } });
+    return ctx.redirect(location, 303);
   },
 });

@@ -71,7 +71,7 @@ export const handler = linkDefine.handlers({
     try {
       const { ticket } = await submitReportFromRequest(ctx, fields);
       const to = `${reportHref(access.token, number)}?ticket=${ticket.ticket_number}`;
-      return new Response(null, { status: 303, headers: { location: to } });
+      return ctx.redirect(to, 303);
     } catch (err) {
       // A form the customer can correct comes back with its messages; a missing order,
       // the rate limit and anything unexpected go to the error page.
