@@ -5,11 +5,10 @@
  * scripts' nonce, and request log lines that carry the route pattern.
  */
 import assert from "node:assert/strict";
-import { manifest } from "@/lib/app.ts";
+import { createPortalApp, manifest } from "@/lib/app.ts";
 import { redactPath } from "@/lib/log.ts";
 import { define } from "@/lib/state.ts";
 import { startPortal } from "@/tests/helpers/portal.ts";
-import { createPortalApp } from "@/lib/app.ts";
 import { startTestServer } from "@/tests/helpers/server.ts";
 
 /** The portal with one route that fails unexpectedly (`/boom`, `/api/boom`). */
