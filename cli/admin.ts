@@ -13,9 +13,9 @@
  *   logs --org acme
  */
 import { parseArgs } from "node:util";
-import { z, ZodError } from "zod";
+import type { z } from "zod";
 import { ConfigError, loadConfig } from "@/lib/config.ts";
-import { fieldsFromZod } from "@/lib/http/errors.ts";
+import { ConflictError, type Fields, fieldsFromZod, InvalidInputError } from "@/lib/errors.ts";
 import {
   CustomerInput,
   CustomerRef,
@@ -24,17 +24,9 @@ import {
   OrgInput,
   OrgSlug,
 } from "@/lib/orders/input.ts";
-import {
-  ConflictError,
-  createOrg,
-  getCustomer,
-  getOrg,
-  LimitError,
-  OrgExistsError,
-  UnknownCustomerError,
-  upsertCustomer,
-  upsertOrder,
-} from "@/lib/orders/store.ts";
+import { getCustomer, UnknownCustomerError, upsertCustomer } from "@/lib/orders/customers.ts";
+import { LimitError, upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg, getOrg, OrgExistsError } from "@/lib/orders/orgs.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { createApiKey } from "@/lib/access/api_keys.ts";
 import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
@@ -82,8 +74,8 @@ const OPTIONS = {
 
 type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
 
-function describeZod(err: ZodError): string {
-  return Object.entries(fieldsFromZod(err.issues))
+function describeFields(fields: Fields): string {
+  return Object.entries(fields)
     .map(([field, msgs]) => `${field}: ${msgs.join(" ")}`)
     .join("; ");
 }
@@ -92,7 +84,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, label?: string): 
   const r = schema.safeParse(value);
   if (!r.success) {
     throw new UsageError(
-      label ? `${label}: ${r.error.issues[0].message}` : `Invalid input: ${describeZod(r.error)}`,
+      label
+        ? `${label}: ${r.error.issues[0].message}`
+        : `Invalid input: ${describeFields(fieldsFromZod(r.error.issues))}`,
     );
   }
   return r.data;
@@ -217,9 +211,8 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
         json: { created, order },
       };
     } catch (err) {
-      if (err instanceof UnknownCustomerError || err instanceof LimitError) {
-        throw new UsageError(err.message);
-      }
+      if (err instanceof UnknownCustomerError) throw new UsageError(err.detail);
+      if (err instanceof LimitError) throw new UsageError(err.message);
       throw err;
     }
   },
@@ -310,8 +303,8 @@ export async function runCli(args: string[], services: Services, io: CliIo): Pro
   } catch (err) {
     const message = err instanceof UsageError
       ? err.message
-      : err instanceof ZodError
-      ? `Invalid input: ${describeZod(err)}`
+      : err instanceof InvalidInputError
+      ? `Invalid input: ${describeFields(err.fields ?? {})}`
       : err instanceof ConflictError
       ? `${err.message} (try again)`
       : null;

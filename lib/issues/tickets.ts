@@ -13,6 +13,8 @@
  * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
  */
 import type { BlobStore } from "@/lib/blobs/store.ts";
+import { MalformedInputError } from "@/lib/errors.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import { enqueueInAtomic } from "@/lib/queue/queue.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
@@ -68,11 +70,6 @@ export const TICKET_NUMBER = /^TKT-\d{4}-\d{6,9}$/;
 
 export function formatTicketNumber(year: number, seq: number): string {
   return `TKT-${year}-${String(seq).padStart(6, "0")}`;
-}
-
-async function sha256Hex(s: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The ticket an idempotency key already produced for this customer, or null. */
@@ -157,7 +154,12 @@ export interface TicketPage {
   next_cursor: string | null;
 }
 
-export class InvalidTicketCursorError extends Error {}
+/** A cursor `listTickets` did not produce. */
+export class InvalidTicketCursorError extends MalformedInputError {
+  constructor() {
+    super("The cursor is not valid.");
+  }
+}
 
 /**
  * An org's tickets, newest first, cursor-paged (for the admin API and `ticket list`).
@@ -170,7 +172,7 @@ export async function listTickets(
 ): Promise<TicketPage> {
   const limit = Math.max(1, Math.min(100, opts.limit ?? 20));
   if (opts.cursor !== undefined && !/^[A-Za-z0-9_+/=-]{1,2000}$/.test(opts.cursor)) {
-    throw new InvalidTicketCursorError("Invalid cursor");
+    throw new InvalidTicketCursorError();
   }
   const tickets: Ticket[] = [];
   let iter: Deno.KvListIterator<Ticket>;
@@ -182,7 +184,7 @@ export async function listTickets(
     });
     for await (const e of iter) tickets.push(e.value);
   } catch {
-    throw new InvalidTicketCursorError("Invalid cursor");
+    throw new InvalidTicketCursorError();
   }
   const next = tickets.length === limit ? iter.cursor : "";
   return { tickets, next_cursor: next || null };

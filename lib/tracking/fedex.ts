@@ -13,6 +13,7 @@
  * be wrong (an `OD` with `derivedCode: "IT"`), so the event/status code wins over it.
  */
 import { z } from "zod";
+import type { OutboundRequest } from "@/lib/http/client.ts";
 import type { DeliveryFacts, TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   acceptNumber,
@@ -395,12 +396,13 @@ function resultFor(results: FedexTrackResult[], req: TrackRequest): TrackResult 
 
 export type FedexOptions = AdapterOptions;
 
-export function fedexTokenRequest(c: CarrierCredentials): Request {
-  return new Request(new URL("/oauth/token", c.baseUrl), {
+export function fedexTokenRequest(c: CarrierCredentials): OutboundRequest {
+  return {
+    url: new URL("/oauth/token", c.baseUrl),
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(clientCredentialsGrant(c)),
-  });
+  };
 }
 
 const FEDEX_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
@@ -481,25 +483,25 @@ export class FedexAdapter implements CarrierAdapter {
     const answer = await trackCall(
       this.#session,
       numbers,
-      (token, transactionId) =>
-        new Request(this.#session.url("/track/v1/trackingnumbers"), {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${token}`,
-            "content-type": "application/json",
-            "x-locale": "en_US",
-            ...(transactionId ? { "x-customer-transaction-id": transactionId } : {}),
-          },
-          body: JSON.stringify({
-            includeDetailedScans: true,
-            trackingInfo: batch.map((w) => ({
-              trackingNumberInfo: {
-                trackingNumber: w.number,
-                ...(w.uniqueId ? { trackingNumberUniqueId: w.uniqueId } : {}),
-              },
-            })),
-          }),
+      (token, transactionId) => ({
+        url: this.#session.url("/track/v1/trackingnumbers"),
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "x-locale": "en_US",
+          ...(transactionId ? { "x-customer-transaction-id": transactionId } : {}),
+        },
+        body: JSON.stringify({
+          includeDetailedScans: true,
+          trackingInfo: batch.map((w) => ({
+            trackingNumberInfo: {
+              trackingNumber: w.number,
+              ...(w.uniqueId ? { trackingNumberUniqueId: w.uniqueId } : {}),
+            },
+          })),
         }),
+      }),
       FEDEX_ANSWERS,
     );
     if (!answer.ok) return { failed: answer.result };

@@ -13,6 +13,7 @@
  * (OC, type I) is a pickup.
  */
 import { z } from "zod";
+import type { OutboundRequest } from "@/lib/http/client.ts";
 import type { DeliveryFacts, TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   type AdapterOptions,
@@ -366,15 +367,16 @@ export interface UpsOptions extends AdapterOptions {
   transactionSrc?: string;
 }
 
-export function upsTokenRequest(c: CarrierCredentials): Request {
-  return new Request(new URL("/security/v1/oauth/token", c.baseUrl), {
+export function upsTokenRequest(c: CarrierCredentials): OutboundRequest {
+  return {
+    url: new URL("/security/v1/oauth/token", c.baseUrl),
     method: "POST",
     headers: {
       authorization: `Basic ${btoa(`${c.clientId}:${c.clientSecret}`)}`,
       "content-type": "application/x-www-form-urlencoded",
     },
     body: new URLSearchParams({ grant_type: "client_credentials" }),
-  });
+  };
 }
 
 const UPS_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
@@ -416,14 +418,15 @@ export class UpsAdapter implements CarrierAdapter {
       const url = this.#session.url(`/api/track/v1/details/${encodeURIComponent(n)}`);
       url.searchParams.set("locale", "en_US");
       url.searchParams.set("returnSignature", "false");
-      return new Request(url, {
+      return {
+        url,
         headers: {
           authorization: `Bearer ${token}`,
           transId: transId ?? newTransId(),
           transactionSrc: this.#src,
           accept: "application/json",
         },
-      });
+      };
     }, UPS_ANSWERS);
     if (!answer.ok) return answer.result;
     const shipment = answer.data.trackResponse.shipment?.[0];

@@ -13,6 +13,7 @@
  * batch at once and its `Retry-After` is passed back.
  */
 import { z } from "zod";
+import type { OutboundRequest } from "@/lib/http/client.ts";
 import type { DeliveryFacts, TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   type AdapterOptions,
@@ -269,14 +270,15 @@ export type UspsOptions = AdapterOptions;
 /** The scopes we ask for: tracking only (space-separated, as OAuth and USPS write them). */
 export const USPS_SCOPE = "tracking";
 
-export function uspsTokenRequest(c: CarrierCredentials): Request {
+export function uspsTokenRequest(c: CarrierCredentials): OutboundRequest {
   // JSON with client_id, client_secret and grant_type, as the USPS/api-examples README shows,
   // plus `scope`: USPS grants `tracking` only when asked (#28, #56).
-  return new Request(new URL("/oauth2/v3/token", c.baseUrl), {
+  return {
+    url: new URL("/oauth2/v3/token", c.baseUrl),
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ ...clientCredentialsGrant(c), scope: USPS_SCOPE }),
-  });
+  };
 }
 
 const USPS_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
@@ -313,9 +315,7 @@ export class UspsAdapter implements CarrierAdapter {
     const answer = await trackCall(this.#session, [n], (token) => {
       const url = this.#session.url(`/tracking/v3/tracking/${encodeURIComponent(n)}`);
       url.searchParams.set("expand", "DETAIL");
-      return new Request(url, {
-        headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-      });
+      return { url, headers: { authorization: `Bearer ${token}`, accept: "application/json" } };
     }, USPS_ANSWERS);
     if (!answer.ok) return answer.result;
     answer.note("ok");

@@ -3,43 +3,42 @@
  * stored and counted for a label not scanned yet, a reused FedEx number, customs clearance.
  */
 import { setLogSink } from "@/lib/log.ts";
-import {
-  createOrg,
-  getShipments,
-  upsertCustomer,
-  upsertOrder,
-  upsertShipment,
-} from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg } from "@/lib/orders/orgs.ts";
+import { getShipments, upsertShipment } from "@/lib/orders/shipments.ts";
 import { errorsLast24h, listLogs } from "@/lib/tracking/integration_log.ts";
 import { pollBatch } from "@/lib/tracking/poller.ts";
 import type { Services } from "@/lib/services.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { FakeFedex } from "@/tests/fakes/carriers/fedex.ts";
 import { FakeUps } from "@/tests/fakes/carriers/ups.ts";
 import { FakeUsps, USPS_DELIVERED } from "@/tests/fakes/carriers/usps.ts";
-import { makeServices, type ManualClock } from "./_helpers.ts";
+import { makeTestServices, type TestClock } from "@/tests/helpers/services.ts";
 
 setLogSink(() => {});
 
 async function world(
   fn: (t: {
-    services: Services & { clock: ManualClock };
+    services: Services & { clock: TestClock };
     fedex: FakeFedex;
     ups: FakeUps;
     usps: FakeUsps;
   }) => Promise<void>,
 ) {
   const fedex = new FakeFedex(), ups = new FakeUps(), usps = new FakeUsps();
-  const services = await makeServices({
-    FEDEX_CLIENT_ID: "fx-id",
-    FEDEX_CLIENT_SECRET: "fx-secret",
-    FEDEX_BASE_URL: fedex.url,
-    UPS_CLIENT_ID: "ups-id",
-    UPS_CLIENT_SECRET: "ups-secret",
-    UPS_BASE_URL: ups.url,
-    USPS_CLIENT_ID: "usps-id",
-    USPS_CLIENT_SECRET: "usps-secret",
-    USPS_BASE_URL: usps.url,
+  const services = await makeTestServices({
+    env: {
+      FEDEX_CLIENT_ID: "fx-id",
+      FEDEX_CLIENT_SECRET: "fx-secret",
+      FEDEX_BASE_URL: fedex.url,
+      UPS_CLIENT_ID: "ups-id",
+      UPS_CLIENT_SECRET: "ups-secret",
+      UPS_BASE_URL: ups.url,
+      USPS_CLIENT_ID: "usps-id",
+      USPS_CLIENT_SECRET: "usps-secret",
+      USPS_BASE_URL: usps.url,
+    },
   });
   const now = services.clock.now();
   await createOrg(services.kv, {
@@ -65,7 +64,7 @@ async function world(
   try {
     await fn({ services, fedex, ups, usps });
   } finally {
-    services.kv.close();
+    services.close();
     await Promise.all([fedex.close(), ups.close(), usps.close()]);
   }
 }
@@ -92,16 +91,16 @@ Deno.test("a USPS label not scanned yet (400 150001): awaiting first scan, no er
     }, services.clock.now());
     usps.serveFixtureFor(USPS_DELIVERED, { file: "usps/not_found_150001.json", status: 400 });
     const out = await poll(services, "usps", USPS_DELIVERED);
-    assertEquals([out.failed, out.updated, out.retryScheduled], [0, 0, false]);
+    assert.deepEqual([out.failed, out.updated, out.retryScheduled], [0, 0, false]);
     const s = await stored(services, USPS_DELIVERED);
-    assertEquals(s.awaiting_first_scan, true);
-    assertEquals(s.status, "label_created");
-    assertEquals(s.last_refreshed_at, services.clock.now().toISOString());
-    assertEquals(await errorsLast24h(services, "acme", "usps"), 0);
+    assert.deepEqual(s.awaiting_first_scan, true);
+    assert.deepEqual(s.status, "label_created");
+    assert.deepEqual(s.last_refreshed_at, services.clock.now().toISOString());
+    assert.deepEqual(await errorsLast24h(services, "acme", "usps"), 0);
     const { logs } = await listLogs(services.kv, "acme");
     const call = logs.find((l) => l.kind === "carrier_call")!;
-    assertEquals([call.outcome, call.http_status, call.detail], ["not_found", 400, "150001"]);
-    assertEquals(logs.find((l) => l.kind === "poll")!.outcome, "ok");
+    assert.deepEqual([call.outcome, call.http_status, call.detail], ["not_found", 400, "150001"]);
+    assert.deepEqual(logs.find((l) => l.kind === "poll")!.outcome, "ok");
     // A new label is asked about again in 15 minutes, before the next cron round.
     const queued: string[] = [];
     for await (const e of services.kv.list({ prefix: ["queue_dedup", "key"] })) {
@@ -114,8 +113,8 @@ Deno.test("a USPS label not scanned yet (400 150001): awaiting first scan, no er
     services.clock.advance(15 * 60_000);
     await poll(services, "usps", USPS_DELIVERED, "refresh");
     const after = await stored(services, USPS_DELIVERED);
-    assertEquals([after.status, after.awaiting_first_scan], ["delivered", undefined]);
-    assertEquals(after.delivery?.left_at, "parcel_locker");
+    assert.deepEqual([after.status, after.awaiting_first_scan], ["delivered", undefined]);
+    assert.deepEqual(after.delivery?.left_at, "parcel_locker");
   });
 });
 
@@ -127,13 +126,13 @@ Deno.test("an old unscanned label is not asked about every cron round", async ()
     }, services.clock.now());
     usps.serveFixtureFor(USPS_DELIVERED, { file: "usps/not_found_150002.json", status: 400 });
     await poll(services, "usps", USPS_DELIVERED);
-    assertEquals(usps.trackCalls, 1);
+    assert.deepEqual(usps.trackCalls, 1);
     services.clock.advance(30 * 60_000);
     await poll(services, "usps", USPS_DELIVERED);
-    assertEquals(usps.trackCalls, 1); // a week-old label: every 6 hours
+    assert.deepEqual(usps.trackCalls, 1); // a week-old label: every 6 hours
     services.clock.advance(6 * 3_600_000);
     await poll(services, "usps", USPS_DELIVERED);
-    assertEquals(usps.trackCalls, 2);
+    assert.deepEqual(usps.trackCalls, 2);
   });
 });
 
@@ -146,12 +145,16 @@ Deno.test("a carrier that forgets a number keeps the timeline we have", async ()
     }, services.clock.now());
     ups.serveFixtureFor(n, { file: "ups/in_transit_code_without_type.json" });
     await poll(services, "ups", n);
-    assertEquals((await stored(services, n)).events.length, 4);
+    assert.deepEqual((await stored(services, n)).events.length, 4);
     ups.serveFixtureFor(n, { file: "ups/not_found_200.json" });
     services.clock.advance(30 * 60_000);
     await poll(services, "ups", n);
     const s = await stored(services, n);
-    assertEquals([s.status, s.events.length, s.awaiting_first_scan], ["in_transit", 4, undefined]);
+    assert.deepEqual([s.status, s.events.length, s.awaiting_first_scan], [
+      "in_transit",
+      4,
+      undefined,
+    ]);
   });
 });
 
@@ -163,19 +166,19 @@ Deno.test("a reused FedEx number: our shipment's events, its unique id remembere
     fedex.serveFixture("track", { file: "fedex/duplicate_number.json" }, 2);
     await poll(services, "fedex", n);
     const s = await stored(services, n);
-    assertEquals(s.status, "in_transit");
-    assertEquals(s.carrier_ref, "2460425000~776094337676~FX");
-    assertEquals(s.delivery?.delay_reason, "Package delayed");
+    assert.deepEqual(s.status, "in_transit");
+    assert.deepEqual(s.carrier_ref, "2460425000~776094337676~FX");
+    assert.deepEqual(s.delivery?.delay_reason, "Package delayed");
     // None of the other (delivered) shipment's events.
     assert(!s.events.some((e) => e.status === "delivered"));
     // The ERP re-sends the shipment unchanged: the id stays; the next poll asks by it.
     await upsertShipment(services.kv, "acme", "ORD-1", n, input, services.clock.now());
-    assertEquals((await stored(services, n)).carrier_ref, "2460425000~776094337676~FX");
+    assert.deepEqual((await stored(services, n)).carrier_ref, "2460425000~776094337676~FX");
     services.clock.advance(30 * 60_000);
     await poll(services, "fedex", n);
     const bodies = fedex.calls.filter((c) => c.path === "/track/v1/trackingnumbers")
       .map((c) => JSON.parse(c.body).trackingInfo[0].trackingNumberInfo);
-    assertEquals(bodies, [
+    assert.deepEqual(bodies, [
       { trackingNumber: n },
       { trackingNumber: n, trackingNumberUniqueId: "2460425000~776094337676~FX" },
     ]);
@@ -184,7 +187,7 @@ Deno.test("a reused FedEx number: our shipment's events, its unique id remembere
       ...input,
       shipped_at: "2024-09-01T08:00:00-07:00",
     }, services.clock.now());
-    assertEquals((await stored(services, n)).carrier_ref, undefined);
+    assert.deepEqual((await stored(services, n)).carrier_ref, undefined);
   });
 });
 
@@ -200,7 +203,7 @@ Deno.test("the FedEx call's x-customer-transaction-id is kept in the integration
     const sent = fedex.calls.find((c) => c.path === "/track/v1/trackingnumbers")!;
     const { logs } = await listLogs(services.kv, "acme");
     const call = logs.find((l) => l.kind === "carrier_call")!;
-    assertEquals(call.transaction_id, sent.headers["x-customer-transaction-id"]);
+    assert.deepEqual(call.transaction_id, sent.headers["x-customer-transaction-id"]);
     assert(/^[0-9a-f-]{36}$/.test(call.transaction_id!));
   });
 });
@@ -215,8 +218,8 @@ Deno.test("UPS international customs clearance is stored as in transit (no excep
     ups.serveFixtureFor(n, { file: "ups/international_customs_clearance.json" });
     const out = await poll(services, "ups", n);
     const s = await stored(services, n);
-    assertEquals(s.status, "in_transit");
+    assert.deepEqual(s.status, "in_transit");
     assert(!s.events.some((e) => e.status === "exception"));
-    assertEquals([out.changed, out.failed], [1, 0]);
+    assert.deepEqual([out.changed, out.failed], [1, 0]);
   });
 });

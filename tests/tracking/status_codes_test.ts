@@ -7,34 +7,34 @@ import { resetUnknownCodeLog } from "@/lib/tracking/codes.ts";
 import { normalizeFedex } from "@/lib/tracking/fedex.ts";
 import { normalizeUps, upsStatus } from "@/lib/tracking/ups.ts";
 import { normalizeUsps, uspsStatus } from "@/lib/tracking/usps.ts";
-import { assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 
 Deno.test("UPS: type X customs clearance is in transit, customs holds and attempts are exceptions", () => {
   // Released by customs (Tracking.yaml example), cleared, "on the way" as type X.
-  assertEquals(upsStatus({ type: "X", code: "SR", statusCode: "003" }), "in_transit");
-  assertEquals(upsStatus({ type: "X", code: "XX", statusCode: "084" }), "in_transit");
-  assertEquals(upsStatus({ type: "X", code: "XX", statusCode: "134" }), "in_transit");
-  assertEquals(upsStatus({ type: "X", statusCode: "005" }), "in_transit");
+  assert.deepEqual(upsStatus({ type: "X", code: "SR", statusCode: "003" }), "in_transit");
+  assert.deepEqual(upsStatus({ type: "X", code: "XX", statusCode: "084" }), "in_transit");
+  assert.deepEqual(upsStatus({ type: "X", code: "XX", statusCode: "134" }), "in_transit");
+  assert.deepEqual(upsStatus({ type: "X", statusCode: "005" }), "in_transit");
   // Pending government / broker release, clearance information required: exceptions.
   for (const sc of ["123", "124", "125", "126", "058"]) {
-    assertEquals(upsStatus({ type: "X", code: "SR", statusCode: sc }), "exception", sc);
+    assert.deepEqual(upsStatus({ type: "X", code: "SR", statusCode: sc }), "exception", sc);
   }
-  assertEquals(upsStatus({ type: "X", statusCode: "022" }), "exception");
-  assertEquals(upsStatus({ type: "X" }), "exception");
+  assert.deepEqual(upsStatus({ type: "X", statusCode: "022" }), "exception");
+  assert.deepEqual(upsStatus({ type: "X" }), "exception");
 });
 
 Deno.test("UPS: 'We have your package' is a pickup; label codes, out for delivery, updates", () => {
-  assertEquals(upsStatus({ type: "I", code: "OC", statusCode: "005" }), "picked_up");
-  assertEquals(upsStatus({ type: "I", code: "OR" }), "picked_up");
-  assertEquals(upsStatus({ type: "M", code: "OC" }), "label_created");
-  assertEquals(upsStatus({ type: "I", code: "OT", statusCode: "021" }), "out_for_delivery");
-  assertEquals(upsStatus({ type: "I", code: "YP" }), "in_transit");
-  assertEquals(upsStatus({ type: "U", code: "UT" }), undefined);
-  assertEquals(upsStatus({ type: "D", code: "FS" }), "delivered");
+  assert.deepEqual(upsStatus({ type: "I", code: "OC", statusCode: "005" }), "picked_up");
+  assert.deepEqual(upsStatus({ type: "I", code: "OR" }), "picked_up");
+  assert.deepEqual(upsStatus({ type: "M", code: "OC" }), "label_created");
+  assert.deepEqual(upsStatus({ type: "I", code: "OT", statusCode: "021" }), "out_for_delivery");
+  assert.deepEqual(upsStatus({ type: "I", code: "YP" }), "in_transit");
+  assert.deepEqual(upsStatus({ type: "U", code: "UT" }), undefined);
+  assert.deepEqual(upsStatus({ type: "D", code: "FS" }), "delivered");
   // A current status with a code but no type (the issue's case) is read by its codes.
-  assertEquals(upsStatus({ code: "OC", statusCode: "160" }), "picked_up");
-  assertEquals(upsStatus({ code: "011" }), "delivered");
-  assertEquals(upsStatus({ code: "OT" }), "out_for_delivery");
+  assert.deepEqual(upsStatus({ code: "OC", statusCode: "160" }), "picked_up");
+  assert.deepEqual(upsStatus({ code: "011" }), "delivered");
+  assert.deepEqual(upsStatus({ code: "OT" }), "out_for_delivery");
 });
 
 Deno.test("unknown codes fall back on the carrier's category and are logged once", () => {
@@ -52,14 +52,14 @@ Deno.test("unknown codes fall back on the carrier's category and are logged once
         eventCode: "Q9",
       }],
     };
-    assertEquals(normalizeUsps(usps).status, "out_for_delivery");
-    assertEquals(normalizeUsps(usps).status, "out_for_delivery");
-    assertEquals(uspsStatus("Q9"), undefined);
+    assert.deepEqual(normalizeUsps(usps).status, "out_for_delivery");
+    assert.deepEqual(normalizeUsps(usps).status, "out_for_delivery");
+    assert.deepEqual(uspsStatus("Q9"), undefined);
     // FedEx: an unknown eventType → derivedStatusCode.
     const fedex = {
       scanEvents: [{ date: "2024-04-25T08:12:00-07:00", eventType: "ZZ", derivedStatusCode: "IT" }],
     };
-    assertEquals(normalizeFedex(fedex).events[0].status, "in_transit");
+    assert.deepEqual(normalizeFedex(fedex).events[0].status, "in_transit");
     normalizeFedex(fedex);
     // UPS: an unknown type with codes nobody knows → the status before it, logged.
     const ups = {
@@ -78,11 +78,11 @@ Deno.test("unknown codes fall back on the carrier's category and are logged once
         },
       ],
     };
-    assertEquals(normalizeUps(ups).events.map((e) => e.status), ["picked_up", "picked_up"]);
+    assert.deepEqual(normalizeUps(ups).events.map((e) => e.status), ["picked_up", "picked_up"]);
     normalizeUps(ups);
     const warned = lines.map((l) => JSON.parse(l)).filter((l) => l.level === "warn")
       .map((l) => `${l.carrier}:${l.field}:${l.code}`);
-    assertEquals(warned, [
+    assert.deepEqual(warned, [
       "usps:eventCode:Q9",
       "fedex:eventType:ZZ",
       "ups:status.type:Q",

@@ -3,7 +3,7 @@
  * see SOURCES.md) byte for byte through the local USPS server.
  */
 import { UspsAdapter } from "@/lib/tracking/usps.ts";
-import { assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { FakeUsps, USPS_DELIVERED } from "@/tests/fakes/carriers/usps.ts";
 import { awaiting, contractSetup, ok, trackAll } from "./contract_helpers.ts";
 
@@ -26,8 +26,8 @@ Deno.test("USPS sample (real capture): delivered to a parcel locker; GMTOffset k
   const { t, r } = await one("usps/delivered_parcel_locker.json");
   await using _ = t;
   const s = ok(r);
-  assertEquals(s.status, "delivered");
-  assertEquals(s.events.map((e) => e.carrier_code), [
+  assert.deepEqual(s.status, "delivered");
+  assert.deepEqual(s.events.map((e) => e.carrier_code), [
     "GX",
     "03",
     "SF",
@@ -41,7 +41,7 @@ Deno.test("USPS sample (real capture): delivered to a parcel locker; GMTOffset k
     "OF",
     "01",
   ]);
-  assertEquals(s.events.at(-1), {
+  assert.deepEqual(s.events.at(-1), {
     status: "delivered",
     occurred_at: "2024-11-22T13:58:00-05:00",
     description: "Delivered, Parcel Locker",
@@ -49,8 +49,11 @@ Deno.test("USPS sample (real capture): delivered to a parcel locker; GMTOffset k
     carrier_code: "01",
   });
   // The same instant as USPS's own GMTTimestamp (2024-11-22T18:58:40Z, to the minute).
-  assertEquals(new Date(s.events.at(-1)!.occurred_at).toISOString(), "2024-11-22T18:58:00.000Z");
-  assertEquals(s.delivery, {
+  assert.deepEqual(
+    new Date(s.events.at(-1)!.occurred_at).toISOString(),
+    "2024-11-22T18:58:00.000Z",
+  );
+  assert.deepEqual(s.delivery, {
     left_at: "parcel_locker",
     left_at_text: "Parcel Locker",
     proof_of_delivery: { available: false },
@@ -61,8 +64,8 @@ Deno.test("USPS sample (README): accepted; its 'Z' time is local and resolves in
   const { t, r } = await one("usps/accepted_readme.json");
   await using _ = t;
   const s = ok(r);
-  assertEquals(s.status, "picked_up");
-  assertEquals(s.events, [{
+  assert.deepEqual(s.status, "picked_up");
+  assert.deepEqual(s.events, [{
     status: "picked_up",
     occurred_at: "2023-08-02T07:31:00-04:00",
     description: "USPS in possession of item",
@@ -76,18 +79,18 @@ Deno.test("USPS sample: in transit with an expected delivery date", async () => 
   const { t, r } = await one("usps/in_transit_edited.json");
   await using _ = t;
   const s = ok(r);
-  assertEquals(s.status, "in_transit");
-  assertEquals(s.estimated_delivery, "2024-11-22");
-  assertEquals(s.events.at(-1)!.occurred_at, "2024-11-20T01:13:00-05:00");
-  assertEquals(s.delivery, undefined);
+  assert.deepEqual(s.status, "in_transit");
+  assert.deepEqual(s.estimated_delivery, "2024-11-22");
+  assert.deepEqual(s.events.at(-1)!.occurred_at, "2024-11-20T01:13:00-05:00");
+  assert.deepEqual(s.delivery, undefined);
 });
 
 Deno.test("USPS sample: a notice left is an exception with its reason", async () => {
   const { t, r } = await one("usps/alert_notice_left.json");
   await using _ = t;
   const s = ok(r);
-  assertEquals(s.status, "exception");
-  assertEquals(s.delivery, { delay_reason: "Notice Left (No Authorized Recipient Available)" });
+  assert.deepEqual(s.status, "exception");
+  assert.deepEqual(s.delivery, { delay_reason: "Notice Left (No Authorized Recipient Available)" });
 });
 
 Deno.test("USPS samples: 400 with the Error Inventory's not-yet codes and 404 are awaiting first scan, not errors", async () => {
@@ -99,8 +102,8 @@ Deno.test("USPS samples: 400 with the Error Inventory's not-yet codes and 404 ar
   ) {
     const { t, r } = await one(file, { status });
     await using _ = t;
-    assertEquals(awaiting(r), code);
-    assertEquals(
+    assert.deepEqual(awaiting(r), code);
+    assert.deepEqual(
       t.calls.filter((c) => c.kind === "track").map((c) => [c.outcome, c.http_status, c.detail]),
       [["not_found", 400, code]],
     );
@@ -113,7 +116,7 @@ Deno.test("USPS samples: 400 with the Error Inventory's not-yet codes and 404 ar
 Deno.test("USPS sample: any other documented 400 is a bad request", async () => {
   const { t, r } = await one("usps/error_spec_example.json", { status: 400 });
   await using _ = t;
-  assertEquals(!r!.ok && [r!.reason, r!.message], ["bad_request", "string"]);
+  assert.deepEqual(!r!.ok && [r!.reason, r!.message], ["bad_request", "string"]);
 });
 
 Deno.test("USPS: the token request is JSON as USPS documents it, asking for the tracking scope", async () => {
@@ -122,8 +125,8 @@ Deno.test("USPS: the token request is JSON as USPS documents it, asking for the 
   t.fake.serveFixtureFor(N, { file: "usps/delivered_parcel_locker.json" });
   ok((await trackAll(t.adapter(), [N])).get(N));
   const tokenReq = t.fake.calls.find((c) => c.path === "/oauth2/v3/token")!;
-  assertEquals(tokenReq.headers["content-type"], "application/json");
-  assertEquals(JSON.parse(tokenReq.body), {
+  assert.deepEqual(tokenReq.headers["content-type"], "application/json");
+  assert.deepEqual(JSON.parse(tokenReq.body), {
     grant_type: "client_credentials",
     client_id: "usps-id",
     client_secret: "usps-secret",
@@ -131,7 +134,7 @@ Deno.test("USPS: the token request is JSON as USPS documents it, asking for the 
   });
   // The README's token (string expires_in "11111") is used for the call.
   const track = t.fake.calls.find((c) => c.path.startsWith("/tracking/v3/"))!;
-  assertEquals(track.headers.authorization, "Bearer XXXXXXXXXXXXXXXXX");
+  assert.deepEqual(track.headers.authorization, "Bearer XXXXXXXXXXXXXXXXX");
 });
 
 Deno.test("USPS samples: invalid client and a token without the tracking scope are auth failures", async () => {
@@ -139,14 +142,14 @@ Deno.test("USPS samples: invalid client and a token without the tracking scope a
     await using t = await setup();
     t.fake.serveFixture("token", { file: "usps/oauth_error_401.json", status: 401 });
     const r = (await trackAll(t.adapter(), [N])).get(N)!;
-    assertEquals(!r.ok && r.reason, "auth");
-    assertEquals(t.fake.trackCalls, 0);
+    assert.deepEqual(!r.ok && r.reason, "auth");
+    assert.deepEqual(t.fake.trackCalls, 0);
   }
   {
     await using t = await setup();
     t.fake.serveFixture("track", { file: "usps/unauthorized_scope_401.json", status: 401 }, 2);
     const r = (await trackAll(t.adapter(), [N])).get(N)!;
-    assertEquals(!r.ok && [r.reason, r.message], [
+    assert.deepEqual(!r.ok && [r.reason, r.message], [
       "auth",
       "The client application identifier is invalid.",
     ]);
