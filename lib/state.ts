@@ -5,6 +5,7 @@
 import { createDefine } from "fresh";
 import type { Customer, Locale, Org } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
+import type { RequestClient } from "@/lib/http/request_client.ts";
 
 /** Set by the link middleware for `customer/[token]` and `api/portal/customer/[token]`. */
 export interface Access {
@@ -25,6 +26,8 @@ export interface State {
    * anything can fail, and the root middleware applies them.
    */
   responseHeaders: Headers;
+  /** The client's address and scheme, as `TRUSTED_PROXIES` lets us believe them. */
+  client: RequestClient;
   /** Chosen from ?lang=, then the `lang` cookie, then Accept-Language. */
   locale: Locale;
   /** The document title, set by a handler before it renders. */
