@@ -503,6 +503,18 @@ function retryPause(attempt: number): Promise<void> {
   return new Promise((r) => setTimeout(r, Math.random() * 2 ** Math.min(attempt, 6)));
 }
 
+/**
+ * The order's new `updated_at` for a write at `at`: never earlier than, nor equal to, the one it
+ * replaces. Documents and their ETags are versioned by it (lib/documents/download.ts), so two
+ * different states of an order must never share one (two writes in one millisecond, or a
+ * shipment whose last refresh is older than the order's last change).
+ */
+function nextUpdatedAt(prev: string | undefined, at: string): string {
+  const before = prev ? Date.parse(prev) : NaN;
+  if (Number.isNaN(before) || Date.parse(at) > before) return at;
+  return new Date(before + 1).toISOString();
+}
+
 /** "ORD-008456" ordered in 2026 → "INV-2026-08456". */
 export function deriveInvoiceNumber(orderNumber: string, orderDate: string): string {
   const digits = orderNumber.replace(/\D/g, "").replace(/^0+(?=\d)/, "");
@@ -586,7 +598,7 @@ async function writeOrder(
       ...(input.estimated_ship_date ? { estimated_ship_date: input.estimated_ship_date } : {}),
       shipments: prev?.shipments ?? [],
       created_at: prev?.created_at ?? now.toISOString(),
-      updated_at: now.toISOString(),
+      updated_at: nextUpdatedAt(prev?.updated_at, now.toISOString()),
       line_chunks: chunks.length,
     };
     if (estimateBytes(header) > MAX_VALUE_BYTES) {
@@ -910,7 +922,10 @@ async function writeShipment(
       ...prevHeader,
       shipments: summaries,
       status: impliedStatus(prevHeader.status, summaries),
-      updated_at: shipment.last_refreshed_at ?? prevHeader.updated_at,
+      updated_at: nextUpdatedAt(
+        prevHeader.updated_at,
+        shipment.last_refreshed_at ?? prevHeader.updated_at,
+      ),
     };
 
     const op = kv.atomic().check(ownerEntry, headerEntry, shipmentEntry);
