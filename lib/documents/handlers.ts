@@ -4,11 +4,13 @@
  */
 import { HttpError, notFound } from "@/lib/http/errors.ts";
 import { json } from "@/lib/http/json.ts";
+import { streamBytes } from "@/lib/http/body.ts";
 import type { RouteContext } from "@/lib/framework/types.ts";
 import { DOCUMENT_IDS, type DocumentId, type Org } from "@/lib/orders/model.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
-import { getOrder } from "@/lib/orders/store.ts";
+import { getOrderSummary } from "@/lib/orders/store.ts";
 import { etagMatches, isDownloadId, prepareDownload } from "./download.ts";
+import { DocumentGenerationError, DocumentsBusyError } from "./pool.ts";
 import {
   BlobTooLargeError,
   BodyReadError,
@@ -39,7 +41,12 @@ export async function downloadDocument(ctx: RouteContext): Promise<Response> {
   if (!isDownloadId(docId)) throw notFound("No such document.");
   const orderNumber = orderNumberParam(ctx.params.order_id);
   // Scoped by org and customer: another customer's order number is simply not found.
-  const order = await getOrder(ctx.services.kv, access.org.slug, access.customer.ref, orderNumber);
+  const order = await getOrderSummary(
+    ctx.services.kv,
+    access.org.slug,
+    access.customer.ref,
+    orderNumber,
+  );
   if (!order) throw notFound("No such order.");
 
   const download = await prepareDownload(ctx.services, {
@@ -61,9 +68,31 @@ export async function downloadDocument(ctx: RouteContext): Promise<Response> {
   headers.set("content-disposition", `attachment; filename="${download.filename}"`);
   headers.set("x-content-type-options", "nosniff");
   if (ctx.req.method === "HEAD") return new Response(null, { status: 200, headers });
-  const body = await download.body();
-  if (body instanceof Uint8Array) headers.set("content-length", String(body.byteLength));
-  return new Response(body, { status: 200, headers });
+  const body = await download.body().catch((err) => {
+    throw unavailable(err);
+  });
+  if (!(body instanceof Uint8Array)) return new Response(body, { status: 200, headers });
+  headers.set("content-length", String(body.byteLength));
+  return new Response(streamBytes(body), { status: 200, headers });
+}
+
+/** A full generation queue or a failed generation: 503 with Retry-After, in the one error shape. */
+function unavailable(err: unknown): unknown {
+  if (err instanceof DocumentsBusyError) {
+    return new HttpError(503, "service_unavailable", err.message, undefined, {
+      "retry-after": String(err.retryAfterSeconds),
+    });
+  }
+  if (err instanceof DocumentGenerationError) {
+    return new HttpError(
+      503,
+      "service_unavailable",
+      "The document could not be prepared just now; try again shortly.",
+      undefined,
+      { "retry-after": "5" },
+    );
+  }
+  return err;
 }
 
 function adminOrg(ctx: RouteContext): Org {
