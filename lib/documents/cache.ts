@@ -14,6 +14,7 @@
  *
  * Concurrent requests for the same missing version share one generation (single flight).
  */
+import { LRUCache } from "lru-cache";
 import { log } from "@/lib/log.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
@@ -36,48 +37,16 @@ export interface CacheKey extends CacheSlot {
   version: string;
 }
 
-/** Bytes in memory up to a budget; the least recently used go first. */
-export class MemoryLru {
-  readonly #entries = new Map<string, Uint8Array>();
-  #bytes = 0;
-
-  constructor(readonly maxBytes: number, readonly maxEntryBytes = Math.floor(maxBytes / 4)) {}
-
-  get(key: string): Uint8Array | undefined {
-    const hit = this.#entries.get(key);
-    if (hit) {
-      this.#entries.delete(key);
-      this.#entries.set(key, hit);
-    }
-    return hit;
-  }
-
-  set(key: string, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.maxEntryBytes) return;
-    this.delete(key);
-    this.#entries.set(key, bytes);
-    this.#bytes += bytes.byteLength;
-    for (const [oldest, value] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= value.byteLength;
-    }
-  }
-
-  delete(key: string): void {
-    const prev = this.#entries.get(key);
-    if (!prev) return;
-    this.#entries.delete(key);
-    this.#bytes -= prev.byteLength;
-  }
-
-  get bytes(): number {
-    return this.#bytes;
-  }
-
-  get size(): number {
-    return this.#entries.size;
-  }
+/**
+ * Bytes in memory up to `maxBytes` (lru-cache, sized by byte length): the least recently used
+ * go first, and no entry may take more than a quarter of the budget.
+ */
+export function memoryLru(maxBytes: number): LRUCache<string, Uint8Array> {
+  return new LRUCache<string, Uint8Array>({
+    maxSize: maxBytes,
+    maxEntrySize: Math.floor(maxBytes / 4),
+    sizeCalculation: (bytes) => Math.max(1, bytes.byteLength),
+  });
 }
 
 interface CacheRef {
@@ -164,12 +133,12 @@ export interface DocumentCacheOptions {
 type KvServices = Pick<Services, "kv" | "clock">;
 
 export class DocumentCache {
-  readonly memory: MemoryLru | null;
+  readonly memory: LRUCache<string, Uint8Array> | null;
   readonly #kvTtlMs: number;
   readonly #inflight = new Map<string, Promise<Uint8Array>>();
 
   constructor(opts: DocumentCacheOptions) {
-    this.memory = opts.memoryBytes > 0 ? new MemoryLru(opts.memoryBytes) : null;
+    this.memory = opts.memoryBytes > 0 ? memoryLru(opts.memoryBytes) : null;
     this.#kvTtlMs = opts.kvTtlMs;
   }
 

@@ -4,7 +4,7 @@
  * afresh; every change to what a document is drawn from is a new version; one generation
  * serves many concurrent requests.
  */
-import { MemoryLru } from "@/lib/documents/cache.ts";
+import { memoryLru } from "@/lib/documents/cache.ts";
 import { downloadFileName, type DownloadId, prepareDownload } from "@/lib/documents/download.ts";
 import { createDocumentEngine, type DocumentEngine } from "@/lib/documents/generation.ts";
 import { renderDocument } from "@/lib/documents/pdf.ts";
@@ -303,17 +303,16 @@ Deno.test("a KV entry with a lost chunk or from other code is a miss, never a wr
 });
 
 Deno.test("the memory layer: bounded by bytes, least recently used out first, big entries skipped", () => {
-  const lru = new MemoryLru(100, 40);
+  const lru = memoryLru(100);
   const b = (n: number) => new Uint8Array(n);
-  lru.set("a", b(40));
-  lru.set("b", b(40));
+  lru.set("a", b(25));
+  lru.set("b", b(25));
+  lru.set("c", b(25));
   assert(lru.get("a")); // a is now the most recent
-  lru.set("c", b(40)); // over 100: b goes
-  assertEquals([!!lru.get("a"), !!lru.get("b"), !!lru.get("c")], [true, false, true]);
-  assertEquals(lru.bytes, 80);
-  lru.set("huge", b(41));
-  assertEquals(lru.get("huge"), undefined);
-  lru.set("a", b(10)); // replacing counts the new size only
-  assertEquals(lru.bytes, 50);
-  assertEquals(lru.size, 2);
+  lru.set("d", b(25));
+  lru.set("e", b(25)); // over 100: b, the least recently used, goes
+  assertEquals(["a", "b", "c", "d", "e"].map((k) => lru.has(k)), [true, false, true, true, true]);
+  assertEquals(lru.calculatedSize, 100);
+  lru.set("huge", b(26)); // more than a quarter of the budget
+  assertEquals(lru.has("huge"), false);
 });
