@@ -3,9 +3,7 @@
  * where it may send the browser back to, and the cross-site check.
  *
  * The link token is the capability, so a third site cannot build a working form without it;
- * the cross-site check is defence in depth for a leaked link. It trusts `Sec-Fetch-Site`
- * first: the portal sends `Referrer-Policy: no-referrer`, and with that policy browsers send
- * `Origin: null` on a same-origin form POST, so `null` cannot be read as "foreign".
+ * the cross-site check (lib/http/origin.ts) is defence in depth for a leaked link.
  */
 import { z } from "zod";
 import { HttpError } from "@/lib/http/errors.ts";
@@ -66,30 +64,8 @@ export function redirectTarget(token: string, returnTo: string | undefined, noti
   return url.pathname + url.search + url.hash;
 }
 
-/**
- * True when the browser says the request came from another site. `Sec-Fetch-Site` must be
- * `same-origin` (or `none`, a user's own navigation) when present; `Origin`, when present
- * and not `null`, must be one of the portal's own origins. Without either header (old
- * clients, curl) the link token alone decides.
- */
-export function isCrossSite(req: Request, ownOrigins: readonly string[]): boolean {
-  const site = req.headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") return true;
-  const origin = req.headers.get("origin");
-  if (origin === null || origin === "null") return false;
-  return !ownOrigins.includes(origin);
-}
-
-/** The portal's origins as seen by a browser: this request's, and the configured public one. */
-export function ownOrigins(requestUrl: URL, publicBaseUrl: string): string[] {
-  const out = [requestUrl.origin, `https://${requestUrl.host}`];
-  try {
-    out.push(new URL(publicBaseUrl).origin);
-  } catch {
-    // A bad PUBLIC_BASE_URL is refused by loadConfig; nothing to add here.
-  }
-  return out;
-}
+// The cross-site check is shared with the staff console (lib/http/origin.ts).
+export { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
 
 /**
  * Reads the urlencoded or multipart form body, bounded to MAX_FORM_BYTES, as plain strings.
