@@ -35,6 +35,10 @@ const ConfigSchema = z.object({
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: optionalString,
   OIDC_CLIENT_SECRET: optionalString,
+  /** How the secret reaches the token endpoint: as registered at the provider (Okta enforces it). */
+  OIDC_TOKEN_AUTH_METHOD: z.enum(["client_secret_basic", "client_secret_post"]).default(
+    "client_secret_basic",
+  ),
   /** A staff session ends after this much inactivity (ASVS 3.3.2 level 2 / NIST AAL2: 30). */
   STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
   /** …and this long after sign-in whatever the activity (ASVS / NIST AAL2: 12 hours). */

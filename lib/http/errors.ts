@@ -14,6 +14,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "service_unavailable"
   | "internal_error";
 
 export class HttpError extends Error {
