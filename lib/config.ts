@@ -46,7 +46,8 @@ const ConfigSchema = z.object({
 }).superRefine((c, ctx) => {
   const fail = (name: string, message: string) =>
     ctx.addIssue({ code: "custom", path: [name], message });
-  if (c.OIDC_ISSUER) {
+  // Also runs when a field already failed: the first issue is the one reported.
+  if (c.OIDC_ISSUER && URL.canParse(c.OIDC_ISSUER)) {
     const url = new URL(c.OIDC_ISSUER);
     const production = c.DENO_ENV === "production" || c.DENO_DEPLOYMENT_ID !== undefined;
     const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
@@ -57,7 +58,7 @@ const ConfigSchema = z.object({
     } else if (!c.OIDC_CLIENT_ID) {
       fail("OIDC_CLIENT_ID", "is required when OIDC_ISSUER is set.");
     }
-  } else if (c.OIDC_CLIENT_ID || c.OIDC_CLIENT_SECRET) {
+  } else if (!c.OIDC_ISSUER && (c.OIDC_CLIENT_ID || c.OIDC_CLIENT_SECRET)) {
     fail("OIDC_ISSUER", "is required when OIDC_CLIENT_ID or OIDC_CLIENT_SECRET is set.");
   }
   if (c.STAFF_SESSION_IDLE_MINUTES > c.STAFF_SESSION_MAX_HOURS * 60) {

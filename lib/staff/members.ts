@@ -49,8 +49,8 @@ export interface AllowedDomain {
   set_at: string;
 }
 
-export const StaffEmail = z.email("A valid email address.").max(254)
-  .transform((s) => s.trim().toLowerCase());
+export const StaffEmail = z.string().trim().toLowerCase().max(254)
+  .pipe(z.email("A valid email address."));
 export const EmailDomain = z.string().trim().toLowerCase().regex(
   /^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
   "A domain such as acme.example.",
