@@ -11,12 +11,14 @@
  * next. Nothing increments the counter unless the ticket lands with it, so there are no gaps.
  * The same op claims the photos (so the blob sweep never removes them) and enqueues the email
  * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
+ * It also writes the ticket's by-order and by-status index entries (lib/issues/ticket_index.ts).
  */
 import type { BlobStore } from "@/lib/blobs/store.ts";
 import { enqueueInAtomic } from "@/lib/queue/queue.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import type { IssueType } from "./rules.ts";
+import { indexNewTicket } from "./ticket_index.ts";
 
 export interface TicketPhoto {
   blob_id: string;
@@ -133,6 +135,7 @@ export async function createTicket(
       op.check({ key: idemKey, versionstamp: null })
         .set(idemKey, ticket.ticket_number, { expireIn: IDEMPOTENCY_MS });
     }
+    indexNewTicket(op, ticket);
     await blobs.claim(ticket.photos.map((p) => p.blob_id), op);
     enqueueInAtomic<TicketEmailsPayload>(services, op, TICKET_EMAILS, {
       org: input.org,
