@@ -205,9 +205,16 @@ function redirect(location: string, status: 302 | 303, cookies: string[]): Respo
   return new Response(null, { status, headers });
 }
 
-/** `verified` as the provider says it: a boolean, or the string "true" some providers send. */
-function isVerified(claims: Record<string, unknown>): boolean {
-  return claims.email_verified === true || claims.email_verified === "true";
+/**
+ * Whether the provider vouches for the address: `email_verified` true (or the string "true"
+ * some providers send); without that claim, Microsoft Entra ID's optional `xms_edov` (the
+ * email's domain is verified by its tenant), which Entra sends instead for work accounts.
+ */
+export function isVerifiedEmail(claims: Record<string, unknown>): boolean {
+  if (claims.email_verified !== undefined) {
+    return claims.email_verified === true || claims.email_verified === "true";
+  }
+  return claims.xms_edov === true || claims.xms_edov === "true";
 }
 
 /**
@@ -320,7 +327,7 @@ export function createOidcHelpers(
       issuer: claims.iss,
       subject: claims.sub,
       ...(email ? { email } : {}),
-      email_verified: email !== undefined && isVerified(source),
+      email_verified: email !== undefined && isVerifiedEmail(source),
       ...(name ? { name } : {}),
     };
   }
@@ -342,6 +349,8 @@ export function createOidcHelpers(
         err,
       );
     }
+    const code = params.get("code");
+    if (!code || code.length > 4096) throw new SignInError("provider_refused");
     if (!CODE_VERIFIER.test(flow.code_verifier ?? "")) throw new SignInError("pkce_missing");
 
     let tokenResponse: Response;
@@ -401,18 +410,10 @@ export function createOidcHelpers(
     }, { replaces: readCookie(req, STAFF_SESSION_COOKIE) });
     log.info("staff signed in", { org: session.org, via: "oidc" });
     const response = redirect(flow.return_to, 303, [
-      sessionCookie(sessionId),
+      staffSessionCookie(services.config, sessionId),
       clearHostCookie(SIGNIN_FLOW_COOKIE),
     ]);
     return { response, sessionId, session, identity, member: admitted.member };
-  }
-
-  function sessionCookie(sessionId: string): string {
-    return hostCookie(
-      STAFF_SESSION_COOKIE,
-      sessionId,
-      sessionPolicy(services.config).absoluteMs / 1000,
-    );
   }
 
   function getSessionId(req: Request): Promise<string | undefined> {
@@ -446,6 +447,14 @@ export function createOidcHelpers(
     getSessionId,
     getStaff: (req, peer) => currentStaff(services, req, peer),
   };
+}
+
+/** `Set-Cookie` for a new staff session: it lives as long as the session can. */
+export function staffSessionCookie(
+  config: Pick<Config, "STAFF_SESSION_IDLE_MINUTES" | "STAFF_SESSION_MAX_HOURS">,
+  sessionId: string,
+): string {
+  return hostCookie(STAFF_SESSION_COOKIE, sessionId, sessionPolicy(config).absoluteMs / 1000);
 }
 
 /**

@@ -347,6 +347,15 @@ Deno.test("OIDC: who may enter: verified and invited, or of the allowed domain",
     provider.user = { email: "eve@evil.example", email_verified: "true" };
     await assertRefused(signInRoundTrip(oidc), "not_invited", 403);
 
+    // Microsoft Entra ID sends no email_verified for work accounts; its optional xms_edov
+    // claim (domain verified by the tenant) counts, but never over an explicit false.
+    provider.user = { email: "jane@acme.example", xms_edov: true };
+    assertEquals((await signInRoundTrip(oidc)).result.identity.email_verified, true);
+    provider.user = { email: "jane@acme.example", xms_edov: false };
+    await assertRefused(signInRoundTrip(oidc), "email_unverified", 403);
+    provider.user = { email: "jane@acme.example", email_verified: false, xms_edov: true };
+    await assertRefused(signInRoundTrip(oidc), "email_unverified", 403);
+
     // Jane signs in, and is bound to her subject; the same address with another subject
     // (reassigned at the provider) is refused.
     provider.user = { email: "Jane@ACME.example", email_verified: true };
@@ -452,4 +461,37 @@ Deno.test("OIDC: client_secret_basic (the default) sends the secret in the Autho
     services.kv.close();
     await provider.stop();
   }
+});
+
+Deno.test("OIDC: hostile callbacks are refused with 400, never a 500", async () => {
+  await withProvider(async (_provider, services, oidc) => {
+    const hostile = [
+      (state: string) => `?state=${state}`, // no code
+      (state: string) => `?code=abc&state=${state}&state=${state}`, // parameter twice
+      (state: string) => `?code=${"x".repeat(5000)}&state=${state}`,
+      () => "?code=abc",
+      () => "",
+      (state: string) => `?code=%00%ff&state=${state}&iss=https://evil.example`,
+    ];
+    for (const query of hostile) {
+      const started = await startSignIn(oidc);
+      const state = started.authorizeUrl.searchParams.get("state")!;
+      const url = new URL(`${PORTAL}/staff/callback${query(state)}`);
+      const err = await refused(callback(oidc, url, started.cookie));
+      assertEquals(err.status, 400, `${url.search.slice(0, 80)}: ${err.reason}`);
+    }
+    // Garbage cookies: no flow.
+    for (const cookie of ["__Host-mp_staff_signin=", "__Host-mp_staff_signin=../../etc", "x=y"]) {
+      const err = await refused(
+        callback(oidc, new URL(`${PORTAL}/staff/callback?code=a&state=b`), cookie),
+      );
+      assertEquals(err.status, 400, cookie);
+    }
+    // A garbage session cookie is simply no session.
+    const req = new Request(`${PORTAL}/staff`, { headers: { cookie: "__Host-mp_staff=%%%; a" } });
+    assertEquals(await oidc.getStaff(req), null);
+    assertEquals(await oidc.getSessionId(req), undefined);
+    assertEquals((await oidc.signOut(req)).status, 303);
+    assert(services);
+  });
 });
