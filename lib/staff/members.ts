@@ -82,7 +82,6 @@ function requireStaffManager(by: ChangedBy, org: string) {
 }
 
 export class StaffPermissionError extends Error {}
-export class UnknownStaffMemberError extends Error {}
 /** An admin may not remove or demote themselves (an org must not lock itself out). */
 export class SelfChangeError extends Error {}
 export class StaffConflictError extends Error {}
