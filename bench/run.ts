@@ -10,7 +10,8 @@
 import { loadConfig } from "@/lib/config.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { seedDemo } from "@/lib/seed/demo.ts";
-import { upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
 import { createLink } from "@/lib/access/tokens.ts";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -106,7 +107,12 @@ for (let i = 0; i < 10_000; i++) {
 const bulk = await createLink(services, "acme", "CUST-BULK-0001", {});
 kv.close();
 
-// 2. The portal and the ceiling, side by side.
+// 2. The portal as deployed (`deno task build`, then production) and the ceiling, side by side.
+const build = await new Deno.Command("deno", { args: ["run", "-A", "build.ts"], cwd: root })
+  .output();
+if (!build.success) {
+  throw new Error(`deno task build failed: ${new TextDecoder().decode(build.stderr)}`);
+}
 const portal = new Deno.Command("deno", {
   args: ["run", "-A", "main.ts"],
   cwd: root,

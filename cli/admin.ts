@@ -17,9 +17,9 @@
  *   staff domain --org acme --domain acme.example [--role viewer]   (--domain off: none)
  */
 import { parseArgs } from "node:util";
-import { z, ZodError } from "zod";
+import type { z } from "zod";
 import { ConfigError, loadConfig } from "@/lib/config.ts";
-import { fieldsFromZod } from "@/lib/http/errors.ts";
+import { ConflictError, type Fields, fieldsFromZod, InvalidInputError } from "@/lib/errors.ts";
 import {
   CustomerInput,
   CustomerRef,
@@ -28,17 +28,9 @@ import {
   OrgInput,
   OrgSlug,
 } from "@/lib/orders/input.ts";
-import {
-  ConflictError,
-  createOrg,
-  getCustomer,
-  getOrg,
-  LimitError,
-  OrgExistsError,
-  UnknownCustomerError,
-  upsertCustomer,
-  upsertOrder,
-} from "@/lib/orders/store.ts";
+import { getCustomer, UnknownCustomerError, upsertCustomer } from "@/lib/orders/customers.ts";
+import { LimitError, upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg, getOrg, OrgExistsError } from "@/lib/orders/orgs.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { createApiKey } from "@/lib/access/api_keys.ts";
 import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
@@ -103,8 +95,8 @@ const OPTIONS = {
 
 type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
 
-function describeZod(err: ZodError): string {
-  return Object.entries(fieldsFromZod(err.issues))
+function describeFields(fields: Fields): string {
+  return Object.entries(fields)
     .map(([field, msgs]) => `${field}: ${msgs.join(" ")}`)
     .join("; ");
 }
@@ -113,7 +105,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, label?: string): 
   const r = schema.safeParse(value);
   if (!r.success) {
     throw new UsageError(
-      label ? `${label}: ${r.error.issues[0].message}` : `Invalid input: ${describeZod(r.error)}`,
+      label
+        ? `${label}: ${r.error.issues[0].message}`
+        : `Invalid input: ${describeFields(fieldsFromZod(r.error.issues))}`,
     );
   }
   return r.data;
@@ -238,9 +232,8 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
         json: { created, order },
       };
     } catch (err) {
-      if (err instanceof UnknownCustomerError || err instanceof LimitError) {
-        throw new UsageError(err.message);
-      }
+      if (err instanceof UnknownCustomerError) throw new UsageError(err.detail);
+      if (err instanceof LimitError) throw new UsageError(err.message);
       throw err;
     }
   },
@@ -385,8 +378,8 @@ export async function runCli(args: string[], services: Services, io: CliIo): Pro
   } catch (err) {
     const message = err instanceof UsageError
       ? err.message
-      : err instanceof ZodError
-      ? `Invalid input: ${describeZod(err)}`
+      : err instanceof InvalidInputError
+      ? `Invalid input: ${describeFields(err.fields ?? {})}`
       : err instanceof ConflictError
       ? `${err.message} (try again)`
       : null;

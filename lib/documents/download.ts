@@ -5,7 +5,9 @@
  */
 import type { DocumentId, Order } from "@/lib/orders/model.ts";
 import { DOCUMENT_IDS } from "@/lib/orders/model.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import type { Services } from "@/lib/services.ts";
+import { readAllBytes } from "@/lib/streams.ts";
 import { type DocumentInput, LAYOUT_VERSION, renderDocument } from "./pdf.ts";
 import { getStoredDocuments, openStoredDocument, type StoredDocument } from "./stored.ts";
 import { zipStream } from "./zip.ts";
@@ -23,7 +25,7 @@ export function downloadFileName(orderNumber: string, id: DownloadId): string {
   return id === "all" ? `${safe}-documents.zip` : `${safe}-${id}.pdf`;
 }
 
-/** What a Response accepts: a stored file streams, a generated PDF is already bytes. */
+/** A stored file streams, a generated PDF is already bytes. */
 export type DownloadBody = ReadableStream<Uint8Array> | Uint8Array<ArrayBuffer>;
 
 export interface Download {
@@ -32,11 +34,6 @@ export interface Download {
   contentType: "application/pdf" | "application/zip";
   /** Produces the body; called only when the client does not already have this ETag. */
   body(): Promise<DownloadBody>;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /**
@@ -68,10 +65,6 @@ export function etagMatches(ifNoneMatch: string | null, etag: string): boolean {
   if (!ifNoneMatch) return false;
   const strip = (t: string) => t.trim().replace(/^W\//, "");
   return ifNoneMatch.split(",").some((t) => t.trim() === "*" || strip(t) === strip(etag));
-}
-
-async function readAll(stream: ReadableStream<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
-  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
 /** Resolves a download for an order the caller has already checked belongs to the customer. */
@@ -108,7 +101,7 @@ export async function prepareDownload(
       Promise.resolve(zipStream(
         DOCUMENT_IDS.map((doc) => ({
           name: downloadFileName(order.order_number, doc),
-          data: one(doc).then((b) => b instanceof Uint8Array ? b : readAll(b)),
+          data: one(doc).then((b) => b instanceof Uint8Array ? b : readAllBytes(b)),
         })),
         zipDate(order),
       )),

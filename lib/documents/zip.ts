@@ -5,6 +5,7 @@
  * because the PDFs' streams are already deflated and compressing again costs CPU for nothing.
  */
 import JSZip from "jszip";
+import { readAllBytes } from "@/lib/streams.ts";
 
 export interface ZipEntry {
   name: string;
@@ -53,5 +54,5 @@ export function zipStream(entries: ZipEntry[], date: Date): ReadableStream<Uint8
 
 /** The whole ZIP in memory (tests, small callers). */
 export async function zipBytes(entries: ZipEntry[], date: Date): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(zipStream(entries, date)).arrayBuffer());
+  return await readAllBytes(zipStream(entries, date));
 }

@@ -8,8 +8,8 @@
  * SameSite=Lax on the session cookie is a third layer, not relied on alone.
  */
 import { timingSafeEqual } from "node:crypto";
-import { HttpError } from "./errors.ts";
-import { isCrossSite } from "./origin.ts";
+import { ForbiddenError } from "@/lib/errors.ts";
+import { isCrossSite } from "@/lib/http/origin.ts";
 
 export const CSRF_FIELD = "_csrf";
 export const CSRF_HEADER = "x-csrf-token";
@@ -28,7 +28,7 @@ function sameToken(a: string, b: string): boolean {
 }
 
 /**
- * Throws 403 unless the request is same-site and carries the session's token (header, or
+ * Throws ForbiddenError (a 403) unless the request is same-site and carries the session's token (header, or
  * `formToken` read by the caller from the body it parsed anyway).
  *
  * @example
@@ -41,10 +41,10 @@ export function verifyCsrf(
   opts: { ownOrigins: readonly string[]; formToken?: string | null },
 ): void {
   if (isCrossSite(req, opts.ownOrigins)) {
-    throw new HttpError(403, "forbidden", "Cross-site requests are refused.");
+    throw new ForbiddenError("Cross-site requests are refused.");
   }
   const sent = req.headers.get(CSRF_HEADER) ?? opts.formToken ?? "";
   if (!expected || !sent || !sameToken(sent, expected)) {
-    throw new HttpError(403, "forbidden", "The form has expired. Reload the page and try again.");
+    throw new ForbiddenError("The form has expired. Reload the page and try again.");
   }
 }

@@ -5,16 +5,16 @@
  * It shares the session store and cookie with the OIDC sign-in; pages label such a session
  * with `DEVELOPER_LABEL`. Anywhere else it does not exist (404).
  */
+import { ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors.ts";
 import type { Services } from "@/lib/services.ts";
-import { getOrg } from "@/lib/orders/store.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import { admitDeveloper, consoleSignIn, DEVELOPER_ISSUER } from "@/lib/staff/console_access.ts";
 import { StaffRoleSchema } from "@/lib/staff/roles.ts";
 import { createSession } from "@/lib/staff/sessions.ts";
-import { readCookie } from "./cookies.ts";
-import { HttpError } from "./errors.ts";
-import { safeStaffReturn, STAFF_SESSION_COOKIE, staffSessionCookie } from "./oidc.ts";
-import { isCrossSite, ownOrigins } from "./origin.ts";
-import { peerInfo } from "./peer.ts";
+import { readCookie } from "@/lib/http/cookies.ts";
+import { safeStaffReturn, STAFF_SESSION_COOKIE, staffSessionCookie } from "@/lib/http/oidc.ts";
+import { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
+import { peerInfo } from "@/lib/http/peer.ts";
 
 /**
  * Handles the developer sign-in form (POST): `org`, `role`, `return_to`. 303 to the console
@@ -31,19 +31,19 @@ export async function developerSignIn(
   form: { org?: string; role?: string; return_to?: string },
 ): Promise<Response> {
   const decision = consoleSignIn(services.config, peerInfo(req, remoteAddr));
-  if (decision.mode !== "developer") throw new HttpError(404, "not_found", "Not found");
+  if (decision.mode !== "developer") throw new NotFoundError("Not found");
   if (isCrossSite(req, ownOrigins(new URL(req.url), services.config.publicBaseUrl))) {
-    throw new HttpError(403, "forbidden", "Cross-site requests are refused.");
+    throw new ForbiddenError("Cross-site requests are refused.");
   }
   const role = StaffRoleSchema.safeParse(form.role);
   const org = typeof form.org === "string" && form.org.length <= 40
     ? await getOrg(services.kv, form.org)
     : null;
   if (!role.success || !org) {
-    throw new HttpError(422, "validation_failed", "Choose an org and a role.", {
+    throw new InvalidInputError({
       ...(org ? {} : { org: ["Choose an existing org."] }),
       ...(role.success ? {} : { role: ["Role: admin, support or viewer."] }),
-    });
+    }, "Choose an org and a role.");
   }
   const { member } = await admitDeveloper(services, decision, { org: org.slug, role: role.data });
   const { sessionId } = await createSession(services, {

@@ -12,9 +12,11 @@
  * provider's JWKS) are right. The identity must have a verified email address that an org
  * admits (lib/staff/members.ts); then a new session replaces any old one in this browser.
  *
- * Every refusal is a `SignInError` (an HttpError: 400, 403, or 503 when the provider cannot
- * be reached), never a 500, and names its reason for the sign-in page.
+ * Every refusal is a `SignInError` (Fresh's HttpError: 400, 403, or 503 when the provider
+ * cannot be reached; lib/http/errors.ts maps it like any other), never a 500, and names its
+ * reason for the sign-in page.
  */
+import { HttpError } from "fresh";
 import * as oauth from "oauth4webapi";
 import type { Config } from "@/lib/config.ts";
 import { log } from "@/lib/log.ts";
@@ -36,8 +38,7 @@ import {
   type StaffSession,
 } from "@/lib/staff/sessions.ts";
 import { saveSignInFlow, SIGNIN_FLOW_TTL_MS, takeSignInFlow } from "@/lib/staff/signin_flows.ts";
-import { clearHostCookie, hostCookie, readCookie } from "./cookies.ts";
-import { HttpError } from "./errors.ts";
+import { clearHostCookie, hostCookie, readCookie } from "@/lib/http/cookies.ts";
 
 export const STAFF_SESSION_COOKIE = "__Host-mp_staff";
 export const SIGNIN_FLOW_COOKIE = "__Host-mp_staff_signin";
@@ -113,13 +114,7 @@ const FAILURES: Record<SignInFailure, [number, string]> = {
 export class SignInError extends HttpError {
   constructor(readonly reason: SignInFailure, cause?: unknown) {
     const [status, message] = FAILURES[reason];
-    super(
-      status,
-      status === 503 ? "service_unavailable" : status === 403 ? "forbidden" : "bad_request",
-      message,
-    );
-    this.name = "SignInError";
-    if (cause !== undefined) this.cause = cause;
+    super(status, message, cause === undefined ? undefined : { cause });
   }
 }
 

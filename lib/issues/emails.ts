@@ -10,7 +10,7 @@ import { sweepBlobs } from "@/lib/blobs/mod.ts";
 import { renderEmail } from "@/lib/email/render.ts";
 import { log } from "@/lib/log.ts";
 import { sendEmail } from "@/lib/email/send.ts";
-import { getOrg } from "@/lib/orders/store.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import { PermanentError, registerQueueHandler } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { issueMessages } from "./messages.ts";

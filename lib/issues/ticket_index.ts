@@ -9,9 +9,10 @@
  *
  * `indexExistingTickets` adds the entries of tickets created before these indexes existed.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import type { IssueType } from "./rules.ts";
-import type { Ticket } from "./tickets.ts";
-import type { TicketStatus } from "./workflow.ts";
+import { allTickets, type Ticket } from "./tickets.ts";
+import type { TicketState, TicketStatus } from "./workflow.ts";
 
 /** One row of the staff ticket list. */
 export interface TicketSummary {
@@ -27,7 +28,7 @@ export interface TicketSummary {
   updated_at: string;
 }
 
-export const indexKeys = {
+const keys = {
   byOrder: (org: string, ref: string, order: string, number: string): Deno.KvKey => [
     "ticket_by_order",
     org,
@@ -75,13 +76,32 @@ export function summaryOf(
 /** Adds a new ticket's index entries to the ticket's own atomic operation. */
 export function indexNewTicket(op: Deno.AtomicOperation, ticket: Ticket): void {
   op.set(
-    indexKeys.byOrder(ticket.org, ticket.customer_ref, ticket.order_number, ticket.ticket_number),
+    keys.byOrder(ticket.org, ticket.customer_ref, ticket.order_number, ticket.ticket_number),
     { created_at: ticket.created_at },
   );
   op.set(
-    indexKeys.byStatus(ticket.org, "open", ticket.ticket_number),
+    keys.byStatus(ticket.org, "open", ticket.ticket_number),
     summaryOf(ticket, { status: "open", assignee: null, updated_at: ticket.created_at }),
   );
+}
+
+/**
+ * Adds a workflow change's index entries to the change's own atomic operation: the ticket
+ * moves to its new status's index (with a fresh summary), and gets its by-order entry
+ * (idempotent: makes every touched ticket visible by order, old tickets included).
+ */
+export function indexTicketChange(
+  op: Deno.AtomicOperation,
+  ticket: Ticket,
+  before: TicketStatus,
+  after: Pick<TicketState, "status" | "assignee" | "updated_at">,
+): void {
+  const { org, ticket_number: number } = ticket;
+  if (before !== after.status) op.delete(keys.byStatus(org, before, number));
+  op.set(keys.byStatus(org, after.status, number), summaryOf(ticket, after))
+    .set(keys.byOrder(org, ticket.customer_ref, ticket.order_number, number), {
+      created_at: ticket.created_at,
+    });
 }
 
 /** At most this many tickets per order are listed (a customer reporting more is support's). */
@@ -95,18 +115,24 @@ export async function ticketNumbersForOrder(
   orderNumber: string,
 ): Promise<string[]> {
   const out: string[] = [];
-  const iter = kv.list({ prefix: indexKeys.orderPrefix(org, customerRef, orderNumber) }, {
+  const iter = kv.list({ prefix: keys.orderPrefix(org, customerRef, orderNumber) }, {
     limit: MAX_TICKETS_PER_ORDER,
   });
   for await (const e of iter) out.push(String(e.key[4]));
   return out;
 }
 
-export class InvalidTicketIndexCursorError extends Error {}
+/** A cursor `listTicketsByStatus` did not produce (a 400). */
+export class InvalidTicketIndexCursorError extends MalformedInputError {
+  constructor() {
+    super("The cursor is not valid.");
+  }
+}
 
 /**
  * An org's tickets in one status, newest first, cursor-paged.
  * `await listTicketsByStatus(kv, "acme", "open", { limit: 20 })`
+ * Throws InvalidTicketIndexCursorError for a cursor this function did not produce.
  */
 export async function listTicketsByStatus(
   kv: Deno.Kv,
@@ -118,14 +144,15 @@ export async function listTicketsByStatus(
   const tickets: TicketSummary[] = [];
   let iter: Deno.KvListIterator<TicketSummary>;
   try {
-    iter = kv.list<TicketSummary>({ prefix: indexKeys.statusPrefix(org, status) }, {
+    iter = kv.list<TicketSummary>({ prefix: keys.statusPrefix(org, status) }, {
       limit,
       reverse: true,
       cursor: opts.cursor || undefined,
     });
     for await (const e of iter) tickets.push(e.value);
-  } catch {
-    throw new InvalidTicketIndexCursorError("Invalid cursor");
+  } catch (err) {
+    if (opts.cursor) throw new InvalidTicketIndexCursorError();
+    throw err;
   }
   const next = tickets.length === limit ? iter.cursor : "";
   return { tickets, next_cursor: next || null };
@@ -138,9 +165,8 @@ export async function listTicketsByStatus(
  */
 export async function indexExistingTickets(kv: Deno.Kv): Promise<number> {
   let count = 0;
-  for await (const e of kv.list<Ticket>({ prefix: ["tickets"] })) {
-    const t = e.value;
-    const orderKey = indexKeys.byOrder(t.org, t.customer_ref, t.order_number, t.ticket_number);
+  for await (const t of allTickets(kv)) {
+    const orderKey = keys.byOrder(t.org, t.customer_ref, t.order_number, t.ticket_number);
     if ((await kv.get(orderKey)).versionstamp !== null) continue;
     const op = kv.atomic().check({ key: orderKey, versionstamp: null });
     indexNewTicket(op, t);

@@ -19,7 +19,8 @@
  * org's ticket is "not found", never readable or writable.
  */
 import { z } from "zod";
-import { getOrg } from "@/lib/orders/store.ts";
+import { ConflictError, InvalidInputError, NotFoundError, parseInput } from "@/lib/errors.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import { enqueueInAtomic } from "@/lib/queue/queue.ts";
 import { timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Services } from "@/lib/services.ts";
@@ -27,7 +28,7 @@ import { auditInAtomic } from "@/lib/staff/audit.ts";
 import { getStaffMember } from "@/lib/staff/members.ts";
 import { can, requirePermission, type StaffActor } from "@/lib/staff/roles.ts";
 import type { IssueType } from "./rules.ts";
-import { indexKeys, summaryOf, ticketNumbersForOrder } from "./ticket_index.ts";
+import { indexTicketChange, ticketNumbersForOrder } from "./ticket_index.ts";
 import { getTicket, type Ticket } from "./tickets.ts";
 
 export const TICKET_STATUSES = ["open", "in_progress", "waiting_on_customer", "resolved"] as const;
@@ -122,17 +123,34 @@ const keys = {
   histories: (org: string, n: string): Deno.KvKey => ["ticket_history", org, n],
 };
 
-export class TicketNotFoundError extends Error {}
-export class InvalidTransitionError extends Error {
+/** No such ticket in the actor's org (another org's is not found either): a 404. */
+export class TicketNotFoundError extends NotFoundError {}
+/** The move is not in TRANSITIONS from the ticket's current status: a 422 naming `status`. */
+export class InvalidTransitionError extends InvalidInputError {
   constructor(readonly from: TicketStatus, readonly to: TicketStatus) {
-    super(`A ticket cannot go from ${from} to ${to}.`);
+    const message = `A ticket cannot go from ${from} to ${to}.`;
+    super({ status: [message] }, message);
   }
 }
-/** The assignee is not a member of this org who may work tickets. */
-export class InvalidAssigneeError extends Error {}
-/** A ticket has reached MAX_REPLIES or MAX_NOTES. */
-export class TicketLimitError extends Error {}
-export class WorkflowConflictError extends Error {}
+/** The assignee is not a member of this org who may work tickets: a 422 naming `assignee`. */
+export class InvalidAssigneeError extends InvalidInputError {
+  constructor(message: string) {
+    super({ assignee: [message] }, message);
+  }
+}
+/** A ticket has reached MAX_REPLIES or MAX_NOTES: a 422 naming `body`. */
+export class TicketLimitError extends InvalidInputError {
+  constructor(message: string) {
+    super({ body: [message] }, message);
+  }
+}
+/** Other changes kept landing first (a 409); the same request may succeed if sent again. */
+export class WorkflowConflictError extends ConflictError {}
+
+/** A reply's or a note's text; InvalidInputError naming `body` when it is empty or too long. */
+function parseBody(body: string): string {
+  return parseInput(z.object({ body: MessageBody }), { body }).body;
+}
 
 function initialState(ticket: Ticket): TicketState {
   return {
@@ -187,14 +205,7 @@ async function change(
     const c = decide(ticket, before, clock.now().toISOString());
     if (!c) return { ticket, state: before, changed: false };
     const op = kv.atomic().check(entry).set(keys.state(actor.org, number), c.next);
-    if (before.status !== c.next.status) {
-      op.delete(indexKeys.byStatus(actor.org, before.status, number));
-    }
-    op.set(indexKeys.byStatus(actor.org, c.next.status, number), summaryOf(ticket, c.next))
-      // Idempotent: makes every touched ticket visible by order, old tickets included.
-      .set(indexKeys.byOrder(actor.org, ticket.customer_ref, ticket.order_number, number), {
-        created_at: ticket.created_at,
-      });
+    indexTicketChange(op, ticket, before.status, c.next);
     c.write(op);
     auditInAtomic(services, op, actor.org, actor, audit(ticket, before, c.next));
     if ((await op.commit()).ok) return { ticket, state: c.next, changed: true };
@@ -217,7 +228,7 @@ export async function changeTicketStatus(
   to: TicketStatus,
 ): Promise<{ state: TicketState; changed: boolean }> {
   requirePermission(actor, "tickets.work");
-  TicketStatusSchema.parse(to);
+  parseInput(z.object({ status: TicketStatusSchema }), { status: to });
   const r = await change(services, actor, number, (ticket, state, now) => {
     if (state.status === to) return null;
     if (!canTransition(state.status, to)) throw new InvalidTransitionError(state.status, to);
@@ -311,7 +322,7 @@ export async function addInternalNote(
   body: string,
 ): Promise<InternalNote> {
   requirePermission(actor, "tickets.work");
-  const text = MessageBody.parse(body);
+  const text = parseBody(body);
   let note: InternalNote | undefined;
   await change(services, actor, number, (_ticket, state, now) => {
     if (state.note_count >= MAX_NOTES) {
@@ -358,7 +369,7 @@ export async function replyToCustomer(
   body: string,
 ): Promise<StaffReply> {
   requirePermission(actor, "tickets.work");
-  const text = MessageBody.parse(body);
+  const text = parseBody(body);
   // The customer sees the staff member's name, or the org's: never a staff email address.
   const author = actor.name?.trim() || (await getOrg(services.kv, actor.org))?.name || "Support";
   let reply: StaffReply | undefined;

@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { renderEmail } from "@/lib/email/render.ts";
 import { sendEmail } from "@/lib/email/send.ts";
-import { getOrg } from "@/lib/orders/store.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import { PermanentError, registerQueueHandler } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { issueMessages, workflowMessages } from "./messages.ts";

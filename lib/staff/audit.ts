@@ -11,6 +11,7 @@
  * an entry is removed; an org that needs longer exports the listing. Entries never hold a
  * token, a session id, a reply's or a note's text: only ids and short values.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import { timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Services } from "@/lib/services.ts";
 import type { ActorVia, StaffActor, StaffRole } from "./roles.ts";
@@ -118,11 +119,17 @@ export interface AuditPage {
   next_cursor: string | null;
 }
 
-export class InvalidAuditCursorError extends Error {}
+/** A cursor `listAudit` did not produce (a 400). */
+export class InvalidAuditCursorError extends MalformedInputError {
+  constructor() {
+    super("The cursor is not valid.");
+  }
+}
 
 /**
  * An org's audit entries, newest first, cursor-paged.
  * `await listAudit(kv, "acme", { limit: 50 })`
+ * Throws InvalidAuditCursorError for a cursor this function did not produce.
  */
 export async function listAudit(
   kv: Deno.Kv,
@@ -139,8 +146,9 @@ export async function listAudit(
       cursor: opts.cursor || undefined,
     });
     for await (const e of iter) entries.push(e.value);
-  } catch {
-    throw new InvalidAuditCursorError("Invalid cursor");
+  } catch (err) {
+    if (opts.cursor) throw new InvalidAuditCursorError();
+    throw err;
   }
   const next = entries.length === limit ? iter.cursor : "";
   return { entries, next_cursor: next || null };

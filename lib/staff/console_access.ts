@@ -11,6 +11,7 @@
  *   `Host` is a loopback name (a DNS-rebinding page at another name cannot use it).
  */
 import type { Config } from "@/lib/config.ts";
+import { ForbiddenError } from "@/lib/errors.ts";
 import type { Services } from "@/lib/services.ts";
 import { type AdmitResult, upsertDeveloperMember } from "./members.ts";
 import type { StaffRole } from "./roles.ts";
@@ -83,7 +84,7 @@ export async function admitDeveloper(
   input: { org: string; role: StaffRole },
 ): Promise<Extract<AdmitResult, { ok: true }>> {
   if (decision.mode !== "developer") {
-    throw new Error("The developer sign-in is not available for this request.");
+    throw new ForbiddenError("The developer sign-in is not available for this request.");
   }
   const member = await upsertDeveloperMember(services, {
     ...input,

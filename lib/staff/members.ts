@@ -15,6 +15,7 @@
  * the provider, or a second provider that vouches for it): an admin removes and re-invites.
  */
 import { z } from "zod";
+import { ConflictError, ForbiddenError, parseInput } from "@/lib/errors.ts";
 import type { Services } from "@/lib/services.ts";
 import { auditInAtomic, type NewAuditEntry } from "./audit.ts";
 import { type ActorVia, can, type StaffActor, type StaffRole } from "./roles.ts";
@@ -81,10 +82,17 @@ function requireStaffManager(by: ChangedBy, org: string) {
   }
 }
 
-export class StaffPermissionError extends Error {}
-/** An admin may not remove or demote themselves (an org must not lock itself out). */
-export class SelfChangeError extends Error {}
-export class StaffConflictError extends Error {}
+/** Managing staff needs the admin role in the org concerned (a 403). */
+export class StaffPermissionError extends ForbiddenError {}
+/** An admin may not remove or demote themselves (an org must not lock itself out): a 403. */
+export class SelfChangeError extends ForbiddenError {}
+/** A concurrent change won (a 409); the same request may succeed if sent again. */
+export class StaffConflictError extends ConflictError {}
+
+/** The address, normalised; InvalidInputError naming `email` when it is not one. */
+function parseEmail(email: string): string {
+  return parseInput(z.object({ email: StaffEmail }), { email }).email;
+}
 
 function audit(
   services: Services,
@@ -128,7 +136,7 @@ export async function addStaffMember(
   input: { org: string; email: string; role: StaffRole },
 ): Promise<{ member: StaffMember; created: boolean }> {
   requireStaffManager(by, input.org);
-  const email = StaffEmail.parse(input.email);
+  const email = parseEmail(input.email);
   if ("email" in by && by.email === email && input.role !== "admin") {
     throw new SelfChangeError("You cannot lower your own role.");
   }
@@ -167,7 +175,7 @@ export async function removeStaffMember(
   emailInput: string,
 ): Promise<boolean> {
   requireStaffManager(by, org);
-  const email = StaffEmail.parse(emailInput);
+  const email = parseEmail(emailInput);
   if ("email" in by && by.email === email) throw new SelfChangeError("You cannot remove yourself.");
   const { kv } = services;
   const entry = await kv.get<StaffMember>(keys.member(org, email));
@@ -202,7 +210,9 @@ export async function setAllowedDomain(
   role: StaffRole = "viewer",
 ): Promise<AllowedDomain | null> {
   requireStaffManager(by, org);
-  const domain = domainInput === null ? null : EmailDomain.parse(domainInput);
+  const domain = domainInput === null
+    ? null
+    : parseInput(z.object({ domain: EmailDomain }), { domain: domainInput }).domain;
   const { kv, clock } = services;
   const current = await kv.get<AllowedDomain>(keys.domain(org));
   const op = kv.atomic().check(current);

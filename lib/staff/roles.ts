@@ -14,6 +14,7 @@
  * | `audit.view`      |        |         | ✓     | the audit log (it holds colleagues' IP addresses) |
  */
 import { z } from "zod";
+import { ForbiddenError } from "@/lib/errors.ts";
 
 export const STAFF_ROLES = ["admin", "support", "viewer"] as const;
 export type StaffRole = typeof STAFF_ROLES[number];
@@ -64,15 +65,14 @@ export interface StaffActor {
   userAgent?: string;
 }
 
-/** A staff member tried something their role does not allow. */
-export class ForbiddenError extends Error {
+/** A staff member tried something their role does not allow (a 403). */
+export class MissingPermissionError extends ForbiddenError {
   constructor(readonly permission: Permission) {
     super(`This needs the "${permission}" permission.`);
-    this.name = "ForbiddenError";
   }
 }
 
-/** Throws ForbiddenError unless the actor's role grants `permission`. */
+/** Throws MissingPermissionError unless the actor's role grants `permission`. */
 export function requirePermission(actor: Pick<StaffActor, "role">, permission: Permission): void {
-  if (!can(actor.role, permission)) throw new ForbiddenError(permission);
+  if (!can(actor.role, permission)) throw new MissingPermissionError(permission);
 }

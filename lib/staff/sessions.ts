@@ -18,8 +18,8 @@
  * at every sign-in: `createSession({replaces})` ends the browser's previous session in the
  * same atomic operation (no session fixation).
  */
-import { isWellFormedSecret, newSecret, sha256Hex } from "@/lib/access/secret.ts";
-import { base64url } from "@/lib/access/secret.ts";
+import { base64url, isWellFormedSecret, newSecret } from "@/lib/access/secret.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import type { Config } from "@/lib/config.ts";
 import type { Services } from "@/lib/services.ts";
 import { auditInAtomic } from "./audit.ts";

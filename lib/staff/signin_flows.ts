@@ -8,7 +8,8 @@
  * Keys: `["staff_signin_flow", sha256(flow id)]`, removed by `expireIn` after
  * `SIGNIN_FLOW_TTL_MS`; `takeSignInFlow` also checks the age, as that removal is eventual.
  */
-import { base64url, sha256Hex } from "@/lib/access/secret.ts";
+import { base64url } from "@/lib/access/secret.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import type { Services } from "@/lib/services.ts";
 
 /** Ten minutes to sign in at the provider (long enough for MFA, short enough to be useless). */
@@ -26,7 +27,9 @@ export interface SignInFlow {
 }
 
 const FLOW_ID = /^[A-Za-z0-9_-]{43}$/;
-const key = (hash: string): Deno.KvKey => ["staff_signin_flow", hash];
+const keys = {
+  flow: (hash: string): Deno.KvKey => ["staff_signin_flow", hash],
+};
 
 /** Stores a new flow; returns its id for the browser's cookie. */
 export async function saveSignInFlow(
@@ -35,7 +38,7 @@ export async function saveSignInFlow(
 ): Promise<string> {
   const id = base64url(crypto.getRandomValues(new Uint8Array(32)));
   const record: SignInFlow = { ...flow, created_at: services.clock.now().toISOString() };
-  await services.kv.set(key(await sha256Hex(id)), record, { expireIn: SIGNIN_FLOW_TTL_MS });
+  await services.kv.set(keys.flow(await sha256Hex(id)), record, { expireIn: SIGNIN_FLOW_TTL_MS });
   return id;
 }
 
@@ -46,7 +49,7 @@ export async function saveSignInFlow(
 export async function takeSignInFlow(services: Services, id: string): Promise<SignInFlow | null> {
   if (!FLOW_ID.test(id)) return null;
   const { kv, clock } = services;
-  const entry = await kv.get<SignInFlow>(key(await sha256Hex(id)));
+  const entry = await kv.get<SignInFlow>(keys.flow(await sha256Hex(id)));
   if (!entry.value) return null;
   const res = await kv.atomic().check(entry).delete(entry.key).commit();
   if (!res.ok) return null;

@@ -7,6 +7,15 @@
  * client secret (a KV dump or backup alone does not reveal one), and they never reach a log.
  */
 import type { z } from "zod";
+import {
+  exchange,
+  NetworkError,
+  type OutboundAnswer,
+  type OutboundRequest,
+} from "@/lib/http/client.ts";
+import { parseJsonSafe } from "@/lib/http/json.ts";
+import { retryAfterSeconds } from "@/lib/http/retry_after.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import type { CarrierId } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import { checkTrackingNumber } from "./check_digits.ts";
@@ -34,14 +43,6 @@ export function reasonForStatus(status: number): TrackFailureReason {
   return "server_error";
 }
 
-/** `Retry-After` as seconds: either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
-}
-
 export interface CarrierCredentials {
   baseUrl: string;
   clientId: string;
@@ -65,7 +66,7 @@ export interface SessionOptions {
   carrier: CarrierId;
   credentials: CarrierCredentials;
   /** Builds the carrier's token request (each documents its own shape). */
-  tokenRequest: (c: CarrierCredentials) => Request;
+  tokenRequest: (c: CarrierCredentials) => OutboundRequest;
   onCall?: CallObserver;
   /** Refresh this long before the carrier's `expires_in` runs out. */
   refreshMarginMs?: number;
@@ -84,15 +85,17 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const keys = {
+  token: (carrier: CarrierId, id: string): Deno.KvKey => ["tracking_oauth", carrier, id],
+};
 
 /** The KV key of a carrier's cached token; changing credentials or base URL changes it. */
 export async function tokenCacheKey(
   carrier: CarrierId,
   c: CarrierCredentials,
 ): Promise<Deno.KvKey> {
-  const id = hex(await sha256(`${c.baseUrl}\n${c.clientId}\n${c.clientSecret}`)).slice(0, 24);
-  return ["tracking_oauth", carrier, id];
+  const id = (await sha256Hex(`${c.baseUrl}\n${c.clientId}\n${c.clientSecret}`)).slice(0, 24);
+  return keys.token(carrier, id);
 }
 
 const inflight = new Map<string, Promise<string>>();
@@ -195,15 +198,15 @@ export class CarrierSession {
 
   async #fetchToken(): Promise<string> {
     const started = performance.now();
-    let res: Response;
+    let res: OutboundAnswer;
     try {
-      res = await fetch(this.#opts.tokenRequest(this.#opts.credentials));
+      res = await exchange(this.#opts.tokenRequest(this.#opts.credentials));
     } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
       this.note("oauth", [], "server_error", performance.now() - started);
-      throw new CarrierError("server_error", `OAuth request failed: ${(err as Error).name}`);
+      throw new CarrierError("server_error", `OAuth request failed: ${err.cause.name}`);
     }
-    const text = await res.text();
-    const latency = performance.now() - started;
+    const { text, latencyMs: latency } = res;
     if (!res.ok) {
       const reason = res.status === 400 ? "auth" : reasonForStatus(res.status);
       this.note("oauth", [], reason, latency, res.status);
@@ -211,15 +214,10 @@ export class CarrierSession {
         reason === "not_found" ? "server_error" : reason,
         `OAuth token request refused (HTTP ${res.status})`,
         res.status,
-        parseRetryAfter(res.headers.get("retry-after")),
+        retryAfterSeconds(res.header("retry-after")),
       );
     }
-    let body: { access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = {};
-    }
+    const body = (parseJsonSafe(text) ?? {}) as { access_token?: unknown; expires_in?: unknown };
     const token = typeof body.access_token === "string" ? body.access_token : "";
     // UPS sends expires_in as a string ("14399"); the others as a number.
     const expiresIn = Number(body.expires_in ?? 0);
@@ -239,26 +237,25 @@ export class CarrierSession {
    */
   async send(
     numbers: string[],
-    build: (token: string) => Request,
-  ): Promise<{ res: Response; text: string; latency: number }> {
+    build: (token: string) => OutboundRequest,
+  ): Promise<OutboundAnswer> {
     for (let attempt = 0;; attempt++) {
       const token = await this.token();
       const started = performance.now();
-      let res: Response;
+      let res: OutboundAnswer;
       try {
-        res = await fetch(build(token));
+        res = await exchange(build(token));
       } catch (err) {
+        if (!(err instanceof NetworkError)) throw err;
         this.note("track", numbers, "server_error", performance.now() - started);
-        throw new CarrierError("server_error", `request failed: ${(err as Error).name}`);
+        throw new CarrierError("server_error", `request failed: ${err.cause.name}`);
       }
-      const text = await res.text();
-      const latency = performance.now() - started;
       if (res.status === 401 && attempt === 0) {
-        this.note("track", numbers, "auth", latency, res.status);
+        this.note("track", numbers, "auth", res.latencyMs, res.status);
         await this.#dropCache(token);
         continue;
       }
-      return { res, text, latency };
+      return res;
     }
   }
 }
@@ -297,20 +294,19 @@ export function failureOf(err: CarrierError): TrackResult {
 export async function trackCall<T>(
   session: CarrierSession,
   numbers: string[],
-  build: (token: string) => Request,
+  build: (token: string) => OutboundRequest,
   format: AnswerFormat<T>,
 ): Promise<TrackAnswer<T>> {
-  let sent;
+  let res: OutboundAnswer;
   try {
-    sent = await session.send(numbers, build);
+    res = await session.send(numbers, build);
   } catch (err) {
     if (err instanceof CarrierError) return { ok: false, failure: failureOf(err) };
     throw err;
   }
-  const { res, text, latency } = sent;
   const note = (outcome: "ok" | TrackFailureReason) =>
-    session.note("track", numbers, outcome, latency, res.status);
-  const body = parseJson(text);
+    session.note("track", numbers, outcome, res.latencyMs, res.status);
+  const body = parseJsonSafe(res.text);
   if (!res.ok) {
     const info = format.readError(body);
     const reason = info?.reason ?? reasonForStatus(res.status);
@@ -320,7 +316,7 @@ export async function trackCall<T>(
       failure: {
         ok: false,
         reason,
-        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
+        retryAfter: retryAfterSeconds(res.header("retry-after")),
         message: info ? info.message : `HTTP ${res.status}`,
       },
     };
@@ -387,14 +383,6 @@ export async function trackOneByOne(
     if (isStopFailure(r)) stop = r;
   }
   return results;
-}
-
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** "MEMPHIS" → "Memphis"; mixed-case names are left as the carrier wrote them. */

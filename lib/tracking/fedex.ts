@@ -8,6 +8,7 @@
  * with `derivedCode: "IT"`), so we normalize from `code`/`eventType` only.
  */
 import { z } from "zod";
+import type { OutboundRequest } from "@/lib/http/client.ts";
 import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   acceptNumber,
@@ -136,12 +137,13 @@ export function normalizeFedex(r: FedexTrackResult): NormalizedShipment {
 
 export type FedexOptions = AdapterOptions;
 
-export function fedexTokenRequest(c: CarrierCredentials): Request {
-  return new Request(new URL("/oauth/token", c.baseUrl), {
+export function fedexTokenRequest(c: CarrierCredentials): OutboundRequest {
+  return {
+    url: new URL("/oauth/token", c.baseUrl),
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },
     body: new URLSearchParams(clientCredentialsGrant(c)),
-  });
+  };
 }
 
 const FEDEX_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
@@ -196,21 +198,21 @@ export class FedexAdapter implements CarrierAdapter {
     const answer = await trackCall(
       this.#session,
       batch,
-      (token) =>
-        new Request(this.#session.url("/track/v1/trackingnumbers"), {
-          method: "POST",
-          headers: {
-            authorization: `Bearer ${token}`,
-            "content-type": "application/json",
-            "x-locale": "en_US",
-          },
-          body: JSON.stringify({
-            includeDetailedScans: true,
-            trackingInfo: batch.map((trackingNumber) => ({
-              trackingNumberInfo: { trackingNumber },
-            })),
-          }),
+      (token) => ({
+        url: this.#session.url("/track/v1/trackingnumbers"),
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${token}`,
+          "content-type": "application/json",
+          "x-locale": "en_US",
+        },
+        body: JSON.stringify({
+          includeDetailedScans: true,
+          trackingInfo: batch.map((trackingNumber) => ({
+            trackingNumberInfo: { trackingNumber },
+          })),
         }),
+      }),
       FEDEX_ANSWERS,
     );
     if (!answer.ok) {

@@ -7,6 +7,7 @@
  * `date`/`time` plus `gmtOffset`, which we join into ISO 8601 with offset.
  */
 import { z } from "zod";
+import type { OutboundRequest } from "@/lib/http/client.ts";
 import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   type AdapterOptions,
@@ -173,15 +174,16 @@ export interface UpsOptions extends AdapterOptions {
   transactionSrc?: string;
 }
 
-export function upsTokenRequest(c: CarrierCredentials): Request {
-  return new Request(new URL("/security/v1/oauth/token", c.baseUrl), {
+export function upsTokenRequest(c: CarrierCredentials): OutboundRequest {
+  return {
+    url: new URL("/security/v1/oauth/token", c.baseUrl),
     method: "POST",
     headers: {
       authorization: `Basic ${btoa(`${c.clientId}:${c.clientSecret}`)}`,
       "content-type": "application/x-www-form-urlencoded",
     },
     body: new URLSearchParams({ grant_type: "client_credentials" }),
-  });
+  };
 }
 
 const UPS_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
@@ -212,14 +214,15 @@ export class UpsAdapter implements CarrierAdapter {
       const url = this.#session.url(`/api/track/v1/details/${encodeURIComponent(n)}`);
       url.searchParams.set("locale", "en_US");
       url.searchParams.set("returnSignature", "false");
-      return new Request(url, {
+      return {
+        url,
         headers: {
           authorization: `Bearer ${token}`,
           transId: crypto.randomUUID().replaceAll("-", "").slice(0, 32),
           transactionSrc: this.#src,
           accept: "application/json",
         },
-      });
+      };
     }, UPS_ANSWERS);
     if (!answer.ok) return answer.failure;
     const shipment = answer.data.trackResponse.shipment?.[0];

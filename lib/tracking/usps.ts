@@ -8,6 +8,7 @@
  * an hour, so a 429 stops the batch at once and its `Retry-After` is passed back.
  */
 import { z } from "zod";
+import type { OutboundRequest } from "@/lib/http/client.ts";
 import type { TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import {
   type AdapterOptions,
@@ -140,13 +141,14 @@ export function normalizeUsps(r: z.infer<typeof TrackResponse>): NormalizedShipm
 
 export type UspsOptions = AdapterOptions;
 
-export function uspsTokenRequest(c: CarrierCredentials): Request {
+export function uspsTokenRequest(c: CarrierCredentials): OutboundRequest {
   // JSON per the official README; the `tracking` scope is not granted unless asked for.
-  return new Request(new URL("/oauth2/v3/token", c.baseUrl), {
+  return {
+    url: new URL("/oauth2/v3/token", c.baseUrl),
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ ...clientCredentialsGrant(c), scope: "tracking" }),
-  });
+  };
 }
 
 const USPS_ANSWERS: AnswerFormat<z.infer<typeof TrackResponse>> = {
@@ -178,9 +180,7 @@ export class UspsAdapter implements CarrierAdapter {
     const answer = await trackCall(this.#session, [n], (token) => {
       const url = this.#session.url(`/tracking/v3/tracking/${encodeURIComponent(n)}`);
       url.searchParams.set("expand", "DETAIL");
-      return new Request(url, {
-        headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-      });
+      return { url, headers: { authorization: `Bearer ${token}`, accept: "application/json" } };
     }, USPS_ANSWERS);
     if (!answer.ok) return answer.failure;
     answer.note("ok");

@@ -3,13 +3,12 @@
  * and messages for bad input; once as a real process through `deno task admin` on a KV file.
  */
 import { runCli } from "@/cli/admin.ts";
-import { loadConfig } from "@/lib/config.ts";
-import { createOrg } from "@/lib/orders/store.ts";
+import { createOrg } from "@/lib/orders/orgs.ts";
 import type { Services } from "@/lib/services.ts";
 import { listAudit } from "@/lib/staff/audit.ts";
 import { getStaffMember } from "@/lib/staff/members.ts";
-import { assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
-import { TestClock } from "@/tests/helpers/server.ts";
+import assert from "node:assert/strict";
+import { makeTestServices } from "@/tests/helpers/services.ts";
 
 const ORG = {
   slug: "acme",
@@ -24,11 +23,7 @@ async function withCli(
     services: Services,
   ) => Promise<void>,
 ) {
-  const services: Services = {
-    kv: await Deno.openKv(":memory:"),
-    config: loadConfig({ KV_PATH: ":memory:" }),
-    clock: new TestClock(),
-  };
+  const services = await makeTestServices({ env: { DENO_ENV: "development" } });
   await createOrg(services.kv, ORG, services.clock.now());
   try {
     await fn(async (args) => {
@@ -43,7 +38,7 @@ async function withCli(
       return { code, out: out.join("\n"), err: err.join("\n") };
     }, services);
   } finally {
-    services.kv.close();
+    services.close();
   }
 }
 
@@ -52,52 +47,55 @@ const ADD = ["staff", "add", "--org", "acme", "--email", "Ops@ACME.example", "--
 Deno.test("CLI staff: add, change role, list, domain, remove", async () => {
   await withCli(async (run, services) => {
     let r = await run(ADD);
-    assertEquals(r.code, 0, r.err);
-    assertEquals(
+    assert.deepEqual(r.code, 0, r.err);
+    assert.deepEqual(
       r.out,
       "Invited ops@acme.example to acme as admin: they sign in at /staff with their company account.",
     );
     r = await run([...ADD.slice(0, -1), "support", "--json"]);
-    assertEquals(r.code, 0, r.err);
+    assert.deepEqual(r.code, 0, r.err);
     const json = JSON.parse(r.out);
-    assertEquals([json.created, json.member.role, json.member.status], [
+    assert.deepEqual([json.created, json.member.role, json.member.status], [
       false,
       "support",
       "invited",
     ]);
-    assertEquals((await getStaffMember(services.kv, "acme", "ops@acme.example"))?.role, "support");
+    assert.deepEqual(
+      (await getStaffMember(services.kv, "acme", "ops@acme.example"))?.role,
+      "support",
+    );
 
     r = await run(["staff", "domain", "--org", "acme", "--domain", "acme.example"]);
-    assertEquals([r.code, r.out], [
+    assert.deepEqual([r.code, r.out], [
       0,
       "Every verified address @acme.example may now join acme as viewer.",
     ]);
     r = await run(["staff", "list", "--org", "acme"]);
-    assertEquals(
+    assert.deepEqual(
       r.out,
       "ops@acme.example  support  invited  never signed in\nAllowed domain: acme.example (joins as viewer)",
     );
     r = await run(["staff", "domain", "--org", "acme", "--domain", "off", "--json"]);
-    assertEquals(JSON.parse(r.out), { org: "acme", allowed_domain: null });
+    assert.deepEqual(JSON.parse(r.out), { org: "acme", allowed_domain: null });
 
     r = await run(["staff", "remove", "--org", "acme", "--email", "ops@acme.example"]);
-    assertEquals([r.code, r.out], [
+    assert.deepEqual([r.code, r.out], [
       0,
       "Removed ops@acme.example from acme; their sessions have ended.",
     ]);
     r = await run(["staff", "list", "--org", "acme", "--json"]);
-    assertEquals(JSON.parse(r.out), { members: [], allowed_domain: null });
+    assert.deepEqual(JSON.parse(r.out), { members: [], allowed_domain: null });
 
     // Every change is in the audit log, done by the CLI.
     const audit = (await listAudit(services.kv, "acme")).entries;
-    assertEquals(audit.map((e) => e.action), [
+    assert.deepEqual(audit.map((e) => e.action), [
       "staff.remove",
       "staff.domain",
       "staff.domain",
       "staff.update",
       "staff.add",
     ]);
-    assertEquals(audit.every((e) => e.actor.via === "cli"), true);
+    assert.deepEqual(audit.every((e) => e.actor.via === "cli"), true);
   });
 });
 
@@ -123,11 +121,11 @@ Deno.test("CLI staff: bad input exits 2 with a clear message", async () => {
     ];
     for (const [args, message] of cases) {
       const r = await run(args);
-      assertEquals(r.code, 2, `${args.join(" ")}: ${r.out} ${r.err}`);
-      assertStringIncludes(r.err, message, args.join(" "));
+      assert.deepEqual(r.code, 2, `${args.join(" ")}: ${r.out} ${r.err}`);
+      assert.ok(r.err.includes(message), `${args.join(" ")}: ${r.err}`);
     }
     const r = await run([...ADD.slice(0, -1), "owner", "--json"]);
-    assertEquals(JSON.parse(r.err), { error: "--role: Role: admin, support or viewer." });
+    assert.deepEqual(JSON.parse(r.err), { error: "--role: Role: admin, support or viewer." });
   });
 });
 
@@ -158,15 +156,15 @@ Deno.test("CLI staff: `deno task admin staff add` as a process on a KV file", as
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals(o.code, 0, new TextDecoder().decode(o.stderr));
+    assert.deepEqual(o.code, 0, new TextDecoder().decode(o.stderr));
     const out = JSON.parse(new TextDecoder().decode(o.stdout));
-    assertEquals([out.created, out.member.email, out.member.role], [
+    assert.deepEqual([out.created, out.member.email, out.member.role], [
       true,
       "ops@acme.example",
       "admin",
     ]);
     const check = await Deno.openKv(kvPath);
-    assertEquals((await getStaffMember(check, "acme", "ops@acme.example"))?.role, "admin");
+    assert.deepEqual((await getStaffMember(check, "acme", "ops@acme.example"))?.role, "admin");
     check.close();
   } finally {
     await Deno.remove(dir, { recursive: true });

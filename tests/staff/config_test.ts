@@ -4,7 +4,7 @@
  */
 import { ConfigError, loadConfig } from "@/lib/config.ts";
 import { oidcProviderFromConfig } from "@/lib/http/oidc.ts";
-import { assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 
 function refusal(env: Record<string, string>): string {
   try {
@@ -44,8 +44,8 @@ Deno.test("config: OIDC and session settings, each refusal names its variable", 
   ];
   for (const [env, name] of cases) {
     const line = refusal(env);
-    assertMatch(line, new RegExp(`^Invalid configuration: ${name}: `), JSON.stringify(env));
-    assertEquals(line.split("\n").length, 1);
+    assert.match(line, new RegExp(`^Invalid configuration: ${name}: `), JSON.stringify(env));
+    assert.deepEqual(line.split("\n").length, 1);
   }
 });
 
@@ -56,16 +56,16 @@ Deno.test("config: a complete OIDC setting gives the provider and its redirect U
     OIDC_CLIENT_SECRET: "s3cret",
     PUBLIC_BASE_URL: "https://portal.acme.example/",
   });
-  assertEquals(oidcProviderFromConfig(c), {
+  assert.deepEqual(oidcProviderFromConfig(c), {
     issuer: ISSUER,
     clientId: "0oa1portal",
     clientSecret: "s3cret",
     tokenAuthMethod: "client_secret_basic",
     redirectUri: "https://portal.acme.example/staff/callback",
   });
-  assertEquals(oidcProviderFromConfig(loadConfig({})), null);
+  assert.deepEqual(oidcProviderFromConfig(loadConfig({})), null);
   // A loopback test provider over http is allowed outside production.
-  assertEquals(
+  assert.deepEqual(
     loadConfig({ OIDC_ISSUER: "http://localhost:8080", OIDC_CLIENT_ID: "x" }).OIDC_ISSUER,
     "http://localhost:8080",
   );

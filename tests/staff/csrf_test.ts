@@ -3,9 +3,9 @@
  * field or header) and the browser's Sec-Fetch-Site / Origin, each enough to refuse.
  */
 import { changesState, CSRF_FIELD, CSRF_HEADER, verifyCsrf } from "@/lib/http/csrf.ts";
-import { HttpError } from "@/lib/http/errors.ts";
+import { problemOf } from "@/lib/http/errors.ts";
 import { ownOrigins } from "@/lib/http/origin.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 
 const TOKEN = "tZ2mQ4b7c8dE9fG0hI1jK2lM3nO4pQ5rS6tU7vW8xY9";
 const own = ownOrigins(new URL("https://portal.example/staff/tickets"), "https://portal.example");
@@ -22,30 +22,31 @@ function status(fn: () => void): number {
     fn();
     return 200;
   } catch (err) {
-    assert(err instanceof HttpError);
-    assertEquals(err.code, "forbidden");
-    return err.status;
+    const problem = problemOf(err);
+    assert(problem, `not a client error: ${err}`);
+    assert.deepEqual(problem.code, "forbidden");
+    return problem.status;
   }
 }
 
 Deno.test("CSRF: the session's token in the form or the header, from our own pages", () => {
   const sameOrigin = { "sec-fetch-site": "same-origin", origin: "https://portal.example" };
-  assertEquals(
+  assert.deepEqual(
     status(() => verifyCsrf(post(sameOrigin), TOKEN, { ownOrigins: own, formToken: TOKEN })),
     200,
   );
-  assertEquals(
+  assert.deepEqual(
     status(() =>
       verifyCsrf(post({ ...sameOrigin, [CSRF_HEADER]: TOKEN }), TOKEN, { ownOrigins: own })
     ),
     200,
   );
   // No fetch metadata at all (curl, old browsers): the token alone decides.
-  assertEquals(
+  assert.deepEqual(
     status(() => verifyCsrf(post({}), TOKEN, { ownOrigins: own, formToken: TOKEN })),
     200,
   );
-  assertEquals(CSRF_FIELD, "_csrf");
+  assert.deepEqual(CSRF_FIELD, "_csrf");
 });
 
 Deno.test("CSRF: refused without the token, with another token, or from another site", () => {
@@ -62,14 +63,14 @@ Deno.test("CSRF: refused without the token, with another token, or from another 
     [{ "sec-fetch-site": "same-origin", origin: "https://evil.example" }, TOKEN],
   ];
   for (const [headers, formToken] of cases) {
-    assertEquals(
+    assert.deepEqual(
       status(() => verifyCsrf(post(headers), TOKEN, { ownOrigins: own, formToken })),
       403,
       JSON.stringify([headers, formToken]),
     );
   }
   // A session without a token (never the case) refuses everything.
-  assertEquals(
+  assert.deepEqual(
     status(() => verifyCsrf(post(sameOrigin), "", { ownOrigins: own, formToken: "" })),
     403,
   );
@@ -77,7 +78,7 @@ Deno.test("CSRF: refused without the token, with another token, or from another 
 
 Deno.test("CSRF: which methods change state", () => {
   for (const m of ["POST", "PUT", "PATCH", "DELETE", "post"]) {
-    assertEquals(changesState(m), true, m);
+    assert.deepEqual(changesState(m), true, m);
   }
-  for (const m of ["GET", "HEAD", "OPTIONS"]) assertEquals(changesState(m), false, m);
+  for (const m of ["GET", "HEAD", "OPTIONS"]) assert.deepEqual(changesState(m), false, m);
 });

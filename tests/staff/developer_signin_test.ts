@@ -3,34 +3,28 @@
  * machine only; 404 wherever the decision says off (production, OIDC configured, a proxied
  * or remote request), 403 cross-site, 422 for a bad org or role.
  */
-import { loadConfig } from "@/lib/config.ts";
 import { developerSignIn } from "@/lib/http/developer_signin.ts";
-import { HttpError } from "@/lib/http/errors.ts";
+import { problemOf } from "@/lib/http/errors.ts";
 import { currentStaff } from "@/lib/http/oidc.ts";
-import { createOrg } from "@/lib/orders/store.ts";
+import { createOrg } from "@/lib/orders/orgs.ts";
 import type { Services } from "@/lib/services.ts";
 import { listAudit } from "@/lib/staff/audit.ts";
 import { DEVELOPER_EMAIL } from "@/lib/staff/console_access.ts";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
-import { TestClock } from "@/tests/helpers/server.ts";
+import assert from "node:assert/strict";
+import { makeTestServices } from "@/tests/helpers/services.ts";
 
 async function withServices(env: Record<string, string>, fn: (s: Services) => Promise<void>) {
-  const services: Services = {
-    kv: await Deno.openKv(":memory:"),
-    config: loadConfig({ KV_PATH: ":memory:", PUBLIC_BASE_URL: "http://localhost:8000", ...env }),
-    clock: new TestClock(),
-  };
+  // The developer sign-in exists in development only (DENO_ENV's default).
+  using services = await makeTestServices({
+    env: { DENO_ENV: "development", PUBLIC_BASE_URL: "http://localhost:8000", ...env },
+  });
   await createOrg(services.kv, {
     slug: "acme",
     name: "ACME Manufacturing",
     support_email: "sales@acme.example",
     support_phone: "(555) 123-4567",
   }, services.clock.now());
-  try {
-    await fn(services);
-  } finally {
-    services.kv.close();
-  }
+  await fn(services);
 }
 
 const form = { org: "acme", role: "admin", return_to: "/staff/tickets" };
@@ -44,18 +38,19 @@ async function statusOf(p: Promise<Response>): Promise<number> {
   try {
     return (await p).status;
   } catch (err) {
-    assert(err instanceof HttpError, String(err));
-    return err.status;
+    const problem = problemOf(err);
+    assert(problem, `not a client error: ${err}`);
+    return problem.status;
   }
 }
 
 Deno.test("developer sign-in: a labelled local session in development", async () => {
   await withServices({}, async (services) => {
     const res = await developerSignIn(services, post(), "127.0.0.1", form);
-    assertEquals(res.status, 303);
-    assertEquals(res.headers.get("location"), "/staff/tickets");
+    assert.deepEqual(res.status, 303);
+    assert.deepEqual(res.headers.get("location"), "/staff/tickets");
     const cookie = res.headers.getSetCookie()[0];
-    assertMatch(
+    assert.match(
       cookie,
       /^__Host-mp_staff=mps_\S+; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
@@ -63,12 +58,12 @@ Deno.test("developer sign-in: a labelled local session in development", async ()
       services,
       new Request("http://localhost:8000/staff", { headers: { cookie: cookie.split(";")[0] } }),
     );
-    assertEquals(
+    assert.deepEqual(
       [staff?.actor.email, staff?.actor.role, staff?.actor.via, staff?.session.via],
       [DEVELOPER_EMAIL, "admin", "developer", "developer"],
     );
     const [entry] = (await listAudit(services.kv, "acme")).entries;
-    assertEquals([entry.action, entry.actor.via, entry.ip], [
+    assert.deepEqual([entry.action, entry.actor.via, entry.ip], [
       "session.sign_in",
       "developer",
       "127.0.0.1",
@@ -80,30 +75,30 @@ Deno.test("developer sign-in: a labelled local session in development", async ()
 
 Deno.test("developer sign-in: 404 where it is off, 403 cross-site, 422 bad input", async () => {
   await withServices({}, async (services) => {
-    assertEquals(await statusOf(developerSignIn(services, post(), "192.168.1.5", form)), 404);
-    assertEquals(
+    assert.deepEqual(await statusOf(developerSignIn(services, post(), "192.168.1.5", form)), 404);
+    assert.deepEqual(
       await statusOf(
         developerSignIn(services, post({ "x-forwarded-for": "203.0.113.9" }), "127.0.0.1", form),
       ),
       404,
     );
     const rebinding = new Request("http://evil.example:8000/staff/dev-signin", { method: "POST" });
-    assertEquals(await statusOf(developerSignIn(services, rebinding, "127.0.0.1", form)), 404);
-    assertEquals(
+    assert.deepEqual(await statusOf(developerSignIn(services, rebinding, "127.0.0.1", form)), 404);
+    assert.deepEqual(
       await statusOf(
         developerSignIn(services, post({ "sec-fetch-site": "cross-site" }), "127.0.0.1", form),
       ),
       403,
     );
-    assertEquals(
+    assert.deepEqual(
       await statusOf(developerSignIn(services, post(), "127.0.0.1", { ...form, org: "nope" })),
       422,
     );
-    assertEquals(
+    assert.deepEqual(
       await statusOf(developerSignIn(services, post(), "127.0.0.1", { ...form, role: "root" })),
       422,
     );
-    assertEquals(await statusOf(developerSignIn(services, post(), "127.0.0.1", {})), 422);
+    assert.deepEqual(await statusOf(developerSignIn(services, post(), "127.0.0.1", {})), 422);
   });
   for (
     const env of [{ DENO_ENV: "production" } as Record<string, string>, {
@@ -112,7 +107,7 @@ Deno.test("developer sign-in: 404 where it is off, 403 cross-site, 422 bad input
     }]
   ) {
     await withServices(env, async (services) => {
-      assertEquals(
+      assert.deepEqual(
         await statusOf(developerSignIn(services, post(), "127.0.0.1", form)),
         404,
         JSON.stringify(env),

@@ -13,11 +13,12 @@ import {
   SignInError,
   type SignInFailure,
 } from "@/lib/http/oidc.ts";
+import { problemOf } from "@/lib/http/errors.ts";
 import { listAudit } from "@/lib/staff/audit.ts";
 import { getStaffMember, setAllowedDomain } from "@/lib/staff/members.ts";
 import type { Services } from "@/lib/services.ts";
-import { assert, assertEquals, assertMatch, assertNotEquals } from "@/tests/helpers/assert.ts";
-import type { TestClock } from "@/tests/helpers/server.ts";
+import assert from "node:assert/strict";
+import type { TestClock } from "@/tests/helpers/services.ts";
 import {
   authorizeAtProvider,
   callback,
@@ -32,7 +33,7 @@ import {
   startProvider,
   startSignIn,
   type TestProvider,
-} from "./provider.ts";
+} from "@/tests/staff/provider_helpers.ts";
 
 async function withProvider(
   fn: (p: TestProvider, services: Services, oidc: OidcHelpers) => Promise<void>,
@@ -45,7 +46,7 @@ async function withProvider(
     const oidc = createOidcHelpers(services, oidcProviderFromConfig(services.config)!);
     await fn(provider, services, oidc);
   } finally {
-    services.kv.close();
+    services.close();
     await provider.stop();
   }
 }
@@ -62,8 +63,10 @@ async function refused(p: Promise<unknown>): Promise<SignInError> {
 
 async function assertRefused(p: Promise<unknown>, reason: SignInFailure, status = 400) {
   const err = await refused(p);
-  assertEquals(err.reason, reason, err.message);
-  assertEquals(err.status, status);
+  assert.deepEqual(err.reason, reason, err.message);
+  assert.deepEqual(err.status, status);
+  // The one error path answers with that status, never a 500.
+  assert.deepEqual(problemOf(err)?.status, status);
 }
 
 /** Every value in KV, as one JSON text (to prove a secret is not stored). */
@@ -77,34 +80,34 @@ Deno.test("OIDC: code + PKCE round trip signs an invited member in", async () =>
   await withProvider(async (provider, services, oidc) => {
     const started = await startSignIn(oidc, { returnTo: "/staff/tickets?status=open" });
     const a = started.authorizeUrl;
-    assertEquals(a.origin + a.pathname, `${provider.issuer}/authorize`);
-    assertEquals(a.searchParams.get("client_id"), CLIENT_ID);
-    assertEquals(a.searchParams.get("redirect_uri"), `${PORTAL}/staff/callback`);
-    assertEquals(a.searchParams.get("response_type"), "code");
-    assertEquals(a.searchParams.get("scope"), "openid email profile");
-    assertEquals(a.searchParams.get("code_challenge_method"), "S256");
-    assertMatch(a.searchParams.get("code_challenge")!, /^[A-Za-z0-9_-]{43}$/);
-    assertMatch(a.searchParams.get("state")!, /^[A-Za-z0-9_-]{43}$/);
-    assertMatch(a.searchParams.get("nonce")!, /^[A-Za-z0-9_-]{43}$/);
+    assert.deepEqual(a.origin + a.pathname, `${provider.issuer}/authorize`);
+    assert.deepEqual(a.searchParams.get("client_id"), CLIENT_ID);
+    assert.deepEqual(a.searchParams.get("redirect_uri"), `${PORTAL}/staff/callback`);
+    assert.deepEqual(a.searchParams.get("response_type"), "code");
+    assert.deepEqual(a.searchParams.get("scope"), "openid email profile");
+    assert.deepEqual(a.searchParams.get("code_challenge_method"), "S256");
+    assert.match(a.searchParams.get("code_challenge")!, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(a.searchParams.get("state")!, /^[A-Za-z0-9_-]{43}$/);
+    assert.match(a.searchParams.get("nonce")!, /^[A-Za-z0-9_-]{43}$/);
     // The flow cookie: host-only, script-proof, sent back on the provider's redirect.
     const res = await oidc.signIn(new Request(`${PORTAL}/staff/signin`));
     const flowCookie = setCookies(res)[0];
-    assertMatch(
+    assert.match(
       flowCookie,
       /^__Host-mp_staff_signin=[A-Za-z0-9_-]{43}; Max-Age=600; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
-    assertEquals(res.headers.get("cache-control"), "no-store");
+    assert.deepEqual(res.headers.get("cache-control"), "no-store");
     // The verifier never leaves the server; only its S256 challenge does.
     assert(!a.href.includes("code_verifier"));
 
     const callbackUrl = await authorizeAtProvider(a);
-    assertEquals(callbackUrl.origin + callbackUrl.pathname, `${PORTAL}/staff/callback`);
+    assert.deepEqual(callbackUrl.origin + callbackUrl.pathname, `${PORTAL}/staff/callback`);
     const result = await callback(oidc, callbackUrl, started.cookie);
-    assertEquals(result.response.status, 303);
-    assertEquals(result.response.headers.get("location"), "/staff/tickets?status=open");
+    assert.deepEqual(result.response.status, 303);
+    assert.deepEqual(result.response.headers.get("location"), "/staff/tickets?status=open");
     const cookies = setCookies(result.response);
     const session = cookies.find((c) => c.startsWith("__Host-mp_staff="))!;
-    assertMatch(
+    assert.match(
       session,
       /^__Host-mp_staff=mps_[A-Za-z0-9_-]{49}; Max-Age=43200; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
@@ -112,23 +115,23 @@ Deno.test("OIDC: code + PKCE round trip signs an invited member in", async () =>
       cookies.some((c) => /^__Host-mp_staff_signin=; Max-Age=0;/.test(c)),
       "flow cookie cleared",
     );
-    assertEquals(result.identity, {
+    assert.deepEqual(result.identity, {
       issuer: provider.issuer,
       subject: "johndoe",
       email: "jane@acme.example",
       email_verified: true,
       name: "Jane Doe",
     });
-    assertEquals(result.session.org, "acme");
-    assertEquals(result.session.ip, "203.0.113.7");
+    assert.deepEqual(result.session.org, "acme");
+    assert.deepEqual(result.session.ip, "203.0.113.7");
 
     // The session works, with the member's role.
     const staff = await oidc.getStaff(
       new Request(`${PORTAL}/staff`, { headers: { cookie: cookiePair(session) } }),
     );
-    assertEquals(staff?.actor.role, "support");
-    assertEquals(staff?.actor.email, "jane@acme.example");
-    assertEquals(
+    assert.deepEqual(staff?.actor.role, "support");
+    assert.deepEqual(staff?.actor.email, "jane@acme.example");
+    assert.deepEqual(
       await oidc.getSessionId(
         new Request(`${PORTAL}/staff`, { headers: { cookie: cookiePair(session) } }),
       ),
@@ -137,8 +140,8 @@ Deno.test("OIDC: code + PKCE round trip signs an invited member in", async () =>
 
     // The member is now active and bound to the provider's subject.
     const member = await getStaffMember(services.kv, "acme", "jane@acme.example");
-    assertEquals(member?.status, "active");
-    assertEquals([member?.issuer, member?.subject], [provider.issuer, "johndoe"]);
+    assert.deepEqual(member?.status, "active");
+    assert.deepEqual([member?.issuer, member?.subject], [provider.issuer, "johndoe"]);
     // Only the hash of the session id is stored, and no sign-in secret outlives the flow.
     const dump = await dumpKv(services);
     assert(!dump.includes(result.sessionId), "raw session id in KV");
@@ -156,10 +159,10 @@ Deno.test("OIDC: code + PKCE round trip signs an invited member in", async () =>
     }
     assert(!logs.includes(a.searchParams.get("state")!), "the state reached the log");
     const audit = (await listAudit(services.kv, "acme")).entries;
-    assertEquals(audit[0].action, "session.sign_in");
-    assertEquals(audit[0].actor, { email: "jane@acme.example", role: "support", via: "oidc" });
-    assertEquals(audit[0].ip, "203.0.113.7");
-    assertEquals(audit[0].user_agent, "TestBrowser/1.0");
+    assert.deepEqual(audit[0].action, "session.sign_in");
+    assert.deepEqual(audit[0].actor, { email: "jane@acme.example", role: "support", via: "oidc" });
+    assert.deepEqual(audit[0].ip, "203.0.113.7");
+    assert.deepEqual(audit[0].user_agent, "TestBrowser/1.0");
   });
 });
 
@@ -172,7 +175,7 @@ Deno.test("OIDC: a wrong state is refused, and the flow cannot be retried", asyn
     await assertRefused(callback(oidc, forged, started.cookie), "state_mismatch");
     // The genuine response now finds no flow: one callback per sign-in.
     await assertRefused(callback(oidc, callbackUrl, started.cookie), "flow_expired");
-    assertEquals(provider.tokenRequests, 0, "no code was redeemed");
+    assert.deepEqual(provider.tokenRequests, 0, "no code was redeemed");
     // Without the browser's flow cookie (a callback URL planted in another browser).
     const other = await startSignIn(oidc);
     const url = await authorizeAtProvider(other.authorizeUrl);
@@ -183,7 +186,7 @@ Deno.test("OIDC: a wrong state is refused, and the flow cannot be retried", asyn
 Deno.test("OIDC: a replayed code is refused by us and by the provider", async () => {
   await withProvider(async (provider, _services, oidc) => {
     const first = await signInRoundTrip(oidc);
-    assertEquals(first.result.response.status, 303);
+    assert.deepEqual(first.result.response.status, 303);
     // The same callback again (a leaked URL, a double submit): its flow is gone.
     await assertRefused(callback(oidc, first.callbackUrl, first.flowCookie), "flow_expired");
     // The old code inside a fresh, valid flow: the provider refuses to redeem it again.
@@ -192,7 +195,7 @@ Deno.test("OIDC: a replayed code is refused by us and by the provider", async ()
     replay.searchParams.set("state", fresh.authorizeUrl.searchParams.get("state")!);
     const before = provider.tokenRequests;
     await assertRefused(callback(oidc, replay, fresh.cookie), "code_rejected");
-    assertEquals(provider.tokenRequests, before, "the provider answered with an error");
+    assert.deepEqual(provider.tokenRequests, before, "the provider answered with an error");
   });
 });
 
@@ -287,7 +290,7 @@ Deno.test("OIDC: a missing or wrong PKCE verifier never gets a session", async (
     await editFlow((v) => delete v.code_verifier);
     let url = await authorizeAtProvider(started.authorizeUrl);
     await assertRefused(callback(oidc, url, started.cookie), "pkce_missing");
-    assertEquals(provider.tokenRequests, 0);
+    assert.deepEqual(provider.tokenRequests, 0);
 
     // A verifier that does not match the challenge (an intercepted code redeemed by someone
     // else): the provider refuses it.
@@ -341,8 +344,8 @@ Deno.test("OIDC: who may enter: verified and invited, or of the allowed domain",
     await assertRefused(signInRoundTrip(oidc), "not_invited", 403);
     await setAllowedDomain(services, { via: "cli" }, "acme", "acme.example");
     const bob = await signInRoundTrip(oidc);
-    assertEquals(bob.result.member.role, "viewer");
-    assertEquals(bob.result.member.via, "domain");
+    assert.deepEqual(bob.result.member.role, "viewer");
+    assert.deepEqual(bob.result.member.via, "domain");
     // Another domain is not let in by acme's rule; "true" as a string counts as verified.
     provider.user = { email: "eve@evil.example", email_verified: "true" };
     await assertRefused(signInRoundTrip(oidc), "not_invited", 403);
@@ -350,7 +353,7 @@ Deno.test("OIDC: who may enter: verified and invited, or of the allowed domain",
     // Microsoft Entra ID sends no email_verified for work accounts; its optional xms_edov
     // claim (domain verified by the tenant) counts, but never over an explicit false.
     provider.user = { email: "jane@acme.example", xms_edov: true };
-    assertEquals((await signInRoundTrip(oidc)).result.identity.email_verified, true);
+    assert.deepEqual((await signInRoundTrip(oidc)).result.identity.email_verified, true);
     provider.user = { email: "jane@acme.example", xms_edov: false };
     await assertRefused(signInRoundTrip(oidc), "email_unverified", 403);
     provider.user = { email: "jane@acme.example", email_verified: false, xms_edov: true };
@@ -374,8 +377,8 @@ Deno.test("OIDC: email claims from UserInfo when the ID token has none", async (
         Object.assign(res.body, { email: "jane@acme.example", email_verified: true }),
     );
     const { result } = await signInRoundTrip(oidc);
-    assertEquals(result.identity.email, "jane@acme.example");
-    assertEquals(result.member.role, "support");
+    assert.deepEqual(result.identity.email, "jane@acme.example");
+    assert.deepEqual(result.member.role, "support");
   });
 });
 
@@ -387,24 +390,29 @@ Deno.test("OIDC: sign-out ends the session; signing in again rotates the session
 
     // Signing in again from the same browser: a new id, and the old one is dead.
     const second = await signInRoundTrip(oidc, { cookie: first.sessionCookie });
-    assertNotEquals(second.result.sessionId, first.result.sessionId);
-    assertEquals(await oidc.getStaff(req(first.sessionCookie)), null);
+    assert.notDeepEqual(second.result.sessionId, first.result.sessionId);
+    assert.deepEqual(await oidc.getStaff(req(first.sessionCookie)), null);
     const staff = await oidc.getStaff(req(second.sessionCookie));
     assert(staff, "the new session works");
-    assertNotEquals(second.result.session.csrf_token, first.result.session.csrf_token);
+    assert.notDeepEqual(second.result.session.csrf_token, first.result.session.csrf_token);
 
     const out = await oidc.signOut(req(second.sessionCookie), { actor: staff.actor });
-    assertEquals(out.status, 303);
-    assertEquals(out.headers.get("location"), "/staff/signin?signed_out=1");
-    assertMatch(
+    assert.deepEqual(out.status, 303);
+    assert.deepEqual(out.headers.get("location"), "/staff/signin?signed_out=1");
+    assert.match(
       setCookies(out)[0],
       /^__Host-mp_staff=; Max-Age=0; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
     );
-    assertEquals(await oidc.getStaff(req(second.sessionCookie)), null);
+    assert.deepEqual(await oidc.getStaff(req(second.sessionCookie)), null);
     const actions = (await listAudit(services.kv, "acme")).entries.map((e) => e.action);
-    assertEquals(actions, ["session.sign_out", "session.sign_in", "session.sign_in", "staff.add"]);
+    assert.deepEqual(actions, [
+      "session.sign_out",
+      "session.sign_in",
+      "session.sign_in",
+      "staff.add",
+    ]);
     const firstSignIn = (await listAudit(services.kv, "acme")).entries[1];
-    assertEquals(firstSignIn.detail, { replaced_previous: true });
+    assert.deepEqual(firstSignIn.detail, { replaced_previous: true });
   });
 });
 
@@ -417,7 +425,7 @@ Deno.test("OIDC: an org hint picks the org; return_to stays under /staff", async
       role: "viewer",
     });
     const globex = await signInRoundTrip(oidc, { org: "globex" });
-    assertEquals([globex.result.session.org, globex.result.member.role], ["globex", "viewer"]);
+    assert.deepEqual([globex.result.session.org, globex.result.member.role], ["globex", "viewer"]);
     for (
       const evil of [
         "https://evil.example/",
@@ -428,7 +436,7 @@ Deno.test("OIDC: an org hint picks the org; return_to stays under /staff", async
       ]
     ) {
       const r = await signInRoundTrip(oidc, { returnTo: evil });
-      assertEquals(r.result.response.headers.get("location"), "/staff", evil);
+      assert.deepEqual(r.result.response.headers.get("location"), "/staff", evil);
     }
   });
 });
@@ -453,12 +461,12 @@ Deno.test("OIDC: client_secret_basic (the default) sends the secret in the Autho
     );
     const oidc = createOidcHelpers(services, oidcProviderFromConfig(services.config)!);
     const { result } = await signInRoundTrip(oidc);
-    assertEquals(result.session.email, "jane@acme.example");
-    assertEquals(authorization, `Basic ${btoa("portal42:secret42")}`);
-    assertEquals(body.client_secret, undefined);
-    assertEquals(typeof body.code_verifier, "string");
+    assert.deepEqual(result.session.email, "jane@acme.example");
+    assert.deepEqual(authorization, `Basic ${btoa("portal42:secret42")}`);
+    assert.deepEqual(body.client_secret, undefined);
+    assert.deepEqual(typeof body.code_verifier, "string");
   } finally {
-    services.kv.close();
+    services.close();
     await provider.stop();
   }
 });
@@ -478,20 +486,20 @@ Deno.test("OIDC: hostile callbacks are refused with 400, never a 500", async () 
       const state = started.authorizeUrl.searchParams.get("state")!;
       const url = new URL(`${PORTAL}/staff/callback${query(state)}`);
       const err = await refused(callback(oidc, url, started.cookie));
-      assertEquals(err.status, 400, `${url.search.slice(0, 80)}: ${err.reason}`);
+      assert.deepEqual(err.status, 400, `${url.search.slice(0, 80)}: ${err.reason}`);
     }
     // Garbage cookies: no flow.
     for (const cookie of ["__Host-mp_staff_signin=", "__Host-mp_staff_signin=../../etc", "x=y"]) {
       const err = await refused(
         callback(oidc, new URL(`${PORTAL}/staff/callback?code=a&state=b`), cookie),
       );
-      assertEquals(err.status, 400, cookie);
+      assert.deepEqual(err.status, 400, cookie);
     }
     // A garbage session cookie is simply no session.
     const req = new Request(`${PORTAL}/staff`, { headers: { cookie: "__Host-mp_staff=%%%; a" } });
-    assertEquals(await oidc.getStaff(req), null);
-    assertEquals(await oidc.getSessionId(req), undefined);
-    assertEquals((await oidc.signOut(req)).status, 303);
+    assert.deepEqual(await oidc.getStaff(req), null);
+    assert.deepEqual(await oidc.getSessionId(req), undefined);
+    assert.deepEqual((await oidc.signOut(req)).status, 303);
     assert(services);
   });
 });

@@ -15,8 +15,8 @@ import {
   type NewStaffSession,
   sessionPolicy,
 } from "@/lib/staff/sessions.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
-import { TestClock } from "@/tests/helpers/server.ts";
+import assert from "node:assert/strict";
+import { makeTestServices, type TestClock } from "@/tests/helpers/services.ts";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -25,17 +25,8 @@ async function withServices(
   fn: (s: Services, clock: TestClock) => Promise<void>,
   env: Record<string, string> = {},
 ) {
-  const clock = new TestClock();
-  const services: Services = {
-    kv: await Deno.openKv(":memory:"),
-    config: loadConfig({ DENO_ENV: "test", KV_PATH: ":memory:", ...env }),
-    clock,
-  };
-  try {
-    await fn(services, clock);
-  } finally {
-    services.kv.close();
-  }
+  using services = await makeTestServices({ env });
+  await fn(services, services.clock);
 }
 
 const JANE: NewStaffSession = {
@@ -49,8 +40,8 @@ const JANE: NewStaffSession = {
 };
 
 Deno.test("sessions: defaults follow ASVS level 2 (30 min idle, 12 h absolute), configurable", () => {
-  assertEquals(sessionPolicy(loadConfig({})), { idleMs: 30 * MIN, absoluteMs: 12 * HOUR });
-  assertEquals(
+  assert.deepEqual(sessionPolicy(loadConfig({})), { idleMs: 30 * MIN, absoluteMs: 12 * HOUR });
+  assert.deepEqual(
     sessionPolicy(
       loadConfig({ STAFF_SESSION_IDLE_MINUTES: "480", STAFF_SESSION_MAX_HOURS: "168" }),
     ),
@@ -67,17 +58,17 @@ Deno.test("sessions: idle expiry ends a session nobody used for 30 minutes", asy
     clock.advance(29 * MIN);
     assert((await getSession(services, sessionId)).ok);
     clock.advance(30 * MIN);
-    assertEquals(await getSession(services, sessionId), { ok: false, reason: "idle" });
+    assert.deepEqual(await getSession(services, sessionId), { ok: false, reason: "idle" });
     // Ended for good, not only refused once.
     clock.set("2026-01-16T12:00:00Z");
-    assertEquals(await getSession(services, sessionId), { ok: false, reason: "unknown" });
+    assert.deepEqual(await getSession(services, sessionId), { ok: false, reason: "unknown" });
   });
 });
 
 Deno.test("sessions: absolute expiry ends even a busy session after 12 hours", async () => {
   await withServices(async (services, clock) => {
     const { sessionId, session } = await createSession(services, JANE);
-    assertEquals(session.absolute_expires_at, "2026-01-17T00:00:00.000Z");
+    assert.deepEqual(session.absolute_expires_at, "2026-01-17T00:00:00.000Z");
     for (let i = 0; i < 35; i++) {
       clock.advance(20 * MIN);
       assert((await getSession(services, sessionId)).ok, `alive at ${clock.now().toISOString()}`);
@@ -85,9 +76,9 @@ Deno.test("sessions: absolute expiry ends even a busy session after 12 hours", a
     // 11 h 40 min in; the idle limit never moves past the absolute one.
     const s = await getSession(services, sessionId);
     assert(s.ok);
-    assertEquals(s.session.idle_expires_at, "2026-01-17T00:00:00.000Z");
+    assert.deepEqual(s.session.idle_expires_at, "2026-01-17T00:00:00.000Z");
     clock.advance(20 * MIN);
-    assertEquals(await getSession(services, sessionId), { ok: false, reason: "expired" });
+    assert.deepEqual(await getSession(services, sessionId), { ok: false, reason: "expired" });
   });
 });
 
@@ -100,9 +91,9 @@ Deno.test("sessions: activity is written at most once a minute", async () => {
       return s.session.last_seen_at;
     };
     clock.advance(30_000);
-    assertEquals(await stamp(), "2026-01-16T12:00:00.000Z", "no write within the minute");
+    assert.deepEqual(await stamp(), "2026-01-16T12:00:00.000Z", "no write within the minute");
     clock.advance(30_000);
-    assertEquals(await stamp(), "2026-01-16T12:01:00.000Z");
+    assert.deepEqual(await stamp(), "2026-01-16T12:01:00.000Z");
   });
 });
 
@@ -112,10 +103,10 @@ Deno.test("sessions: ids are stored only hashed; malformed ids cost no read", as
     const all: unknown[] = [];
     for await (const e of services.kv.list({ prefix: [] })) all.push([e.key, e.value]);
     assert(!JSON.stringify(all).includes(sessionId));
-    assertEquals(await getSession(services, "mps_nope"), { ok: false, reason: "malformed" });
+    assert.deepEqual(await getSession(services, "mps_nope"), { ok: false, reason: "malformed" });
     // One character changed: the checksum refuses it before KV.
     const typo = sessionId.slice(0, 10) + (sessionId[10] === "a" ? "b" : "a") + sessionId.slice(11);
-    assertEquals((await getSession(services, typo)).ok, false);
+    assert.deepEqual((await getSession(services, typo)).ok, false);
   });
 });
 
@@ -123,7 +114,7 @@ Deno.test("sessions: rotation at sign-in ends the browser's previous session", a
   await withServices(async (services) => {
     const old = await createSession(services, JANE);
     const fresh = await createSession(services, JANE, { replaces: old.sessionId });
-    assertEquals(await getSession(services, old.sessionId), { ok: false, reason: "unknown" });
+    assert.deepEqual(await getSession(services, old.sessionId), { ok: false, reason: "unknown" });
     assert((await getSession(services, fresh.sessionId)).ok);
     // A garbage or foreign "previous" cookie is ignored, not an error.
     assert((await createSession(services, JANE, { replaces: "garbage" })).sessionId);
@@ -142,18 +133,18 @@ Deno.test("sessions: sign-out ends the session and is audited; removing a member
     assert(
       await endSession(services, a.sessionId, { audit: { role: "support", ip: "198.51.100.2" } }),
     );
-    assertEquals(await endSession(services, a.sessionId), false, "already ended");
+    assert.deepEqual(await endSession(services, a.sessionId), false, "already ended");
     const entries = (await listAudit(services.kv, "acme")).entries;
-    assertEquals(entries[0].action, "session.sign_out");
-    assertEquals(entries[0].ip, "198.51.100.2");
+    assert.deepEqual(entries[0].action, "session.sign_out");
+    assert.deepEqual(entries[0].ip, "198.51.100.2");
 
     const req = new Request("https://portal.example/staff", {
       headers: { cookie: `__Host-mp_staff=${b.sessionId}` },
     });
-    assertEquals((await currentStaff(services, req))?.actor.role, "support");
+    assert.deepEqual((await currentStaff(services, req))?.actor.role, "support");
     assert(await removeStaffMember(services, { via: "cli" }, "acme", JANE.email));
-    assertEquals(await getSession(services, b.sessionId), { ok: false, reason: "unknown" });
-    assertEquals(await currentStaff(services, req), null);
+    assert.deepEqual(await getSession(services, b.sessionId), { ok: false, reason: "unknown" });
+    assert.deepEqual(await currentStaff(services, req), null);
   });
 });
 
@@ -168,12 +159,12 @@ Deno.test("sessions: a demotion applies to a live session at its next request", 
     const req = new Request("https://portal.example/staff", {
       headers: { cookie: `__Host-mp_staff=${sessionId}` },
     });
-    assertEquals((await currentStaff(services, req))?.actor.role, "admin");
+    assert.deepEqual((await currentStaff(services, req))?.actor.role, "admin");
     await addStaffMember(services, { via: "cli" }, {
       org: "acme",
       email: JANE.email,
       role: "viewer",
     });
-    assertEquals((await currentStaff(services, req))?.actor.role, "viewer");
+    assert.deepEqual((await currentStaff(services, req))?.actor.role, "viewer");
   });
 });

@@ -11,15 +11,15 @@ import type {
   TrackResult,
 } from "@/lib/tracking/types.ts";
 import type { FakeCarrierBase } from "@/tests/fakes/carriers/base.ts";
-import { assert } from "@/tests/helpers/assert.ts";
-import { makeServices } from "./_helpers.ts";
+import assert from "node:assert/strict";
+import { makeTestServices } from "@/tests/helpers/services.ts";
 
 export async function contractSetup<F extends FakeCarrierBase, A extends CarrierAdapter>(
   fake: F,
   makeAdapter: (opts: AdapterOptions) => A,
   client: { clientId: string; clientSecret: string },
 ) {
-  const services = await makeServices();
+  const services = await makeTestServices();
   const calls: CarrierCall[] = [];
   const adapter = () =>
     makeAdapter({
@@ -33,7 +33,7 @@ export async function contractSetup<F extends FakeCarrierBase, A extends Carrier
     calls,
     adapter,
     async [Symbol.asyncDispose]() {
-      services.kv.close();
+      services.close();
       await fake.close();
     },
   };

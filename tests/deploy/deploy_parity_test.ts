@@ -1,0 +1,148 @@
+/**
+ * Deno Deploy parity: a clean copy of the project is built with `deno task build`, then
+ * started the way Deploy runs it, with Deploy's permissions only
+ * (`--allow-net --allow-env --allow-read --allow-write=<the KV file's folder>`: no
+ * subprocess, no FFI, no other write), and walked in Chromium: the dashboard, the order page
+ * with its islands hydrated, a PDF, the ZIP and the no-JS report form. Before the build, the
+ * same start is refused with one clear line.
+ */
+import assert from "node:assert/strict";
+import type { Browser } from "playwright-core";
+import { launchBrowser } from "@/tests/helpers/browser.ts";
+import { startPortalProcess } from "@/tests/helpers/portal_process.ts";
+
+const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+const ORDER = "ORD-008456";
+/** What a checkout holds that a deploy does not upload. */
+const SKIP = new Set([".git", "node_modules", "_fresh", "data", "test-artifacts"]);
+
+async function copyProject(to: string) {
+  async function copy(from: string, dest: string) {
+    await Deno.mkdir(dest, { recursive: true });
+    for await (const e of Deno.readDir(from)) {
+      if (from === root && SKIP.has(e.name)) continue;
+      if (e.isDirectory) await copy(`${from}/${e.name}`, `${dest}/${e.name}`);
+      else if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${dest}/${e.name}`);
+    }
+  }
+  await copy(root, to);
+  // The installed npm packages, as Deploy installs them from deno.lock.
+  await Deno.symlink(`${root}/node_modules`, `${to}/node_modules`);
+}
+
+/** Every file under `dir` but `skip`, with its size and mtime: to prove nothing was written. */
+async function snapshot(dir: string, skip: string): Promise<string[]> {
+  const out: string[] = [];
+  async function walk(d: string) {
+    for await (const e of Deno.readDir(d)) {
+      const path = `${d}/${e.name}`;
+      if (path === skip || e.name === "node_modules") continue;
+      if (e.isDirectory) await walk(path);
+      else {
+        const st = await Deno.lstat(path);
+        out.push(`${path} ${st.size} ${st.mtime?.getTime()}`);
+      }
+    }
+  }
+  await walk(dir);
+  return out.sort();
+}
+
+Deno.test({
+  name:
+    "the built portal serves pages, islands, documents and the report form with Deploy's permissions",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  fn: async () => {
+    const tmp = await Deno.makeTempDir({ prefix: "portal-deploy-" });
+    const app = `${tmp}/app`;
+    const kvDir = `${tmp}/kv`;
+    await Deno.mkdir(kvDir);
+    await copyProject(app);
+    const start = () =>
+      startPortalProcess({
+        cwd: app,
+        permissions: [
+          "--no-prompt",
+          "--allow-net",
+          "--allow-env",
+          "--allow-read",
+          `--allow-write=${kvDir}`,
+        ],
+        env: { KV_PATH: `${kvDir}/portal.kv`, DENO_ENV: "production", SEED_DEMO: "1" },
+      });
+    let browser: Browser | undefined;
+    try {
+      // Without a build: one clear start-up error, no attempt to run esbuild.
+      const unbuilt = await new Deno.Command("deno", {
+        args: ["run", "--no-prompt", "--allow-net", "--allow-env", "--allow-read", "main.ts"],
+        cwd: app,
+        env: { KV_PATH: ":memory:", DENO_ENV: "production", SEED_DEMO: "0", PORT: "0" },
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const why = new TextDecoder().decode(unbuilt.stderr).trim();
+      assert.equal(unbuilt.code, 1, why);
+      assert.equal(why.split("\n").length, 1, `one line: ${why}`);
+      assert.match(why, /No island build in _fresh\/: run `deno task build` before starting\./);
+
+      const build = await new Deno.Command("deno", { args: ["task", "build"], cwd: app }).output();
+      assert(build.success, new TextDecoder().decode(build.stderr));
+      const before = await snapshot(app, kvDir);
+
+      const portal = await start();
+      try {
+        const link = new URL(await portal.demoLink());
+        const base = portal.url;
+        const token = link.pathname.split("/")[2];
+        browser = await launchBrowser();
+        const page = await browser.newPage();
+        const problems: string[] = [];
+        page.on("pageerror", (e) => problems.push(String(e)));
+        page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
+
+        // The dashboard.
+        const dash = await page.goto(base + link.pathname);
+        assert.equal(dash?.status(), 200);
+        assert.match(await page.content(), /Welcome, Retail Store Co\./);
+
+        // The order page, with both islands hydrated from the built bundles.
+        const detail = await page.goto(`${base}${link.pathname}/orders/${ORDER}`);
+        assert.equal(detail?.status(), 200);
+        await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
+        await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
+        assert.deepEqual(problems, [], "no script error or CSP block");
+
+        // A PDF and the ZIP, as the browser downloads them.
+        const docs = `${base}/api/portal/customer/${token}/orders/${ORDER}/documents`;
+        const pdf = await page.request.get(`${docs}/invoice`);
+        assert.equal(pdf.status(), 200);
+        assert.equal(pdf.headers()["content-type"], "application/pdf");
+        assert.equal(new TextDecoder().decode((await pdf.body()).subarray(0, 5)), "%PDF-");
+        const zip = await page.request.get(`${docs}/all`);
+        assert.equal(zip.status(), 200);
+        assert.equal(zip.headers()["content-type"], "application/zip");
+        assert.deepEqual([...(await zip.body()).subarray(0, 2)], [0x50, 0x4b]); // "PK"
+
+        // The report form without JavaScript: filled in, posted, answered with its ticket.
+        const noJs = await browser.newContext({ javaScriptEnabled: false });
+        const form = await noJs.newPage();
+        await form.goto(`${base}${link.pathname}/orders/${ORDER}/report`);
+        await form.selectOption("#ri-issue_type", "damaged");
+        await form.fill("#ri-description", "Two pallets arrived crushed at the corner.");
+        await form.getByRole("button", { name: "Submit Report" }).click();
+        await form.waitForURL(/\?ticket=TKT-\d{4}-\d{6}$/);
+        assert.match(await form.content(), /TKT-\d{4}-\d{6}/);
+        await noJs.close();
+      } finally {
+        const status = await portal.stop();
+        assert.doesNotMatch(status.stderr, /PermissionDenied|NotCapable|Requires \w+ access/);
+      }
+      // Nothing was written but the KV file's folder.
+      assert.deepEqual(await snapshot(app, kvDir), before);
+    } finally {
+      await browser?.close();
+      await Deno.remove(tmp, { recursive: true });
+    }
+  },
+});
