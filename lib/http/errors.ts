@@ -32,6 +32,7 @@ export type ErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "service_unavailable"
   | "internal_error";
 
 export interface Problem {
@@ -54,6 +55,7 @@ const CODES: Record<number, ErrorCode> = {
   415: "unsupported_media_type",
   422: "validation_failed",
   429: "rate_limited",
+  503: "service_unavailable",
 };
 
 export const INTERNAL_MESSAGE = "Something went wrong on our side.";
@@ -103,7 +105,9 @@ export function problemOf(err: unknown): Problem | null {
   if (err instanceof UnsupportedTypeError) {
     return problem(415, "unsupported_media_type", err.message, err.fields);
   }
-  if (err instanceof HttpError && err.status < 500) {
+  // A 503 says a provider we depend on is down (the staff sign-in's OpenID provider): the
+  // client may try again. Any other 5xx is unexpected.
+  if (err instanceof HttpError && (err.status < 500 || err.status === 503)) {
     const code = CODES[err.status] ?? "bad_request";
     return problem(
       err.status,

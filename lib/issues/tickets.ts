@@ -11,6 +11,7 @@
  * next. Nothing increments the counter unless the ticket lands with it, so there are no gaps.
  * The same op claims the photos (so the blob sweep never removes them) and enqueues the email
  * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
+ * It also writes the ticket's by-order and by-status index entries (lib/issues/ticket_index.ts).
  */
 import type { BlobStore } from "@/lib/blobs/store.ts";
 import { MalformedInputError } from "@/lib/errors.ts";
@@ -19,6 +20,7 @@ import { enqueueInAtomic } from "@/lib/queue/queue.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import type { IssueType } from "./rules.ts";
+import { indexNewTicket } from "./ticket_index.ts";
 
 export interface TicketPhoto {
   blob_id: string;
@@ -57,6 +59,7 @@ export interface TicketEmailsPayload {
 const keys = {
   ticket: (org: string, number: string): Deno.KvKey => ["tickets", org, number],
   orgTickets: (org: string): Deno.KvKey => ["tickets", org],
+  all: (): Deno.KvKey => ["tickets"],
   seq: (org: string, year: number): Deno.KvKey => ["ticket_seq", org, year],
   idem: (org: string, ref: string, hash: string): Deno.KvKey => ["ticket_idem", org, ref, hash],
 };
@@ -130,6 +133,7 @@ export async function createTicket(
       op.check({ key: idemKey, versionstamp: null })
         .set(idemKey, ticket.ticket_number, { expireIn: IDEMPOTENCY_MS });
     }
+    indexNewTicket(op, ticket);
     await blobs.claim(ticket.photos.map((p) => p.blob_id), op);
     enqueueInAtomic<TicketEmailsPayload>(services, op, TICKET_EMAILS, {
       org: input.org,
@@ -147,6 +151,11 @@ export async function createTicket(
 export async function getTicket(kv: Deno.Kv, org: string, number: string): Promise<Ticket | null> {
   if (!TICKET_NUMBER.test(number)) return null;
   return (await kv.get<Ticket>(keys.ticket(org, number))).value;
+}
+
+/** Every ticket of every org (the one-off index back-fill, lib/issues/ticket_index.ts). */
+export async function* allTickets(kv: Deno.Kv): AsyncGenerator<Ticket> {
+  for await (const e of kv.list<Ticket>({ prefix: keys.all() })) yield e.value;
 }
 
 export interface TicketPage {
