@@ -1,10 +1,9 @@
 /**
  * `deno task build`: what a Deno Deploy build step runs. Regenerates the route manifest and
  * writes content-hashed, minified island bundles to `_fresh/`, which the server then serves
- * instead of bundling at start-up (Deno Deploy cannot spawn esbuild).
+ * (in production it refuses to start without them: Deno Deploy cannot run esbuild).
  */
-import { buildIslands, stopBundler, writeBundles } from "./lib/framework/bundle.ts";
-import { writeManifest } from "./lib/framework/manifest.ts";
+import { buildIslands, stopBundler, writeBundles, writeManifest } from "fresh/dev";
 
 const root = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 if (await writeManifest(root)) console.log("fresh.gen.ts regenerated.");

@@ -1,9 +1,9 @@
 /**
  * `deno task dev`: regenerates the route manifest, then starts the portal. `--watch` restarts
  * the process when routes, lib, components or static files change, and island bundles are
- * rebuilt in memory on start, so edits show on the next reload.
+ * rebuilt in memory on start (development only), so edits show on the next reload.
  */
-import { writeManifest } from "./lib/framework/manifest.ts";
+import { writeManifest } from "fresh/dev";
 
 const root = new URL(".", import.meta.url).pathname.replace(/\/$/, "");
 await writeManifest(root);

@@ -2,11 +2,12 @@
  * Entry point: `deno task start`. Reads configuration once, opens Deno KV, seeds the demo on
  * an empty database (unless SEED_DEMO=0), serves the portal and runs its background work.
  */
-import { ConfigError, loadConfig } from "./lib/config.ts";
-import { createPortalApp, startBackgroundWork } from "./lib/app.ts";
-import { log } from "./lib/log.ts";
-import { seedDemo } from "./lib/seed/demo.ts";
-import { type Services, systemClock } from "./lib/services.ts";
+import { BuildError } from "fresh/internal";
+import { ConfigError, loadConfig } from "@/lib/config.ts";
+import { createPortalApp, type PortalApp, startBackgroundWork } from "@/lib/app.ts";
+import { log } from "@/lib/log.ts";
+import { seedDemo } from "@/lib/seed/demo.ts";
+import { type Services, systemClock } from "@/lib/services.ts";
 
 let config;
 try {
@@ -26,7 +27,23 @@ if (kvPath && kvPath !== ":memory:" && !/^https?:\/\//.test(kvPath) && kvPath.in
 const kv = await Deno.openKv(kvPath);
 const services: Services = { kv, config, clock: systemClock };
 
-const app = await createPortalApp(services);
+let app: PortalApp;
+try {
+  app = await createPortalApp(services);
+} catch (err) {
+  // Production without `deno task build`: one clear line, not a failed esbuild subprocess.
+  if (err instanceof BuildError) {
+    console.error(err.message);
+    Deno.exit(1);
+  }
+  throw err;
+}
+if (app.build.builtInMemory) {
+  log.warn("island bundles built in memory (development)", {
+    why: app.build.buildProblem,
+    hint: "run `deno task build` for a production start",
+  });
+}
 // Crons must be registered at start-up (Deno Deploy reads them then).
 startBackgroundWork(services, { cron: true });
 

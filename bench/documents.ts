@@ -4,7 +4,8 @@
  * in Polish). Ratios are measured against each other in one run; machines here are noisy.
  */
 import type { Services } from "@/lib/services.ts";
-import { upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
 import { createLink } from "@/lib/access/tokens.ts";
 
 export const DOCS_CUSTOMER = "CUST-DOCS-0001";

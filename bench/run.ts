@@ -16,7 +16,8 @@
 import { loadConfig } from "@/lib/config.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { seedDemo } from "@/lib/seed/demo.ts";
-import { upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
 import { createLink } from "@/lib/access/tokens.ts";
 import {
   type CachedRound,
@@ -130,7 +131,12 @@ for (const suffix of ["", "-wal", "-shm"]) {
   await Deno.copyFile(kvPath + suffix, uncachedKvPath + suffix).catch(() => {});
 }
 
-// 2. The portal and the ceiling, side by side.
+// 2. The portal as deployed (`deno task build`, then production) and the ceiling, side by side.
+const build = await new Deno.Command("deno", { args: ["run", "-A", "build.ts"], cwd: root })
+  .output();
+if (!build.success) {
+  throw new Error(`deno task build failed: ${new TextDecoder().decode(build.stderr)}`);
+}
 async function startPortal(env: Record<string, string> = {}) {
   const child = new Deno.Command("deno", {
     args: ["run", "-A", "main.ts"],

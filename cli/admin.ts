@@ -11,11 +11,15 @@
  *   link revoke --org acme --customer CUST-RS-2026-045
  *   ticket list --org acme
  *   logs --org acme
+ *   staff add --org acme --email ops@acme.example --role admin|support|viewer
+ *   staff list --org acme
+ *   staff remove --org acme --email ops@acme.example
+ *   staff domain --org acme --domain acme.example [--role viewer]   (--domain off: none)
  */
 import { parseArgs } from "node:util";
-import { z, ZodError } from "zod";
+import type { z } from "zod";
 import { ConfigError, loadConfig } from "@/lib/config.ts";
-import { fieldsFromZod } from "@/lib/http/errors.ts";
+import { ConflictError, type Fields, fieldsFromZod, InvalidInputError } from "@/lib/errors.ts";
 import {
   CustomerInput,
   CustomerRef,
@@ -24,22 +28,25 @@ import {
   OrgInput,
   OrgSlug,
 } from "@/lib/orders/input.ts";
-import {
-  ConflictError,
-  createOrg,
-  getCustomer,
-  getOrg,
-  LimitError,
-  OrgExistsError,
-  UnknownCustomerError,
-  upsertCustomer,
-  upsertOrder,
-} from "@/lib/orders/store.ts";
+import { getCustomer, UnknownCustomerError, upsertCustomer } from "@/lib/orders/customers.ts";
+import { LimitError, upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg, getOrg, OrgExistsError } from "@/lib/orders/orgs.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { createApiKey } from "@/lib/access/api_keys.ts";
 import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
 import { listTickets } from "@/lib/issues/tickets.ts";
 import { listLogs } from "@/lib/tracking/integration_log.ts";
+import {
+  addStaffMember,
+  EmailDomain,
+  getAllowedDomain,
+  listStaffMembers,
+  removeStaffMember,
+  setAllowedDomain,
+  StaffEmail,
+} from "@/lib/staff/members.ts";
+import { CLI_ACTOR } from "@/lib/staff/audit.ts";
+import { StaffRoleSchema } from "@/lib/staff/roles.ts";
 
 /** Bad input: exit code 2, message on stderr. */
 export class UsageError extends Error {}
@@ -60,7 +67,11 @@ const USAGE = `Usage: deno task admin <command> [options] [--json]
   link create --org <slug> --customer <ref> [--send]
   link revoke --org <slug> --customer <ref>
   ticket list --org <slug>
-  logs --org <slug>`;
+  logs --org <slug>
+  staff add --org <slug> --email <email> --role admin|support|viewer
+  staff list --org <slug>
+  staff remove --org <slug> --email <email>
+  staff domain --org <slug> --domain <domain|off> [--role admin|support|viewer]`;
 
 const OPTIONS = {
   json: { type: "boolean" },
@@ -78,12 +89,14 @@ const OPTIONS = {
   locale: { type: "string" },
   file: { type: "string" },
   number: { type: "string" },
+  role: { type: "string" },
+  domain: { type: "string" },
 } as const;
 
 type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
 
-function describeZod(err: ZodError): string {
-  return Object.entries(fieldsFromZod(err.issues))
+function describeFields(fields: Fields): string {
+  return Object.entries(fields)
     .map(([field, msgs]) => `${field}: ${msgs.join(" ")}`)
     .join("; ");
 }
@@ -92,7 +105,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, label?: string): 
   const r = schema.safeParse(value);
   if (!r.success) {
     throw new UsageError(
-      label ? `${label}: ${r.error.issues[0].message}` : `Invalid input: ${describeZod(r.error)}`,
+      label
+        ? `${label}: ${r.error.issues[0].message}`
+        : `Invalid input: ${describeFields(fieldsFromZod(r.error.issues))}`,
     );
   }
   return r.data;
@@ -217,9 +232,8 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
         json: { created, order },
       };
     } catch (err) {
-      if (err instanceof UnknownCustomerError || err instanceof LimitError) {
-        throw new UsageError(err.message);
-      }
+      if (err instanceof UnknownCustomerError) throw new UsageError(err.detail);
+      if (err instanceof LimitError) throw new UsageError(err.message);
       throw err;
     }
   },
@@ -275,6 +289,60 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
       json: { logs },
     };
   },
+
+  async "staff add"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const email = parse(StaffEmail, required(flags, "email"), "--email");
+    const role = parse(StaffRoleSchema, required(flags, "role"), "--role");
+    const { member, created } = await addStaffMember(services, CLI_ACTOR, {
+      org: org.slug,
+      email,
+      role,
+    });
+    const human = created
+      ? `Invited ${email} to ${org.slug} as ${role}: they sign in at /staff with their company account.`
+      : `${email} in ${org.slug} is ${role}.`;
+    return { human, json: { created, member } };
+  },
+
+  async "staff list"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const members = await listStaffMembers(services.kv, org.slug);
+    const domain = await getAllowedDomain(services.kv, org.slug);
+    const lines = members.map((m) =>
+      [m.email, m.role, m.status, m.last_sign_in_at ?? "never signed in"].join("  ")
+    );
+    if (domain) lines.push(`Allowed domain: ${domain.domain} (joins as ${domain.role})`);
+    return {
+      human: lines.length ? lines.join("\n") : `No staff in ${org.slug}.`,
+      json: { members, allowed_domain: domain },
+    };
+  },
+
+  async "staff remove"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const email = parse(StaffEmail, required(flags, "email"), "--email");
+    const removed = await removeStaffMember(services, CLI_ACTOR, org.slug, email);
+    if (!removed) throw new UsageError(`${email} is not staff of ${org.slug}.`);
+    return {
+      human: `Removed ${email} from ${org.slug}; their sessions have ended.`,
+      json: { org: org.slug, email, removed },
+    };
+  },
+
+  async "staff domain"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const value = required(flags, "domain");
+    const domain = value === "off" ? null : parse(EmailDomain, value, "--domain");
+    const role = flags.role ? parse(StaffRoleSchema, flags.role, "--role") : "viewer";
+    const record = await setAllowedDomain(services, CLI_ACTOR, org.slug, domain, role);
+    return {
+      human: record
+        ? `Every verified address @${record.domain} may now join ${org.slug} as ${record.role}.`
+        : `${org.slug} no longer admits addresses by domain (invited staff only).`,
+      json: { org: org.slug, allowed_domain: record },
+    };
+  },
 };
 
 /**
@@ -310,8 +378,8 @@ export async function runCli(args: string[], services: Services, io: CliIo): Pro
   } catch (err) {
     const message = err instanceof UsageError
       ? err.message
-      : err instanceof ZodError
-      ? `Invalid input: ${describeZod(err)}`
+      : err instanceof InvalidInputError
+      ? `Invalid input: ${describeFields(err.fields ?? {})}`
       : err instanceof ConflictError
       ? `${err.message} (try again)`
       : null;

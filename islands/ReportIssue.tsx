@@ -31,13 +31,125 @@ type Values = {
   contact_phone: string;
 };
 type Photo = { file: File; url?: string; id: number };
+type Messages = (k: string, v?: Record<string, string | number>) => string;
 let nextId = 0;
 
 const FIELDS = ["issue_type", "description", "photos", "contact_email", "contact_phone"];
 
+/** `{placeholder}` substitution over the catalogue the page passed in. */
+function translator(messages: Record<string, string>): Messages {
+  return (k, v = {}) =>
+    (messages[k] ?? k).replace(/\{(\w+)\}/g, (s, n) => (n in v ? String(v[n]) : s));
+}
+
+/** Opens the dialog modally (focus on the first field) and closes it (focus back on the button). */
+function useModal(open: boolean) {
+  const dialog = useRef<HTMLDialogElement>(null);
+  const trigger = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const d = dialog.current;
+    if (!d) return;
+    if (open && !d.open) {
+      d.showModal();
+      d.querySelector("select")?.focus();
+    } else if (!open && d.open) {
+      d.close();
+      trigger.current?.focus();
+    }
+  }, [open]);
+  return { dialog, trigger };
+}
+
+/** Adds picked files after the same checks as the server (count, size, type by first bytes). */
+async function withPickedFiles(
+  photos: Photo[],
+  files: File[],
+): Promise<{ photos: Photo[]; error: string }> {
+  const next = [...photos];
+  let error = "";
+  for (const file of files) {
+    if (next.length >= MAX_FILES) error = "err_too_many_files";
+    else if (file.size === 0) error = "err_file_empty";
+    else if (file.size > MAX_FILE_BYTES) error = "err_file_too_large";
+    else {
+      const type = sniffType(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
+      if (!type) error = "err_file_type";
+      else {
+        const url = type === "application/pdf" ? undefined : URL.createObjectURL(file);
+        next.push({ id: nextId++, file, url });
+      }
+    }
+  }
+  return { photos: next, error };
+}
+
+type Sent =
+  | { ok: true; ticket: string }
+  | { ok: false; errors: Record<string, string>; message?: string };
+
+/** Posts the report (multipart, with this opening's Idempotency-Key); the server's answer. */
+async function sendReport(
+  p: ReportIssueProps,
+  key: string,
+  values: Values,
+  photos: Photo[],
+): Promise<Sent> {
+  const body = new FormData();
+  for (const [k, v] of Object.entries(values)) body.append(k, v);
+  for (const ph of photos) body.append("photos", ph.file, ph.file.name);
+  const sep = p.postUrl.includes("?") ? "&" : "?";
+  const res = await fetch(`${p.postUrl}${sep}lang=${p.locale}`, {
+    method: "POST",
+    body,
+    headers: { "Idempotency-Key": key },
+  });
+  const json = await res.json().catch(() => ({}));
+  if (res.status === 201) return { ok: true, ticket: json.ticket_number };
+  const fields: Record<string, string[]> = json?.error?.fields ?? {};
+  const errors: Record<string, string> = {};
+  for (const [f, msgs] of Object.entries(fields)) errors[f] = msgs[0];
+  return { ok: false, errors, message: json?.error?.message };
+}
+
+/** Keeps Tab and Shift+Tab inside the dialog. */
+function trapTab(dialog: HTMLDialogElement | null, e: KeyboardEvent) {
+  if (e.key !== "Tab" || !dialog) return;
+  const els = Array.from(
+    dialog.querySelectorAll<HTMLElement>("button,select,textarea,input"),
+  ).filter((el) => !(el as HTMLButtonElement).disabled);
+  const first = els[0];
+  const last = els[els.length - 1];
+  if (e.shiftKey && document.activeElement === first) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && document.activeElement === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+function PhotoList(
+  { photos, m, onRemove }: { photos: Photo[]; m: Messages; onRemove: (i: number) => void },
+) {
+  if (photos.length === 0) return null;
+  return (
+    <ul class="ri-files">
+      {photos.map((ph, i) => (
+        <li key={ph.id} class="ri-file">
+          {ph.url ? <img src={ph.url} alt="" /> : <b class="ri-pdf" aria-hidden="true">PDF</b>}
+          <span>{ph.file.name}</span>
+          <button type="button" class="btn btn--ghost" onClick={() => onRemove(i)}>
+            <span aria-hidden="true">✕</span>
+            <span class="sr-only">{m("remove_file", { name: ph.file.name })}</span>
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export default function ReportIssue(p: ReportIssueProps) {
-  const m = (k: string, v: Record<string, string | number> = {}) =>
-    (p.messages[k] ?? k).replace(/\{(\w+)\}/g, (s, n) => (n in v ? String(v[n]) : s));
+  const m = translator(p.messages);
   const blank = {
     issue_type: "",
     description: "",
@@ -52,22 +164,10 @@ export default function ReportIssue(p: ReportIssueProps) {
   const [alert, setAlert] = useState("");
   const [busy, setBusy] = useState(false);
   const [toast, setToast] = useState("");
-  const dialog = useRef<HTMLDialogElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
+  const { dialog, trigger } = useModal(open);
   const key = useRef("");
 
   useEffect(() => setReady(true), []);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) {
-      d.showModal();
-      d.querySelector("select")?.focus();
-    } else if (!open && d.open) {
-      d.close();
-      trigger.current?.focus();
-    }
-  }, [open]);
 
   const show = () => {
     key.current = crypto.randomUUID();
@@ -87,24 +187,10 @@ export default function ReportIssue(p: ReportIssueProps) {
 
   async function addFiles(e: JSX.TargetedEvent<HTMLInputElement>) {
     const input = e.currentTarget;
-    const next = [...photos];
-    let err = "";
-    for (const file of Array.from(input.files ?? [])) {
-      if (next.length >= MAX_FILES) err = "err_too_many_files";
-      else if (file.size === 0) err = "err_file_empty";
-      else if (file.size > MAX_FILE_BYTES) err = "err_file_too_large";
-      else {
-        const type = sniffType(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
-        if (!type) err = "err_file_type";
-        else {
-          const url = type === "application/pdf" ? undefined : URL.createObjectURL(file);
-          next.push({ id: nextId++, file, url });
-        }
-      }
-    }
+    const picked = await withPickedFiles(photos, Array.from(input.files ?? []));
     input.value = "";
-    setPhotos(next);
-    setErrors({ ...errors, photos: err ? m(err) : "" });
+    setPhotos(picked.photos);
+    setErrors({ ...errors, photos: picked.error ? m(picked.error) : "" });
   }
   const remove = (i: number) => {
     const ph = photos[i];
@@ -124,53 +210,24 @@ export default function ReportIssue(p: ReportIssueProps) {
     setAlert("");
     if (Object.values(checked).some(Boolean)) return focusFirstError(checked);
     setBusy(true);
-    const body = new FormData();
-    for (const [k, v] of Object.entries(values)) body.append(k, v);
-    for (const ph of photos) body.append("photos", ph.file, ph.file.name);
     try {
-      const sep = p.postUrl.includes("?") ? "&" : "?";
-      const res = await fetch(`${p.postUrl}${sep}lang=${p.locale}`, {
-        method: "POST",
-        body,
-        headers: { "Idempotency-Key": key.current },
-      });
-      const json = await res.json().catch(() => ({}));
-      if (res.status === 201) {
+      const sent = await sendReport(p, key.current, values, photos);
+      if (sent.ok) {
         photos.forEach((ph) => ph.url && URL.revokeObjectURL(ph.url));
         setPhotos([]);
         setValues(blank);
         setOpen(false);
-        setToast(`${m("success")} ${m("ticket_ref", { ticket: json.ticket_number })}`);
+        setToast(`${m("success")} ${m("ticket_ref", { ticket: sent.ticket })}`);
       } else {
-        const fields: Record<string, string[]> = json?.error?.fields ?? {};
-        const errs: Record<string, string> = {};
-        for (const [f, msgs] of Object.entries(fields)) errs[f] = msgs[0];
-        setErrors(errs);
-        if (!FIELDS.some((f) => errs[f])) setAlert(json?.error?.message ?? m("err_generic"));
-        focusFirstError(errs);
+        setErrors(sent.errors);
+        if (!FIELDS.some((f) => sent.errors[f])) setAlert(sent.message ?? m("err_generic"));
+        focusFirstError(sent.errors);
       }
     } catch {
       setAlert(m("err_generic"));
     }
     setBusy(false);
   }
-
-  /** Keeps Tab and Shift+Tab inside the dialog. */
-  const trap = (e: KeyboardEvent) => {
-    if (e.key !== "Tab" || !dialog.current) return;
-    const els = Array.from(
-      dialog.current.querySelectorAll<HTMLElement>("button,select,textarea,input"),
-    ).filter((el) => !(el as HTMLButtonElement).disabled);
-    const first = els[0];
-    const last = els[els.length - 1];
-    if (e.shiftKey && document.activeElement === first) {
-      e.preventDefault();
-      last.focus();
-    } else if (!e.shiftKey && document.activeElement === last) {
-      e.preventDefault();
-      first.focus();
-    }
-  };
 
   if (!ready) return <a class="btn btn--ghost" href={p.formUrl}>{m("report_issue")}</a>;
   return (
@@ -193,7 +250,7 @@ export default function ReportIssue(p: ReportIssueProps) {
           e.preventDefault();
           setOpen(false);
         }}
-        onKeyDown={trap}
+        onKeyDown={(e) => trapTab(dialog.current, e)}
       >
         <form class="ri-form" noValidate onSubmit={submit}>
           <div class="ri-head">
@@ -211,22 +268,7 @@ export default function ReportIssue(p: ReportIssueProps) {
             onInput={set}
             onPhotos={addFiles}
           >
-            {photos.length > 0 && (
-              <ul class="ri-files">
-                {photos.map((ph, i) => (
-                  <li key={ph.id} class="ri-file">
-                    {ph.url
-                      ? <img src={ph.url} alt="" />
-                      : <b class="ri-pdf" aria-hidden="true">PDF</b>}
-                    <span>{ph.file.name}</span>
-                    <button type="button" class="btn btn--ghost" onClick={() => remove(i)}>
-                      <span aria-hidden="true">✕</span>
-                      <span class="sr-only">{m("remove_file", { name: ph.file.name })}</span>
-                    </button>
-                  </li>
-                ))}
-              </ul>
-            )}
+            <PhotoList photos={photos} m={m} onRemove={remove} />
           </ReportIssueFields>
           <div class="ri-actions">
             <button type="button" class="btn btn--ghost" onClick={() => setOpen(false)}>

@@ -1,8 +1,9 @@
 /**
- * What every handler can reach: the one KV handle, the configuration and the clock.
- * Tests build their own with `:memory:` KV and a fixed clock.
+ * What every handler can reach: the one KV handle, the configuration and the clock (on
+ * `ctx.state.services`). Tests build theirs with `tests/helpers/services.ts`.
  */
 import type { Config } from "./config.ts";
+import type { QueueObserver } from "./queue/queue.ts";
 
 export interface Clock {
   now(): Date;
@@ -14,4 +15,6 @@ export interface Services {
   kv: Deno.Kv;
   config: Config;
   clock: Clock;
+  /** Sees the queue's work (tests); absent in production. */
+  queueObserver?: QueueObserver;
 }

@@ -1,7 +1,12 @@
-/** Per-request state that middleware fills in and handlers and pages read. */
-import type { Customer, Locale, Org } from "./orders/model.ts";
+/**
+ * The request State every middleware, handler and page shares (Fresh 2's `ctx.state`), and
+ * the `define` helpers typed with it (as Fresh 2's `utils/state.ts`).
+ */
+import { createDefine } from "fresh";
+import type { Customer, Locale, Org } from "@/lib/orders/model.ts";
+import type { Services } from "@/lib/services.ts";
 
-/** Set by the token middleware for `customer/[token]` and `api/portal/customer/[token]`. */
+/** Set by the link middleware for `customer/[token]` and `api/portal/customer/[token]`. */
 export interface Access {
   org: Org;
   customer: Customer;
@@ -12,13 +17,35 @@ export interface Access {
 }
 
 export interface State {
+  /** KV, configuration and clock: set once, first thing, by the app's root middleware. */
+  services: Services;
+  /**
+   * Headers for whatever this request's answer turns out to be, error pages included:
+   * middleware that must mark every answer (rate limits, `no-store`) sets them here before
+   * anything can fail, and the root middleware applies them.
+   */
+  responseHeaders: Headers;
   /** Chosen from ?lang=, then the `lang` cookie, then Accept-Language. */
   locale: Locale;
-  /** CSP nonce for this response's scripts. */
-  nonce: string;
   /** The document title, set by a handler before it renders. */
   title?: string;
   access?: Access;
   /** Set by the admin API middleware from the `Authorization: Bearer` org API key. */
   adminOrg?: Org;
 }
+
+/** Under a magic link, where the link middleware has checked the token. */
+export interface LinkState extends State {
+  access: Access;
+}
+
+/** Under `/api/admin/v1`, where the admin middleware has checked the API key. */
+export interface AdminState extends State {
+  adminOrg: Org;
+}
+
+export const define = createDefine<State>();
+/** For routes under `customer/[token]` and `api/portal/customer/[token]`. */
+export const linkDefine = createDefine<LinkState>();
+/** For routes under `api/admin/v1`. */
+export const adminDefine = createDefine<AdminState>();

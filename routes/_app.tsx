@@ -1,12 +1,14 @@
-import { asset } from "@/lib/framework/assets.ts";
-import type { AppProps } from "@/lib/framework/types.ts";
+import { asset } from "fresh/runtime";
+import { define } from "@/lib/state.ts";
 
 const SKIP = { en: "Skip to main content", es: "Saltar al contenido", pl: "Przejdź do treści" };
 
 /** The only document shell. Pages render inside <Component />; island scripts come last. */
-export default function App({ Component, state, scripts }: AppProps) {
+export default define.page(function App({ Component, state }) {
+  // An error before the root middleware ran leaves the state bare: English then.
+  const locale = state.locale ?? "en";
   return (
-    <html lang={state.locale}>
+    <html lang={locale}>
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
@@ -18,10 +20,9 @@ export default function App({ Component, state, scripts }: AppProps) {
         <link rel="icon" href={asset("/favicon.svg")} type="image/svg+xml" />
       </head>
       <body>
-        <a class="skip-link" href="#main">{SKIP[state.locale]}</a>
+        <a class="skip-link" href="#main">{SKIP[locale]}</a>
         <Component />
-        {scripts}
       </body>
     </html>
   );
-}
+});

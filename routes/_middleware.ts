@@ -1,15 +1,18 @@
-import type { Middleware } from "@/lib/framework/types.ts";
+/** Every request: the one error path (lib/http/error_middleware.ts), then the language. */
+import { handleErrors } from "@/lib/http/error_middleware.ts";
 import { langCookieFor, negotiateLocale } from "@/lib/i18n/negotiate.ts";
+import { define } from "@/lib/state.ts";
 
-/** Every page and API answer: choose the language (?lang= → cookie → Accept-Language). */
-export const handler: Middleware = async (ctx) => {
+/** ?lang= → the `lang` cookie → Accept-Language; a ?lang= choice is remembered in the cookie. */
+const language = define.middleware((ctx) => {
   ctx.state.locale = negotiateLocale(
     ctx.url,
     ctx.req.headers.get("cookie"),
     ctx.req.headers.get("accept-language"),
   );
-  const res = await ctx.next();
   const cookie = langCookieFor(ctx.url);
-  if (cookie) res.headers.append("set-cookie", cookie);
-  return res;
-};
+  if (cookie) ctx.state.responseHeaders.append("set-cookie", cookie);
+  return ctx.next();
+});
+
+export default define.middleware([handleErrors, language]);

@@ -1,17 +1,18 @@
+import { page } from "fresh";
 import { Header } from "@/components/Header.tsx";
-import type { Handlers, PageProps } from "@/lib/framework/types.ts";
 import { pageMessages } from "@/lib/pages/messages.ts";
 import { siteMessages } from "@/lib/pages/site_messages.ts";
+import { define } from "@/lib/state.ts";
 
-export const handler: Handlers = {
+export const handler = define.handlers({
   GET(ctx) {
     ctx.state.title = siteMessages.t(ctx.state.locale, "landing.title");
-    return ctx.render();
+    return page();
   },
-};
+});
 
 /** Landing page for visitors without a link: where to find one. */
-export default function Landing({ state, url }: PageProps) {
+export default define.page<typeof handler>(function Landing({ state, url }) {
   const t = siteMessages.bind(state.locale);
   return (
     <>
@@ -24,4 +25,4 @@ export default function Landing({ state, url }: PageProps) {
       </main>
     </>
   );
-}
+});

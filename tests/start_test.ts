@@ -1,44 +1,11 @@
 /** The README's start command, as a process: it serves `/` and `/healthz`, and refuses bad config. */
-import { assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+import assert from "node:assert/strict";
+import { startPortalProcess } from "@/tests/helpers/portal_process.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
-async function startPortal(env: Record<string, string>) {
-  const child = new Deno.Command("deno", {
-    args: ["run", "-A", "main.ts"],
-    cwd: root,
-    env: { PORT: "0", DENO_ENV: "development", ...env },
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let out = "";
-  let url = "";
-  while (!url) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error(`portal exited before listening:\n${out}`);
-    out += value;
-    url = out.match(/"listening","url":"(http:\/\/[^"]+)"/)?.[1] ?? "";
-  }
-  // Keep reading stdout (the demo link follows the listening line).
-  const drained = (async () => {
-    while (true) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      out += value;
-    }
-  })();
-  return {
-    url,
-    output: () => out,
-    async stop() {
-      child.kill("SIGTERM");
-      const status = await child.status;
-      await drained;
-      await child.stderr.cancel();
-      return status;
-    },
-  };
+function startPortal(env: Record<string, string>) {
+  return startPortalProcess({ cwd: root, env: { DENO_ENV: "development", ...env } });
 }
 
 Deno.test("the start command serves / and /healthz and shuts down on SIGTERM", async () => {
@@ -46,23 +13,18 @@ Deno.test("the start command serves / and /healthz and shuts down on SIGTERM", a
   const portal = await startPortal({ KV_PATH: `${dir}/portal.kv` });
   try {
     const home = await fetch(portal.url + "/");
-    assertEquals(home.status, 200);
-    assertStringIncludes(await home.text(), "MonoPilot Customer Portal");
+    assert.deepEqual(home.status, 200);
+    assert.match(await home.text(), /MonoPilot Customer Portal/);
     const health = await fetch(portal.url + "/healthz");
-    assertEquals(health.status, 200);
-    assertEquals(await health.json(), { ok: true });
+    assert.deepEqual(health.status, 200);
+    assert.deepEqual(await health.json(), { ok: true });
     // The seeded demo prints a working magic link for Retail Store Co.
-    let link = "";
-    for (let i = 0; i < 100 && !link; i++) {
-      link = portal.output().match(/(http:\/\/\S+\/customer\/mpl_\S+)/)?.[1] ?? "";
-      if (!link) await new Promise((r) => setTimeout(r, 50));
-    }
-    const dashboard = await fetch(link);
-    assertEquals(dashboard.status, 200);
-    assertStringIncludes(await dashboard.text(), "Retail Store Co.");
+    const dashboard = await fetch(await portal.demoLink());
+    assert.deepEqual(dashboard.status, 200);
+    assert.match(await dashboard.text(), /Retail Store Co\./);
   } finally {
     const status = await portal.stop();
-    assertEquals(status.code, 0, "graceful shutdown exits 0");
+    assert.deepEqual(status.code, 0, "graceful shutdown exits 0");
     await Deno.remove(dir, { recursive: true });
   }
 });
@@ -81,9 +43,9 @@ Deno.test("invalid configuration stops start-up with one line naming the variabl
       stdout: "piped",
       stderr: "piped",
     }).output();
-    assertEquals(out.code, 1, name);
+    assert.deepEqual(out.code, 1, name);
     const err = new TextDecoder().decode(out.stderr).trim();
-    assertEquals(err.split("\n").length, 1, `one line: ${err}`);
-    assertMatch(err, new RegExp(`^Invalid configuration: ${name}: `));
+    assert.deepEqual(err.split("\n").length, 1, `one line: ${err}`);
+    assert.match(err, new RegExp(`^Invalid configuration: ${name}: `));
   }
 });

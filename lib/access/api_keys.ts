@@ -6,8 +6,9 @@
  *   ["api_keys_by_org", org, keyHash]     {created_at}: to list or revoke an org's keys
  */
 import type { Org } from "@/lib/orders/model.ts";
-import { getOrg } from "@/lib/orders/store.ts";
-import { isWellFormedSecret, newSecret, sha256Hex } from "./secret.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
+import { isWellFormedSecret, newSecret } from "./secret.ts";
 
 export const API_KEY_PREFIX = "mpk_";
 

@@ -35,11 +35,11 @@ function firstForwardedHop(header: string | null): string | null {
 }
 
 /**
- * `clientAddress(req, "10.0.0.5")` with `X-Forwarded-For: 203.0.113.7, 10.0.0.1`
- * → "203.0.113.7"; `clientAddress(req, "203.0.113.9")` → "203.0.113.9" whatever the header.
+ * `clientAddress("203.0.113.7, 10.0.0.1", "10.0.0.5")` → "203.0.113.7";
+ * `clientAddress(anything, "203.0.113.9")` → "203.0.113.9". The first argument is the
+ * `X-Forwarded-For` header's value (or null), the second the peer's address.
  */
-export function clientAddress(req: Request, remoteAddr?: string): string {
+export function clientAddress(forwardedFor: string | null, remoteAddr?: string): string {
   if (remoteAddr && !isProxyPeer(remoteAddr)) return remoteAddr.slice(0, MAX_ADDRESS_LENGTH);
-  return firstForwardedHop(req.headers.get("x-forwarded-for")) ??
-    remoteAddr?.slice(0, MAX_ADDRESS_LENGTH) ?? "unknown";
+  return firstForwardedHop(forwardedFor) ?? remoteAddr?.slice(0, MAX_ADDRESS_LENGTH) ?? "unknown";
 }

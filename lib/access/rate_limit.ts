@@ -45,7 +45,9 @@ export interface RateSubject {
   id: string;
 }
 
-const counterKey = (s: RateSubject, window: number) => ["rate_limit", s.kind, s.id, window];
+const keys = {
+  counter: (s: RateSubject, window: number) => ["rate_limit", s.kind, s.id, window],
+};
 
 interface Waiter {
   resolve: (d: RateLimitDecision) => void;
@@ -123,8 +125,8 @@ async function decide(
     let prev: Deno.KvEntryMaybe<Deno.KvU64>;
     try {
       [cur, prev] = await kv.getMany<[Deno.KvU64, Deno.KvU64]>([
-        counterKey(subject, window),
-        counterKey(subject, window - 1),
+        keys.counter(subject, window),
+        keys.counter(subject, window - 1),
       ]);
     } catch (err) {
       if (isBusy(err)) continue;
@@ -141,7 +143,7 @@ async function decide(
         .check(cur)
         .check(prev)
         // Two windows back no longer counts; let KV drop it.
-        .set(counterKey(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
+        .set(keys.counter(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
           expireIn: 2 * WINDOW_MS + 60_000,
         })
         .commit();
@@ -213,16 +215,4 @@ function msUntilAllowed(current: number, previous: number, elapsed: number, limi
   // Next window: this window's count becomes `previous` and must slide out far enough.
   const intoNext = WINDOW_MS * (1 - limit / current);
   return WINDOW_MS - elapsed + intoNext + 1;
-}
-
-/** The IETF draft headers for any response under the limit, allowed or not. */
-export function rateLimitHeaders(d: RateLimitDecision): Record<string, string> {
-  const h: Record<string, string> = {
-    "ratelimit-limit": String(d.limit),
-    "ratelimit-remaining": String(d.remaining),
-    "ratelimit-reset": String(d.resetSeconds),
-    "ratelimit-policy": `${d.limit};w=${WINDOW_MS / 1000}`,
-  };
-  if (!d.allowed) h["retry-after"] = String(d.retryAfter);
-  return h;
 }

@@ -65,9 +65,3 @@ export function isWellFormedSecret(prefix: string, value: unknown): value is str
   const payload = body.slice(0, PAYLOAD_CHARS);
   return body.slice(PAYLOAD_CHARS) === checksum(payload);
 }
-
-/** SHA-256 hex of the whole secret: the only form kept at rest. */
-export async function sha256Hex(value: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(value));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
-}

@@ -12,10 +12,13 @@
  * `expires_at` because that deletion is eventual.
  */
 import { sendMagicLinkEmail } from "@/lib/email/mod.ts";
+import { UnauthorizedError } from "@/lib/errors.ts";
 import type { Customer, Org } from "@/lib/orders/model.ts";
-import { getCustomer, getOrg, UnknownCustomerError } from "@/lib/orders/store.ts";
+import { getCustomer, UnknownCustomerError } from "@/lib/orders/customers.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import type { Services } from "@/lib/services.ts";
-import { isWellFormedSecret, newSecret, sha256Hex } from "./secret.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
+import { isWellFormedSecret, newSecret } from "./secret.ts";
 
 export const LINK_PREFIX = "mpl_";
 const DAY = 24 * 60 * 60 * 1000;
@@ -41,6 +44,19 @@ export interface LinkRecord {
 }
 
 export type LinkFailure = "malformed" | "unknown" | "revoked" | "expired";
+
+/** One message for every refused link, so nothing tells which tokens once existed. */
+export const LINK_INVALID_MESSAGE = "This customer portal link is invalid or has expired.";
+
+/**
+ * A link that is malformed, unknown, revoked or expired. Carries the org when the record
+ * still names one, so the error page can show that org's contact.
+ */
+export class LinkInvalidError extends UnauthorizedError {
+  constructor(readonly org?: Org) {
+    super(LINK_INVALID_MESSAGE);
+  }
+}
 
 export type LinkVerification =
   | { ok: true; org: Org; customer: Customer; tokenHash: string }
@@ -116,8 +132,8 @@ export async function createLink(
  * the error page can show that org's contact.
  *
  * @example
- * const v = await verifyLink(services, ctx.params.token);
- * if (!v.ok) return renderLinkInvalidPage(ctx, v.org);
+ * const v = await verifyLink(services, token);
+ * if (!v.ok) throw new LinkInvalidError(v.org);
  */
 export function verifyLink(services: Services, token: string): Promise<LinkVerification> {
   if (!isWellFormedLinkToken(token)) return Promise.resolve({ ok: false, reason: "malformed" });

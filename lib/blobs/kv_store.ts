@@ -39,10 +39,15 @@ interface Marker {
   at: string;
 }
 
-const manifestKey = (id: string): Deno.KvKey => ["blob", id];
-const chunkKey = (id: string, n: number): Deno.KvKey => ["blob_chunk", id, n];
-const uploadKey = (id: string): Deno.KvKey => ["blob_upload", id];
-const unclaimedKey = (id: string): Deno.KvKey => ["blob_unclaimed", id];
+const keys = {
+  manifest: (id: string): Deno.KvKey => ["blob", id],
+  chunk: (id: string, n: number): Deno.KvKey => ["blob_chunk", id, n],
+  chunks: (id: string): Deno.KvKey => ["blob_chunk", id],
+  upload: (id: string): Deno.KvKey => ["blob_upload", id],
+  uploads: (): Deno.KvKey => ["blob_upload"],
+  unclaimed: (id: string): Deno.KvKey => ["blob_unclaimed", id],
+  unclaimedAll: (): Deno.KvKey => ["blob_unclaimed"],
+};
 
 const ID_PATTERN = /^[0-9a-f]{32}$/;
 
@@ -75,7 +80,7 @@ export class KvBlobStore implements BlobStore {
   ): Promise<BlobMeta> {
     const id = newId();
     const startedAt = this.now().toISOString();
-    await this.kv.set(uploadKey(id), { at: startedAt } satisfies Marker);
+    await this.kv.set(keys.upload(id), { at: startedAt } satisfies Marker);
     const hash = createHash("sha256");
     const pending = new Uint8Array(CHUNK_BYTES);
     let fill = 0;
@@ -85,7 +90,7 @@ export class KvBlobStore implements BlobStore {
     const chunkExpiry = expiry && { expireIn: expiry.expireIn + CHUNK_EXPIRY_GRACE_MS };
     const flush = async () => {
       if (fill === 0) return;
-      await this.kv.set(chunkKey(id, chunks), pending.slice(0, fill), chunkExpiry);
+      await this.kv.set(keys.chunk(id, chunks), pending.slice(0, fill), chunkExpiry);
       chunks++;
       fill = 0;
     };
@@ -106,7 +111,7 @@ export class KvBlobStore implements BlobStore {
       await flush();
     } catch (err) {
       await this.removeChunks(id, chunks).catch(() => {});
-      await this.kv.delete(uploadKey(id)).catch(() => {});
+      await this.kv.delete(keys.upload(id)).catch(() => {});
       throw err;
     }
     const meta: Manifest = {
@@ -119,10 +124,10 @@ export class KvBlobStore implements BlobStore {
     };
     // The commit point: manifest visible, upload marker gone, blob unclaimed until used.
     const res = await this.kv.atomic()
-      .check({ key: manifestKey(id), versionstamp: null })
-      .set(manifestKey(id), meta, expiry)
-      .set(unclaimedKey(id), { at: startedAt } satisfies Marker, expiry)
-      .delete(uploadKey(id))
+      .check({ key: keys.manifest(id), versionstamp: null })
+      .set(keys.manifest(id), meta, expiry)
+      .set(keys.unclaimed(id), { at: startedAt } satisfies Marker, expiry)
+      .delete(keys.upload(id))
       .commit();
     if (!res.ok) throw new Error("Blob id collision");
     return toMeta(meta);
@@ -130,7 +135,7 @@ export class KvBlobStore implements BlobStore {
 
   async get(id: string): Promise<{ meta: BlobMeta; stream: ReadableStream<Uint8Array> } | null> {
     if (!ID_PATTERN.test(id)) return null;
-    const entry = await this.kv.get<Manifest>(manifestKey(id));
+    const entry = await this.kv.get<Manifest>(keys.manifest(id));
     const manifest = entry.value;
     if (!manifest) return null;
     const kv = this.kv;
@@ -141,7 +146,7 @@ export class KvBlobStore implements BlobStore {
           controller.close();
           return;
         }
-        const chunk = await kv.get<Uint8Array>(chunkKey(id, n++));
+        const chunk = await kv.get<Uint8Array>(keys.chunk(id, n++));
         if (!chunk.value) {
           controller.error(new Error(`Blob ${id} lost chunk ${n - 1}`));
           return;
@@ -154,24 +159,24 @@ export class KvBlobStore implements BlobStore {
 
   async delete(id: string): Promise<void> {
     if (!ID_PATTERN.test(id)) return;
-    const entry = await this.kv.get<Manifest>(manifestKey(id));
+    const entry = await this.kv.get<Manifest>(keys.manifest(id));
     // Manifest first: from here on no reader finds the blob, then the chunks go.
     await this.kv.atomic()
-      .delete(manifestKey(id))
-      .delete(unclaimedKey(id))
-      .delete(uploadKey(id))
+      .delete(keys.manifest(id))
+      .delete(keys.unclaimed(id))
+      .delete(keys.upload(id))
       .commit();
     await this.removeChunks(id, entry.value?.chunks);
   }
 
   claim(ids: string[], op?: Deno.AtomicOperation): Promise<void> | void {
     if (op) {
-      for (const id of ids) op.delete(unclaimedKey(id));
+      for (const id of ids) op.delete(keys.unclaimed(id));
       return;
     }
     return (async () => {
       const batch = this.kv.atomic();
-      for (const id of ids) batch.delete(unclaimedKey(id));
+      for (const id of ids) batch.delete(keys.unclaimed(id));
       await batch.commit();
     })();
   }
@@ -179,7 +184,7 @@ export class KvBlobStore implements BlobStore {
   async sweep(olderThanMs: number): Promise<{ removed: number }> {
     const cutoff = this.now().getTime() - olderThanMs;
     let removed = 0;
-    for (const prefix of [["blob_upload"], ["blob_unclaimed"]]) {
+    for (const prefix of [keys.uploads(), keys.unclaimedAll()]) {
       for await (const entry of this.kv.list<Marker>({ prefix })) {
         if (Date.parse(entry.value.at) > cutoff) continue;
         const id = String(entry.key[1]);
@@ -195,15 +200,15 @@ export class KvBlobStore implements BlobStore {
 
   /** Deletes chunks 0…count-1, or every chunk under the id when the count is unknown. */
   private async removeChunks(id: string, count?: number): Promise<void> {
-    const keys: Deno.KvKey[] = [];
+    const doomed: Deno.KvKey[] = [];
     if (count === undefined) {
-      for await (const e of this.kv.list({ prefix: ["blob_chunk", id] })) keys.push(e.key);
+      for await (const e of this.kv.list({ prefix: keys.chunks(id) })) doomed.push(e.key);
     } else {
-      for (let i = 0; i < count; i++) keys.push(chunkKey(id, i));
+      for (let i = 0; i < count; i++) doomed.push(keys.chunk(id, i));
     }
-    for (let i = 0; i < keys.length; i += DELETE_BATCH) {
+    for (let i = 0; i < doomed.length; i += DELETE_BATCH) {
       const op = this.kv.atomic();
-      for (const k of keys.slice(i, i + DELETE_BATCH)) op.delete(k);
+      for (const k of doomed.slice(i, i + DELETE_BATCH)) op.delete(k);
       await op.commit();
     }
   }

@@ -6,6 +6,7 @@
  * A blob is readable only once it is whole: `get` finds blobs through a manifest that is
  * written last, so a reader never sees half a file.
  */
+import { TooLargeError } from "@/lib/errors.ts";
 
 export interface BlobMeta {
   id: string;
@@ -48,7 +49,7 @@ export interface BlobStore {
   sweep(olderThanMs: number): Promise<{ removed: number }>;
 }
 
-export class BlobTooLargeError extends Error {
+export class BlobTooLargeError extends TooLargeError {
   constructor(readonly maxBytes: number) {
     super(`The blob is larger than ${maxBytes} bytes.`);
   }

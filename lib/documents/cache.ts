@@ -16,6 +16,7 @@
  */
 import { LRUCache } from "lru-cache";
 import { log } from "@/lib/log.ts";
+import { readAllBytes } from "@/lib/streams.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import { blobStore } from "./stored.ts";
@@ -203,7 +204,7 @@ export class DocumentCache {
     const found = await blobStore(services).get(ref.blob_id);
     if (!found) return null;
     // Read whole before use: a chunk that expired or was replaced meanwhile is a miss.
-    const bytes = new Uint8Array(await new Response(found.stream).arrayBuffer());
+    const bytes = await readAllBytes(found.stream);
     return bytes.byteLength === ref.size ? bytes : null;
   }
 

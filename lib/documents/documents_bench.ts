@@ -3,12 +3,13 @@
  * `deno bench -A lib/documents/documents_bench.ts`. Fonts are loaded once before timing
  * (as in a running server after its first download).
  */
-import { bigOrder, customer, order, org } from "@/tests/documents/fixtures.ts";
+import { bigOrder, customer, order, org } from "@/tests/documents/order_helpers.ts";
 import { loadFonts } from "./fonts.ts";
 import { renderDocument } from "./pdf.ts";
 import { prepareDownload } from "./download.ts";
 import { createDocumentEngine } from "./generation.ts";
 import { systemClock } from "@/lib/services.ts";
+import { readAllBytes } from "@/lib/streams.ts";
 
 await loadFonts();
 const services = { kv: await Deno.openKv(":memory:"), clock: systemClock };
@@ -22,7 +23,8 @@ const cached = createDocumentEngine({
 });
 const zip = async (input: typeof small, engine = drawing) => {
   const download = await prepareDownload(services, input, "all", engine);
-  await new Response(await download.body()).arrayBuffer();
+  const body = await download.body();
+  if (!(body instanceof Uint8Array)) await readAllBytes(body);
 };
 const small = { order: order(), org, customer: customer("pl"), locale: "pl" as const };
 const large = { order: bigOrder(60), org, customer: customer("pl"), locale: "pl" as const };

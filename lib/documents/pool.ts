@@ -9,19 +9,36 @@
  * the main thread one at a time behind the same queue: the bytes are the same, only the main
  * thread pays for them.
  */
+import { UnavailableError } from "@/lib/errors.ts";
 import { log } from "@/lib/log.ts";
 import { type RenderJob, type RenderResult, runRenderJob } from "./render.ts";
 import type { WorkerReply, WorkerRequest } from "./worker.ts";
 
 /** The queue is full: come back in `retryAfterSeconds`. */
-export class DocumentsBusyError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super("Documents are being prepared for other customers; try again shortly.");
+export class DocumentsBusyError extends UnavailableError {
+  constructor(retryAfterSeconds: number) {
+    super(
+      retryAfterSeconds,
+      "Documents are being prepared for other customers; try again shortly.",
+    );
   }
 }
 
-/** The job failed on the server's side (an error while drawing, a crashed or stuck worker). */
-export class DocumentGenerationError extends Error {}
+/** Seconds a client waits after a failed generation before it tries again. */
+const RETRY_AFTER_FAILURE_SECONDS = 5;
+
+/**
+ * The job failed on the server's side (an error while drawing, a crashed or stuck worker).
+ * The client is told only that it may try again shortly; `reason` is for the logs.
+ */
+export class DocumentGenerationError extends UnavailableError {
+  constructor(readonly reason: string) {
+    super(
+      RETRY_AFTER_FAILURE_SECONDS,
+      "The document could not be prepared just now; try again shortly.",
+    );
+  }
+}
 
 export interface PoolOptions {
   /** Web Workers; 0 runs jobs in the main thread. */

@@ -10,6 +10,7 @@
  */
 import { type BlobStore, BlobTooLargeError } from "@/lib/blobs/store.ts";
 import { KvBlobStore } from "@/lib/blobs/kv_store.ts";
+import { ConflictError, MalformedInputError, UnsupportedTypeError } from "@/lib/errors.ts";
 import type { Services } from "@/lib/services.ts";
 import { DOCUMENT_IDS, type DocumentId } from "@/lib/orders/model.ts";
 
@@ -25,21 +26,31 @@ export interface StoredDocument {
   uploaded_at: string;
 }
 
-const refKey = (org: string, orderNumber: string, id: DocumentId): Deno.KvKey => [
-  "order_document",
-  org,
-  orderNumber,
-  id,
-];
+const keys = {
+  ref: (org: string, orderNumber: string, id: DocumentId): Deno.KvKey => [
+    "order_document",
+    org,
+    orderNumber,
+    id,
+  ],
+};
 
 export function blobStore(services: Pick<Services, "kv" | "clock">): BlobStore {
   return new KvBlobStore(services.kv, () => services.clock.now());
 }
 
 /** Not a PDF by its first bytes (the declared type is never trusted). */
-export class NotAPdfError extends Error {
+export class NotAPdfError extends UnsupportedTypeError {
   constructor() {
     super("The body is not a PDF (it must start with %PDF-).");
+  }
+}
+
+/** A pushed file over MAX_UPLOAD_BYTES, refused while it was streaming in. */
+export class DocumentTooLargeError extends BlobTooLargeError {
+  constructor() {
+    super(MAX_UPLOAD_BYTES);
+    this.message = `Documents are limited to ${MAX_UPLOAD_BYTES} bytes (10 MB).`;
   }
 }
 export { BlobTooLargeError };
@@ -51,7 +62,9 @@ export async function getStoredDocuments(
   orderNumber: string,
   ids: readonly DocumentId[] = DOCUMENT_IDS,
 ): Promise<Partial<Record<DocumentId, StoredDocument>>> {
-  const entries = await kv.getMany<StoredDocument[]>(ids.map((id) => refKey(org, orderNumber, id)));
+  const entries = await kv.getMany<StoredDocument[]>(
+    ids.map((id) => keys.ref(org, orderNumber, id)),
+  );
   const out: Partial<Record<DocumentId, StoredDocument>> = {};
   entries.forEach((e, i) => {
     if (e.value) out[ids[i]] = e.value;
@@ -69,7 +82,7 @@ export async function openStoredDocument(
 }
 
 /** The client stopped sending or the connection broke: a 400, not a 500. */
-export class BodyReadError extends Error {
+export class BodyReadError extends MalformedInputError {
   constructor() {
     super("The request body could not be read.");
   }
@@ -116,7 +129,7 @@ async function* checkedPdf(body: AsyncIterable<Uint8Array>): AsyncIterable<Uint8
 
 /**
  * Stores a pushed PDF and makes it the order's `id` document. The size limit and the
- * magic bytes are checked while the body streams in (NotAPdfError, BlobTooLargeError,
+ * magic bytes are checked while the body streams in (NotAPdfError, DocumentTooLargeError,
  * BodyReadError).
  * Returns the record and whether it replaced an earlier file.
  */
@@ -131,6 +144,8 @@ export async function putStoredDocument(
   const meta = await store.put(checkedPdf(body), {
     contentType: "application/pdf",
     maxBytes: MAX_UPLOAD_BYTES,
+  }).catch((err) => {
+    throw err instanceof BlobTooLargeError ? new DocumentTooLargeError() : err;
   });
   const doc: StoredDocument = {
     blob_id: meta.id,
@@ -138,7 +153,7 @@ export async function putStoredDocument(
     sha256: meta.sha256,
     uploaded_at: services.clock.now().toISOString(),
   };
-  const key = refKey(org, orderNumber, id);
+  const key = keys.ref(org, orderNumber, id);
   // Compare-and-swap so two concurrent pushes cannot both think they replaced the same file
   // (which would leak one blob): the loser re-reads and replaces the winner's.
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -152,7 +167,7 @@ export async function putStoredDocument(
     }
   }
   await store.delete(meta.id);
-  throw new Error("Could not commit the document reference (contention).");
+  throw new ConflictError("The document is being replaced concurrently; retry.");
 }
 
 /** Removes a pushed file, so the generated document is served again. False when none. */
@@ -162,7 +177,7 @@ export async function deleteStoredDocument(
   orderNumber: string,
   id: DocumentId,
 ): Promise<boolean> {
-  const key = refKey(org, orderNumber, id);
+  const key = keys.ref(org, orderNumber, id);
   const prev = await services.kv.get<StoredDocument>(key);
   if (!prev.value) return false;
   const res = await services.kv.atomic().check(prev).delete(key).commit();

@@ -10,6 +10,7 @@
  * In production without `RESEND_API_KEY` nothing can read the outbox (the page 404s), so
  * only who/what/when is kept and the bodies, which may hold magic links, are dropped.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import type { Services } from "@/lib/services.ts";
 import { TIME_ORDERED_ID, timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Email, MailAdapter, SendResult } from "./message.ts";
@@ -32,13 +33,19 @@ export interface OutboxEntry {
   created_at: string;
 }
 
+const keys = {
+  entry: (id: string): Deno.KvKey => ["outbox", id],
+  all: (): Deno.KvKey => ["outbox"],
+  byIdempotencyKey: (key: string): Deno.KvKey => ["outbox_by_key", key],
+};
+
 export class DevOutbox implements MailAdapter {
   readonly name = "dev-outbox";
   constructor(private services: Services) {}
 
   async send(email: Email): Promise<SendResult> {
     const { kv, clock, config } = this.services;
-    const byKey: Deno.KvKey = ["outbox_by_key", email.idempotency_key];
+    const byKey = keys.byIdempotencyKey(email.idempotency_key);
     for (let i = 0; i < 5; i++) {
       const existing = await kv.get<string>(byKey);
       if (existing.value) return { provider_id: existing.value };
@@ -57,7 +64,7 @@ export class DevOutbox implements MailAdapter {
       };
       const res = await kv.atomic()
         .check(existing)
-        .set(["outbox", entry.id], entry, { expireIn: OUTBOX_TTL_MS })
+        .set(keys.entry(entry.id), entry, { expireIn: OUTBOX_TTL_MS })
         .set(byKey, entry.id, { expireIn: OUTBOX_TTL_MS })
         .commit();
       if (res.ok) return { provider_id: entry.id };
@@ -79,15 +86,21 @@ export async function listOutbox(
 ): Promise<{ entries: OutboxEntry[]; next_cursor: string | null }> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   const iter = kv.list<OutboxEntry>(
-    { prefix: ["outbox"] },
+    { prefix: keys.all() },
     { limit, reverse: true, cursor: opts.cursor || undefined },
   );
   const entries: OutboxEntry[] = [];
-  for await (const e of iter) entries.push(e.value);
+  try {
+    for await (const e of iter) entries.push(e.value);
+  } catch (err) {
+    // KV rejects a cursor it did not issue.
+    if (opts.cursor) throw new MalformedInputError("The cursor is not valid.");
+    throw err;
+  }
   return { entries, next_cursor: entries.length === limit && iter.cursor ? iter.cursor : null };
 }
 
 export async function getOutboxEntry(kv: Deno.Kv, id: string): Promise<OutboxEntry | null> {
   if (!TIME_ORDERED_ID.test(id)) return null;
-  return (await kv.get<OutboxEntry>(["outbox", id])).value;
+  return (await kv.get<OutboxEntry>(keys.entry(id))).value;
 }

@@ -3,13 +3,17 @@
  * `{from, to, subject, html, text, reply_to?, tags?}` and an `Idempotency-Key` header, so a
  * retried request within Resend's 24-hour window returns the first result and sends nothing.
  *
- * Why plain fetch and not the `resend` SDK (v6): the SDK reads `RESEND_BASE_URL` from the
- * process environment when it is imported (configuration here is read once, in
- * `lib/config.ts`), and its `{data, error}` result drops the HTTP status and the
- * `Retry-After` header and turns network failures into a generic error; telling a retryable
- * failure from a permanent one needs exactly those. The wire format is the same.
+ * Why not the `resend` SDK: 6.1.2 reads `RESEND_BASE_URL` from the process environment when
+ * it is imported (configuration here is read once, in `lib/config.ts`), and its `{data,
+ * error}` result drops the HTTP status and the `Retry-After` header that tell a retryable
+ * failure from a permanent one. 6.38.0 fixes both (platform-facts.md), but adds nothing this
+ * one POST needs: the request is built here and sent by `lib/http/client.ts`, and `resend`
+ * is not a dependency.
  */
 import { z } from "zod";
+import { exchange, NetworkError, type OutboundAnswer } from "@/lib/http/client.ts";
+import { parseJsonSafe } from "@/lib/http/json.ts";
+import { retryAfterMs } from "@/lib/http/retry_after.ts";
 import { PermanentError, RetryableError } from "@/lib/queue/errors.ts";
 import type { Email, MailAdapter, SendResult } from "./message.ts";
 
@@ -54,9 +58,10 @@ export class ResendMailer implements MailAdapter {
       ...(email.reply_to ? { reply_to: email.reply_to } : {}),
       ...(email.tags?.length ? { tags: email.tags } : {}),
     };
-    let res: Response;
+    let res: OutboundAnswer;
     try {
-      res = await this.#opts.fetch(`${this.#opts.baseUrl}/emails`, {
+      res = await exchange({
+        url: `${this.#opts.baseUrl}/emails`,
         method: "POST",
         headers: {
           authorization: `Bearer ${this.#opts.apiKey}`,
@@ -65,27 +70,27 @@ export class ResendMailer implements MailAdapter {
           "user-agent": "monopilot-portal",
         },
         body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.#opts.timeoutMs),
-      });
+      }, { fetch: this.#opts.fetch, timeoutMs: this.#opts.timeoutMs });
     } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
       // Timeout, refused connection, DNS: the email may or may not have gone out; the same
       // idempotency key on the retry makes that safe.
-      throw new RetryableError(`Resend unreachable: ${(err as Error).name}`);
+      throw new RetryableError(`Resend unreachable: ${err.cause.name}`);
     }
 
-    const raw = await res.text().catch(() => "");
+    const raw = res.text;
     if (res.ok) {
-      const parsed = SuccessBody.safeParse(safeJson(raw));
+      const parsed = SuccessBody.safeParse(parseJsonSafe(raw));
       if (!parsed.success) throw new RetryableError(`Resend ${res.status}: unexpected body`);
       return { provider_id: parsed.data.id };
     }
 
-    const err = ErrorBody.safeParse(safeJson(raw));
+    const err = ErrorBody.safeParse(parseJsonSafe(raw));
     const name = err.success ? err.data.name ?? "error" : "error";
     const detail = err.success && err.data.message ? `: ${err.data.message.slice(0, 300)}` : "";
     const text = `Resend ${res.status} ${name}${detail}`;
     if (isRetryable(res.status, name)) {
-      throw new RetryableError(text, retryAfterMs(res.headers.get("retry-after")));
+      throw new RetryableError(text, retryAfterMs(res.header("retry-after")));
     }
     throw new PermanentError(text);
   }
@@ -100,21 +105,4 @@ export class ResendMailer implements MailAdapter {
 function isRetryable(status: number, name: string): boolean {
   if (status === 429 || status === 408 || status >= 500) return true;
   return status === 409 && name === "concurrent_idempotent_requests";
-}
-
-/** `Retry-After` as seconds or an HTTP date; undefined when absent or unreadable. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const trimmed = header.trim();
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.round(Number(trimmed) * 1000);
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-}
-
-function safeJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }

@@ -93,18 +93,20 @@ export interface SentMarker {
   sent_at: string;
 }
 
-const sentKey = (idempotencyKey: string): Deno.KvKey => ["email_sent", idempotencyKey];
+const keys = {
+  sent: (idempotencyKey: string): Deno.KvKey => ["email_sent", idempotencyKey],
+};
 
 /** Whether (and how) the email with this idempotency key was delivered. */
 export async function emailSentMarker(
   kv: Deno.Kv,
   idempotencyKey: string,
 ): Promise<SentMarker | null> {
-  return (await kv.get<SentMarker>(sentKey(idempotencyKey))).value;
+  return (await kv.get<SentMarker>(keys.sent(idempotencyKey))).value;
 }
 
 async function deliverEmail(email: Email, services: Services, meta: HandlerMeta): Promise<void> {
-  const key = sentKey(email.idempotency_key);
+  const key = keys.sent(email.idempotency_key);
   if ((await services.kv.get(key)).value) {
     log.info("email already sent; redelivery skipped", { message_id: meta.id });
     return;

@@ -16,7 +16,7 @@ export function islandName(file: string): string {
   return file.replace(/^.*\//, "").replace(/\.(tsx|ts|jsx|js)$/, "").replace(/[^A-Za-z0-9_]/g, "_");
 }
 
-export function registerIslands(islands: Record<string, { default: AnyComponent }>) {
+export function registerIslands(islands: Record<string, { default: unknown }>) {
   for (const [file, mod] of Object.entries(islands)) {
     islandNames.set(mod.default, islandName(file));
   }
@@ -50,11 +50,6 @@ options.vnode = (vnode: VNode) => {
   }
   previousVnode?.(vnode);
 };
-
-/** The islands rendered so far by the render in progress (empty outside one). */
-export function islandsInCurrentRender(): ReadonlySet<string> {
-  return currentRender ?? new Set();
-}
 
 /** Runs a synchronous render and returns the island names it used. */
 export function collectIslands<T>(render: () => T): { result: T; islands: Set<string> } {

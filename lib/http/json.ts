@@ -1,6 +1,12 @@
-/** JSON responses and body parsing shared by every API route. */
+/** JSON in and out for API routes: responses, bounded bodies, queries and path parameters. */
 import { z } from "zod";
-import { fieldsFromZod, HttpError } from "./errors.ts";
+import {
+  InvalidInputError,
+  MalformedInputError,
+  parseInput,
+  TooLargeError,
+  UnsupportedTypeError,
+} from "@/lib/errors.ts";
 
 export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
   const h = new Headers(headers);
@@ -8,65 +14,44 @@ export function json(data: unknown, status = 200, headers?: HeadersInit): Respon
   return new Response(JSON.stringify(data), { status, headers: h });
 }
 
+/** `JSON.parse` that answers undefined instead of throwing (carrier and mail API bodies). */
+export function parseJsonSafe(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 const MAX_JSON_BYTES = 256 * 1024;
+const tooLarge = () => new TooLargeError(`JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`);
 
 /** Reads a JSON body (bounded in size) and validates it; bad input is a 400/422, never a 500. */
 export async function readJson<T extends z.ZodType>(req: Request, schema: T): Promise<z.infer<T>> {
   const type = req.headers.get("content-type") ?? "";
   if (!type.toLowerCase().includes("application/json")) {
-    throw new HttpError(415, "unsupported_media_type", "Send the body as application/json.");
+    throw new UnsupportedTypeError("Send the body as application/json.");
   }
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_JSON_BYTES) {
-    throw new HttpError(
-      413,
-      "payload_too_large",
-      `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`,
-    );
-  }
+  if (Number(req.headers.get("content-length") ?? "0") > MAX_JSON_BYTES) throw tooLarge();
   let text: string;
   try {
     text = await req.text();
   } catch {
-    throw new HttpError(400, "bad_request", "The request body could not be read.");
+    throw new MalformedInputError("The request body could not be read.");
   }
-  if (text.length > MAX_JSON_BYTES) {
-    throw new HttpError(
-      413,
-      "payload_too_large",
-      `JSON bodies are limited to ${MAX_JSON_BYTES} bytes.`,
-    );
-  }
+  if (text.length > MAX_JSON_BYTES) throw tooLarge();
   let raw: unknown;
   try {
     raw = text === "" ? {} : JSON.parse(text);
   } catch {
-    throw new HttpError(400, "bad_request", "The body is not valid JSON.");
+    throw new MalformedInputError("The body is not valid JSON.");
   }
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) {
-    throw new HttpError(
-      422,
-      "validation_failed",
-      "Some fields are invalid.",
-      fieldsFromZod(parsed.error.issues),
-    );
-  }
-  return parsed.data;
+  return parseInput(schema, raw);
 }
 
 /** Validates a URL's query string; bad values are a 422 with per-field messages. */
 export function readQuery<T extends z.ZodType>(url: URL, schema: T): z.infer<T> {
-  const parsed = schema.safeParse(Object.fromEntries(url.searchParams));
-  if (!parsed.success) {
-    throw new HttpError(
-      422,
-      "validation_failed",
-      "Some fields are invalid.",
-      fieldsFromZod(parsed.error.issues),
-    );
-  }
-  return parsed.data;
+  return parseInput(schema, Object.fromEntries(url.searchParams));
 }
 
 /** `?cursor=&limit=` of the admin listings (newest first, cursor-paged). */
@@ -75,4 +60,17 @@ export function pageQuery(opts: { max: number; default: number }) {
     cursor: z.string().max(2000).optional(),
     limit: z.coerce.number().int().min(1).max(opts.max).default(opts.default),
   });
+}
+
+/** Validates one path parameter; a bad one is a 422 naming it. */
+export function pathParam<T extends z.ZodType>(
+  params: Record<string, string>,
+  name: string,
+  schema: T,
+): z.infer<T> {
+  const parsed = schema.safeParse(params[name]);
+  if (!parsed.success) {
+    throw new InvalidInputError({ [name]: parsed.error.issues.map((i) => i.message) });
+  }
+  return parsed.data;
 }

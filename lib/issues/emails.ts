@@ -10,12 +10,13 @@ import { sweepBlobs } from "@/lib/blobs/mod.ts";
 import { renderEmail } from "@/lib/email/render.ts";
 import { log } from "@/lib/log.ts";
 import { sendEmail } from "@/lib/email/send.ts";
-import { getOrg } from "@/lib/orders/store.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import { PermanentError, registerQueueHandler } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { issueMessages } from "./messages.ts";
 import { getTicket, TICKET_EMAILS, type TicketEmailsPayload } from "./tickets.ts";
 import { z } from "zod";
+import { registerWorkflowHandlers } from "./workflow_emails.ts";
 
 const PayloadSchema = z.object({
   org: z.string().min(1).max(200),
@@ -105,11 +106,13 @@ export async function sendTicketEmails(
 const ticketEmailsJob = (payload: TicketEmailsPayload, services: Services) =>
   sendTicketEmails(services, payload);
 
-/** Registers the ticket email job (before the queue listener starts). */
+/** Registers the ticket email jobs (before the queue listener starts). */
 export function registerIssueHandlers(): void {
   registerQueueHandler<TicketEmailsPayload>(TICKET_EMAILS, ticketEmailsJob, {
     schema: PayloadSchema,
   });
+  // Replies and resolves (lib/issues/workflow_emails.ts).
+  registerWorkflowHandlers();
 }
 
 let cronStarted = false;

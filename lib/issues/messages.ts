@@ -177,3 +177,75 @@ export function formMessages(locale: "en" | "es" | "pl"): Record<string, string>
   }
   return out;
 }
+
+/**
+ * The support workflow's strings: status names as the customer reads them (`status_*`) and
+ * as staff do (`staff_status_*`), and the two customer emails (a reply, a resolved ticket).
+ */
+export const workflowMessages = defineMessages("issues.workflow", {
+  en: {
+    status_open: "Received",
+    status_in_progress: "In progress",
+    status_waiting_on_customer: "Waiting for your reply",
+    status_resolved: "Resolved",
+    staff_status_open: "Open",
+    staff_status_in_progress: "In progress",
+    staff_status_waiting_on_customer: "Waiting on customer",
+    staff_status_resolved: "Resolved",
+    email_reply_subject: "New reply to your report {ticket} (order {order})",
+    email_reply_intro: "{org} replied to your report {ticket} about order {order}:",
+    email_resolved_subject: "Your report {ticket} is resolved (order {order})",
+    email_resolved_intro: "{org} has marked your report {ticket} about order {order} as resolved.",
+    email_resolved_reopen:
+      "If the problem is not solved, reply to this email and we will look again.",
+    email_status: "Status: {status}",
+    email_reply_how: "To answer, reply to this email.",
+    email_portal_hint:
+      "You can also read the replies to your reports on the order's page in the customer portal, under “Your reports”.",
+  },
+  es: {
+    status_open: "Recibida",
+    status_in_progress: "En curso",
+    status_waiting_on_customer: "Esperando su respuesta",
+    status_resolved: "Resuelta",
+    staff_status_open: "Abierta",
+    staff_status_in_progress: "En curso",
+    staff_status_waiting_on_customer: "Esperando al cliente",
+    staff_status_resolved: "Resuelta",
+    email_reply_subject: "Nueva respuesta a su informe {ticket} (pedido {order})",
+    email_reply_intro: "{org} ha respondido a su informe {ticket} sobre el pedido {order}:",
+    email_resolved_subject: "Su informe {ticket} está resuelto (pedido {order})",
+    email_resolved_intro:
+      "{org} ha marcado como resuelto su informe {ticket} sobre el pedido {order}.",
+    email_resolved_reopen:
+      "Si el problema no está solucionado, responda a este correo y lo revisaremos de nuevo.",
+    email_status: "Estado: {status}",
+    email_reply_how: "Para contestar, responda a este correo.",
+    email_portal_hint:
+      "También puede leer las respuestas a sus informes en la página del pedido del portal de clientes, en «Sus informes».",
+  },
+  pl: {
+    status_open: "Przyjęte",
+    status_in_progress: "W toku",
+    status_waiting_on_customer: "Czeka na Twoją odpowiedź",
+    status_resolved: "Rozwiązane",
+    staff_status_open: "Otwarte",
+    staff_status_in_progress: "W toku",
+    staff_status_waiting_on_customer: "Czeka na klienta",
+    staff_status_resolved: "Rozwiązane",
+    email_reply_subject: "Nowa odpowiedź na zgłoszenie {ticket} (zamówienie {order})",
+    email_reply_intro:
+      "Odpowiedź od {org} na Twoje zgłoszenie {ticket} dotyczące zamówienia {order}:",
+    email_resolved_subject: "Zgłoszenie {ticket} zostało rozwiązane (zamówienie {order})",
+    email_resolved_intro:
+      "{org} oznacza Twoje zgłoszenie {ticket} dotyczące zamówienia {order} jako rozwiązane.",
+    email_resolved_reopen:
+      "Jeśli problem nie został rozwiązany, odpowiedz na tę wiadomość, a zajmiemy się nim ponownie.",
+    email_status: "Status: {status}",
+    email_reply_how: "Aby odpowiedzieć, odpisz na tę wiadomość.",
+    email_portal_hint:
+      "Odpowiedzi na zgłoszenia możesz też przeczytać na stronie zamówienia w portalu klienta, w sekcji „Twoje zgłoszenia”.",
+  },
+});
+
+export type WorkflowMessageKey = keyof typeof workflowMessages.catalogue.en;

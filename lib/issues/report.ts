@@ -1,24 +1,33 @@
 /**
- * Turns one Report Issue submission (multipart, from the API or the no-JS form page) into a
- * ticket: the body is streamed, photos go into the blob store as they arrive, text fields are
- * validated with zod, and the ticket commits last. Any failure removes the photos this request
- * stored, so a refused report leaves nothing behind (a crash leaves unclaimed blobs that the
- * blob sweep removes).
+ * Turns one Report Issue submission (from the API or the no-JS form page) into a ticket, in
+ * steps: the Idempotency-Key and its earlier ticket, the form streamed in (photos go into the
+ * blob store as they arrive, their type decided by their first bytes), the text fields
+ * validated with zod, and the ticket committed last. Any failure removes the photos this
+ * submission stored, so a refused report leaves nothing behind (a crash leaves unclaimed
+ * blobs that the blob sweep removes). Failures are typed errors with the customer's
+ * language and per-field messages, for the API's JSON and the form page alike.
  */
 import { z } from "zod";
 import type { BlobMeta, BlobStore } from "@/lib/blobs/store.ts";
 import { BlobTooLargeError } from "@/lib/blobs/store.ts";
-import { HttpError } from "@/lib/http/errors.ts";
+import {
+  type Fields,
+  InvalidInputError,
+  MalformedInputError,
+  TooLargeError,
+  UnsupportedTypeError,
+} from "@/lib/errors.ts";
+import {
+  type FilePart,
+  MultipartFormatError,
+  type MultipartHandlers,
+  MultipartLimitError,
+  type MultipartLimits,
+} from "@/lib/http/multipart.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import type { Access } from "@/lib/state.ts";
 import { issueMessages } from "./messages.ts";
-import {
-  MultipartFormatError,
-  MultipartLimitError,
-  type MultipartLimits,
-  readMultipart,
-} from "./multipart.ts";
 import {
   DESCRIPTION_MAX,
   DESCRIPTION_MIN,
@@ -70,164 +79,200 @@ export interface ReportResult {
   created: boolean;
 }
 
-/** Raised for client errors; carries per-field messages for the form page too. */
-function fail(
-  status: number,
-  code: ConstructorParameters<typeof HttpError>[1],
-  message: string,
-  fields?: Record<string, string[]>,
-) {
-  return new HttpError(status, code, message, fields);
+/** Streams the submitted form into the handlers (the route passes the multipart reader). */
+export type FormSource = (handlers: MultipartHandlers) => Promise<void>;
+
+export interface ReportSubmission {
+  access: Access;
+  orderNumber: string;
+  locale: Locale;
+  /** The `Idempotency-Key` header, if any (a form sends `idempotency_key` instead). */
+  idempotencyKey?: string;
+  form: FormSource;
+  /** Receives the text fields as read, so a form page can show them again after an error. */
+  fields?: Map<string, string>;
+  /** Called before a repeat is answered without reading the form (to drop the body). */
+  skipForm?: () => Promise<void>;
 }
 
 /**
- * Reads the request and creates (or, for a repeated idempotency key, finds) the ticket.
- * The caller has already checked the link and that the order belongs to this customer.
+ * Creates the ticket, or finds the one an earlier submission with the same idempotency key
+ * made. The caller has already checked the link and that the order belongs to this customer.
  */
 export async function submitReport(
   services: Services,
   blobs: BlobStore,
-  access: Access,
-  orderNumber: string,
-  req: Request,
-  locale: Locale,
-  /** Receives the text fields as read, so a form page can show them again after an error. */
-  fields: Map<string, string> = new Map(),
+  s: ReportSubmission,
 ): Promise<ReportResult> {
-  const t = issueMessages.bind(locale);
-  const org = access.org.slug;
-  const ref = access.customer.ref;
-
-  const headerKey = req.headers.get("idempotency-key")?.trim() || undefined;
-  if (headerKey !== undefined && !IDEMPOTENCY_KEY.test(headerKey)) {
-    throw fail(400, "bad_request", "Idempotency-Key must be 1–200 printable ASCII characters.");
-  }
+  const headerKey = checkIdempotencyKey(s.idempotencyKey);
   if (headerKey) {
     // A retry of a request that already made its ticket: answer without reading the upload.
-    const existing = await ticketForIdempotencyKey(services.kv, org, ref, headerKey);
+    const existing = await ticketForIdempotencyKey(
+      services.kv,
+      s.access.org.slug,
+      s.access.customer.ref,
+      headerKey,
+    );
     if (existing) {
-      await req.body?.cancel().catch(() => {});
+      await s.skipForm?.();
       return { ticket: existing, created: false };
     }
   }
-
-  const stored: Array<{ meta: BlobMeta; type: TicketPhoto["type"] }> = [];
-  const discard = async () => {
-    await Promise.all(stored.map((s) => blobs.delete(s.meta.id).catch(() => {})));
-  };
+  const fields = s.fields ?? new Map<string, string>();
+  const photos = new PhotoIntake(blobs, issueMessages.bind(s.locale));
   try {
-    await readMultipart(req, REPORT_LIMITS, {
-      onField(name, value) {
-        if (!fields.has(name)) fields.set(name, value);
-      },
-      async onFile(part) {
-        if (part.field !== "photos") return; // unknown file fields are skipped, never stored
-        const it = part.chunks[Symbol.asyncIterator]();
-        // Gather the first bytes to decide the type before anything is stored.
-        let head = new Uint8Array(0);
-        const held: Uint8Array[] = [];
-        while (head.length < 8) {
-          const r = await it.next();
-          if (r.done) break;
-          held.push(r.value);
-          const merged = new Uint8Array(head.length + r.value.length);
-          merged.set(head);
-          merged.set(r.value, head.length);
-          head = merged;
-        }
-        if (head.length === 0) {
-          // A file input left empty sends a part with no name and no bytes: not a file.
-          if (part.filename === "") return;
-          throw fail(422, "validation_failed", t("err_file_empty"), {
-            photos: [t("err_file_empty")],
-          });
-        }
-        if (stored.length >= MAX_FILES) {
-          throw fail(422, "validation_failed", t("err_too_many_files"), {
-            photos: [t("err_too_many_files")],
-          });
-        }
-        const type = sniffType(head);
-        if (!type) {
-          throw fail(415, "unsupported_media_type", t("err_file_type"), {
-            photos: [t("err_file_type")],
-          });
-        }
-        async function* rest() {
-          yield* held;
-          for (;;) {
-            const r = await it.next();
-            if (r.done) return;
-            yield r.value;
-          }
-        }
-        const meta = await blobs.put(rest(), { contentType: type, maxBytes: MAX_FILE_BYTES });
-        stored.push({ meta, type });
-      },
-    });
+    await readReportForm(s, fields, photos);
+    const form = validateFields(s.locale, fields);
+    const result = await createTicket(services, blobs, {
+      org: s.access.org.slug,
+      customer_ref: s.access.customer.ref,
+      customer_name: s.access.customer.name,
+      order_number: s.orderNumber,
+      issue_type: form.issue_type,
+      description: form.description,
+      contact_email: form.contact_email,
+      ...(form.contact_phone ? { contact_phone: form.contact_phone } : {}),
+      photos: photos.ticketPhotos(),
+      locale: s.locale,
+    }, { idempotencyKey: headerKey ?? form.idempotency_key });
+    // A repeat of an earlier submission: its photos are already with the first ticket.
+    if (!result.created) await photos.discard();
+    return result;
   } catch (err) {
-    await discard();
-    if (err instanceof HttpError) throw err;
-    if (err instanceof MultipartLimitError) {
-      if (err.kind === "file") {
-        throw fail(413, "payload_too_large", t("err_file_too_large"), {
-          photos: [t("err_file_too_large")],
-        });
-      }
-      if (err.kind === "field" && err.field) {
-        throw fail(413, "payload_too_large", t("err_body_too_large"), {
-          [err.field.slice(0, 50)]: [t("err_body_too_large")],
-        });
-      }
-      throw fail(413, "payload_too_large", t("err_body_too_large"));
-    }
-    if (err instanceof BlobTooLargeError) {
-      throw fail(413, "payload_too_large", t("err_file_too_large"), {
-        photos: [t("err_file_too_large")],
-      });
-    }
-    if (err instanceof MultipartFormatError) {
-      if (err.notMultipart) throw fail(415, "unsupported_media_type", err.message);
-      throw fail(400, "bad_request", t("err_bad_form"));
-    }
+    await photos.discard();
     throw err;
   }
+}
 
-  try {
-    const parsed = reportSchema(locale).safeParse(Object.fromEntries(fields));
-    if (!parsed.success) {
-      const out: Record<string, string[]> = {};
-      for (const issue of parsed.error.issues) {
-        const key = String(issue.path[0] ?? "_");
-        (out[key] ??= []).includes(issue.message) || out[key].push(issue.message);
-      }
-      throw fail(422, "validation_failed", t("err_summary"), out);
+function checkIdempotencyKey(raw: string | undefined): string | undefined {
+  const key = raw?.trim() || undefined;
+  if (key !== undefined && !IDEMPOTENCY_KEY.test(key)) {
+    throw new MalformedInputError("Idempotency-Key must be 1–200 printable ASCII characters.");
+  }
+  return key;
+}
+
+type T = ReturnType<typeof issueMessages.bind>;
+
+/** Photos of one submission: type-checked by their first bytes, stored as they arrive. */
+class PhotoIntake {
+  readonly stored: Array<{ meta: BlobMeta; type: TicketPhoto["type"] }> = [];
+  constructor(readonly blobs: BlobStore, readonly t: T) {}
+
+  async add(part: FilePart) {
+    const it = part.chunks[Symbol.asyncIterator]();
+    const { head, held } = await firstBytes(it, 8);
+    if (head.length === 0) {
+      // A file input left empty sends a part with no name and no bytes: not a file.
+      if (part.filename === "") return;
+      throw photoError(InvalidInputError, this.t("err_file_empty"));
     }
-    const form = parsed.data;
-    const photos: TicketPhoto[] = stored.map((s, i) => ({
+    if (this.stored.length >= MAX_FILES) {
+      throw photoError(InvalidInputError, this.t("err_too_many_files"));
+    }
+    const type = sniffType(head);
+    if (!type) throw photoError(UnsupportedTypeError, this.t("err_file_type"));
+    async function* rest() {
+      yield* held;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    }
+    const meta = await this.blobs.put(rest(), { contentType: type, maxBytes: MAX_FILE_BYTES });
+    this.stored.push({ meta, type });
+  }
+
+  ticketPhotos(): TicketPhoto[] {
+    return this.stored.map((s, i) => ({
       blob_id: s.meta.id,
       name: `photo-${i + 1}.${EXTENSIONS[s.type]}`,
       type: s.type,
       size: s.meta.size,
       sha256: s.meta.sha256,
     }));
-    const result = await createTicket(services, blobs, {
-      org,
-      customer_ref: ref,
-      customer_name: access.customer.name,
-      order_number: orderNumber,
-      issue_type: form.issue_type,
-      description: form.description,
-      contact_email: form.contact_email,
-      ...(form.contact_phone ? { contact_phone: form.contact_phone } : {}),
-      photos,
-      locale,
-    }, { idempotencyKey: headerKey ?? form.idempotency_key });
-    // A repeat of an earlier submission: its photos are already with the first ticket.
-    if (!result.created) await discard();
-    return result;
+  }
+
+  async discard() {
+    await Promise.all(this.stored.map((s) => this.blobs.delete(s.meta.id).catch(() => {})));
+  }
+}
+
+/** Gathers at least `n` first bytes (fewer if the file is shorter) and the chunks they came in. */
+async function firstBytes(it: AsyncIterator<Uint8Array>, n: number) {
+  let head = new Uint8Array(0);
+  const held: Uint8Array[] = [];
+  while (head.length < n) {
+    const r = await it.next();
+    if (r.done) break;
+    held.push(r.value);
+    const merged = new Uint8Array(head.length + r.value.length);
+    merged.set(head);
+    merged.set(r.value, head.length);
+    head = merged;
+  }
+  return { head, held };
+}
+
+function photoError(
+  Kind: typeof InvalidInputError | typeof UnsupportedTypeError,
+  message: string,
+): Error {
+  const fields: Fields = { photos: [message] };
+  return Kind === InvalidInputError
+    ? new InvalidInputError(fields, message)
+    : new UnsupportedTypeError(message, fields);
+}
+
+/** Reads the form: text fields into `fields`, photos into the intake; errors in the customer's words. */
+async function readReportForm(
+  s: ReportSubmission,
+  fields: Map<string, string>,
+  photos: PhotoIntake,
+): Promise<void> {
+  const t = photos.t;
+  try {
+    await s.form({
+      onField(name, value) {
+        if (!fields.has(name)) fields.set(name, value);
+      },
+      async onFile(part) {
+        // Unknown file fields are skipped, never stored.
+        if (part.field === "photos") await photos.add(part);
+      },
+    });
   } catch (err) {
-    await discard();
+    if (err instanceof MultipartLimitError) {
+      if (err.kind === "file") {
+        throw new TooLargeError(t("err_file_too_large"), { photos: [t("err_file_too_large")] });
+      }
+      if (err.kind === "field" && err.field) {
+        throw new TooLargeError(t("err_body_too_large"), {
+          [err.field.slice(0, 50)]: [t("err_body_too_large")],
+        });
+      }
+      throw new TooLargeError(t("err_body_too_large"));
+    }
+    if (err instanceof BlobTooLargeError) {
+      throw new TooLargeError(t("err_file_too_large"), { photos: [t("err_file_too_large")] });
+    }
+    if (err instanceof MultipartFormatError) {
+      if (err.notMultipart) throw new UnsupportedTypeError(err.message);
+      throw new MalformedInputError(t("err_bad_form"));
+    }
     throw err;
   }
+}
+
+/** The text fields checked against the schema, one message per field problem. */
+function validateFields(locale: Locale, fields: Map<string, string>) {
+  const parsed = reportSchema(locale).safeParse(Object.fromEntries(fields));
+  if (parsed.success) return parsed.data;
+  const out: Fields = {};
+  for (const issue of parsed.error.issues) {
+    const key = String(issue.path[0] ?? "_");
+    (out[key] ??= []).includes(issue.message) || out[key].push(issue.message);
+  }
+  throw new InvalidInputError(out, issueMessages.t(locale, "err_summary"));
 }

@@ -11,12 +11,16 @@
  * next. Nothing increments the counter unless the ticket lands with it, so there are no gaps.
  * The same op claims the photos (so the blob sweep never removes them) and enqueues the email
  * job (so an acknowledged ticket always gets its emails, even if the process dies right after).
+ * It also writes the ticket's by-order and by-status index entries (lib/issues/ticket_index.ts).
  */
 import type { BlobStore } from "@/lib/blobs/store.ts";
+import { MalformedInputError } from "@/lib/errors.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import { enqueueInAtomic } from "@/lib/queue/queue.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import type { IssueType } from "./rules.ts";
+import { indexNewTicket } from "./ticket_index.ts";
 
 export interface TicketPhoto {
   blob_id: string;
@@ -55,6 +59,7 @@ export interface TicketEmailsPayload {
 const keys = {
   ticket: (org: string, number: string): Deno.KvKey => ["tickets", org, number],
   orgTickets: (org: string): Deno.KvKey => ["tickets", org],
+  all: (): Deno.KvKey => ["tickets"],
   seq: (org: string, year: number): Deno.KvKey => ["ticket_seq", org, year],
   idem: (org: string, ref: string, hash: string): Deno.KvKey => ["ticket_idem", org, ref, hash],
 };
@@ -68,11 +73,6 @@ export const TICKET_NUMBER = /^TKT-\d{4}-\d{6,9}$/;
 
 export function formatTicketNumber(year: number, seq: number): string {
   return `TKT-${year}-${String(seq).padStart(6, "0")}`;
-}
-
-async function sha256Hex(s: string): Promise<string> {
-  const d = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
-  return Array.from(new Uint8Array(d), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** The ticket an idempotency key already produced for this customer, or null. */
@@ -133,6 +133,7 @@ export async function createTicket(
       op.check({ key: idemKey, versionstamp: null })
         .set(idemKey, ticket.ticket_number, { expireIn: IDEMPOTENCY_MS });
     }
+    indexNewTicket(op, ticket);
     await blobs.claim(ticket.photos.map((p) => p.blob_id), op);
     enqueueInAtomic<TicketEmailsPayload>(services, op, TICKET_EMAILS, {
       org: input.org,
@@ -152,12 +153,22 @@ export async function getTicket(kv: Deno.Kv, org: string, number: string): Promi
   return (await kv.get<Ticket>(keys.ticket(org, number))).value;
 }
 
+/** Every ticket of every org (the one-off index back-fill, lib/issues/ticket_index.ts). */
+export async function* allTickets(kv: Deno.Kv): AsyncGenerator<Ticket> {
+  for await (const e of kv.list<Ticket>({ prefix: keys.all() })) yield e.value;
+}
+
 export interface TicketPage {
   tickets: Ticket[];
   next_cursor: string | null;
 }
 
-export class InvalidTicketCursorError extends Error {}
+/** A cursor `listTickets` did not produce. */
+export class InvalidTicketCursorError extends MalformedInputError {
+  constructor() {
+    super("The cursor is not valid.");
+  }
+}
 
 /**
  * An org's tickets, newest first, cursor-paged (for the admin API and `ticket list`).
@@ -170,7 +181,7 @@ export async function listTickets(
 ): Promise<TicketPage> {
   const limit = Math.max(1, Math.min(100, opts.limit ?? 20));
   if (opts.cursor !== undefined && !/^[A-Za-z0-9_+/=-]{1,2000}$/.test(opts.cursor)) {
-    throw new InvalidTicketCursorError("Invalid cursor");
+    throw new InvalidTicketCursorError();
   }
   const tickets: Ticket[] = [];
   let iter: Deno.KvListIterator<Ticket>;
@@ -182,7 +193,7 @@ export async function listTickets(
     });
     for await (const e of iter) tickets.push(e.value);
   } catch {
-    throw new InvalidTicketCursorError("Invalid cursor");
+    throw new InvalidTicketCursorError();
   }
   const next = tickets.length === limit ? iter.cursor : "";
   return { tickets, next_cursor: next || null };

@@ -69,6 +69,67 @@ export interface TrackingEvent {
   location?: string;
   /** The carrier's own code and text, kept for exceptions and support. */
   carrier_code?: string;
+  /**
+   * Set when the carrier sent a local time without an offset and we resolved it: the IANA zone
+   * of the event's place (or of the shipment's origin/destination) that gave the offset.
+   */
+  time_zone?: string;
+  /**
+   * The carrier sent a local time without an offset and no place we could resolve: the wall
+   * clock is written as UTC in `occurred_at`; show it as the carrier's local time, unconverted.
+   */
+  time_zone_unknown?: true;
+}
+
+/** Where a carrier says a parcel was left (its own words are kept in `left_at_text`). */
+export const LEFT_AT_PLACES = [
+  "front_door",
+  "back_door",
+  "side_door",
+  "porch",
+  "garage",
+  "mailbox",
+  "parcel_locker",
+  "reception",
+  "mail_room",
+  "neighbor",
+  "individual",
+  "pickup_point",
+  "post_office",
+  "residence",
+  "other",
+] as const;
+export type LeftAtPlace = typeof LEFT_AT_PLACES[number];
+
+/**
+ * What the carrier says about the delivery (or its delay) beyond the events: the facts
+ * customers ask support for. Every field is optional: carriers give what they have.
+ */
+export interface DeliveryFacts {
+  /** Who took the parcel, as the carrier wrote it (e.g. "D.HERRERA"). */
+  received_by?: string;
+  /** Who signed for it, when the carrier reports a signature. */
+  signed_by?: string;
+  left_at?: LeftAtPlace;
+  /** The carrier's words for where it was left ("Receptionist/Front Desk", "Parcel Locker"). */
+  left_at_text?: string;
+  /** Delivery attempts so far, when the carrier counts them. */
+  attempts?: number;
+  /** The carrier's reason for a delay or exception, in its words. */
+  delay_reason?: string;
+  /** The carrier's new estimated delivery date after a delay (YYYY-MM-DD). */
+  revised_estimate?: string;
+  /** The delivery window or commitment the carrier states; either end may be missing. */
+  window?: { begins?: string; ends?: string };
+  /** Whether the carrier holds a proof of delivery, and where its API offers it. */
+  proof_of_delivery?: {
+    available: boolean;
+    kind?: "signature" | "photo" | "document";
+    /** A link to the carrier's POD, only where its API gives one. */
+    url?: string;
+    /** How to fetch the document from the carrier's API when it is a separate call. */
+    document?: "fedex_signature_proof_of_delivery" | "ups_pod" | "usps_proof_of_delivery";
+  };
 }
 
 export interface Shipment {
@@ -89,6 +150,16 @@ export interface Shipment {
   last_refreshed_at?: string;
   /** Flagged when still undelivered long after its estimate. */
   overdue?: boolean;
+  /** The carrier knows the number but has no scan yet (a new label): not an error. */
+  awaiting_first_scan?: boolean;
+  /** The carrier's delivery facts (who, where, delay, proof of delivery). */
+  delivery?: DeliveryFacts;
+  /**
+   * The carrier's own id of this shipment when its number is reused (FedEx
+   * `trackingNumberUniqueId`): asked for by id on the next poll, so another shipment's events
+   * never show here.
+   */
+  carrier_ref?: string;
 }
 
 /** What the dashboard row and tracking card need of a shipment. */

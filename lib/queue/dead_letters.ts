@@ -10,6 +10,7 @@
  * message (the listener kept crashing), KV writes the raw `{type, id, payload, attempt}`
  * there. `listDeadLetters` presents both forms as one record.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import { z } from "zod";
 import type { Services } from "@/lib/services.ts";
 
@@ -34,8 +35,15 @@ export function orgOf(payload: unknown): string | undefined {
   return undefined;
 }
 
+const keys = {
+  letter: (id: string): Deno.KvKey => ["dead_letter", id],
+  all: (): Deno.KvKey => ["dead_letter"],
+  byOrg: (org: string, id: string): Deno.KvKey => ["dead_letter_by_org", org, id],
+  orgLetters: (org: string): Deno.KvKey => ["dead_letter_by_org", org],
+};
+
 export function deadLetterKeys(id: string, org?: string): Deno.KvKey[] {
-  return org ? [["dead_letter", id], ["dead_letter_by_org", org, id]] : [["dead_letter", id]];
+  return org ? [keys.letter(id), keys.byOrg(org, id)] : [keys.letter(id)];
 }
 
 export async function writeDeadLetter(
@@ -97,18 +105,24 @@ export async function listDeadLetters(
   kv: Deno.Kv,
   opts: { org?: string; limit?: number; cursor?: string } = {},
 ): Promise<DeadLetterPage> {
-  const prefix: Deno.KvKey = opts.org ? ["dead_letter_by_org", opts.org] : ["dead_letter"];
+  const prefix = opts.org ? keys.orgLetters(opts.org) : keys.all();
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   const iter = kv.list({ prefix }, { limit, reverse: true, cursor: opts.cursor || undefined });
   const dead_letters: DeadLetter[] = [];
-  for await (const entry of iter) dead_letters.push(normalize(entry.value, entry.key));
+  try {
+    for await (const entry of iter) dead_letters.push(normalize(entry.value, entry.key));
+  } catch (err) {
+    // KV rejects a cursor it did not issue.
+    if (opts.cursor) throw new MalformedInputError("The cursor is not valid.");
+    throw err;
+  }
   const next_cursor = dead_letters.length === limit && iter.cursor ? iter.cursor : null;
   return { dead_letters, next_cursor };
 }
 
 /** Removes a dead letter once an operator has dealt with it. */
 export async function deleteDeadLetter(kv: Deno.Kv, id: string): Promise<boolean> {
-  const entry = await kv.get<DeadLetter>(["dead_letter", id]);
+  const entry = await kv.get<DeadLetter>(keys.letter(id));
   if (!entry.value) return false;
   const org = normalize(entry.value, entry.key).org;
   const op = kv.atomic().check(entry);

@@ -132,13 +132,10 @@ export interface EnqueueResult {
   enqueued: boolean;
 }
 
-const dedupKey = (key: string): Deno.KvKey => ["queue_dedup", "key", key];
-const retryDedupKey = (id: string, attempt: number): Deno.KvKey => [
-  "queue_dedup",
-  "retry",
-  id,
-  attempt,
-];
+const keys = {
+  dedup: (key: string): Deno.KvKey => ["queue_dedup", "key", key],
+  retryDedup: (id: string, attempt: number): Deno.KvKey => ["queue_dedup", "retry", id, attempt],
+};
 
 /**
  * Enqueues a message of `type` for its registered handler.
@@ -156,7 +153,7 @@ export async function enqueue(
     throw new Error("A queue idempotency key is 1–1000 characters.");
   }
   const msg: QueueMessage = { type, id: timeOrderedId(), payload, attempt: 1 };
-  const key = opts.key === undefined ? undefined : dedupKey(opts.key);
+  const key = opts.key === undefined ? undefined : keys.dedup(opts.key);
   const ok = await commitEnqueue(services, msg, {
     dedup: key,
     delayMs: opts.delayMs,
@@ -186,7 +183,7 @@ async function commitEnqueue(
     keysIfUndelivered: deadLetterKeys(msg.id, orgOf(msg.payload)),
   });
   const res = await op.commit();
-  if (res.ok) track(services, msg, +1);
+  if (res.ok) services.queueObserver?.enqueued?.(msg);
   return res.ok;
 }
 
@@ -213,13 +210,14 @@ export function enqueueInAtomic<P>(
     delay: Math.max(0, Math.round(opts.delayMs ?? 0)),
     keysIfUndelivered: deadLetterKeys(msg.id, orgOf(payload)),
   });
-  if (services.config.DENO_ENV === "test") {
-    // waitForQueueIdle must know about the message, but only once the caller's commit is
-    // ok; the operation is the caller's, so wrap its commit for this one purpose.
+  const observer = services.queueObserver;
+  if (observer?.enqueued) {
+    // The observer must hear of the message only once the caller's commit is ok; the
+    // operation is the caller's, so wrap its commit for this one purpose.
     const commit = op.commit.bind(op);
     op.commit = async () => {
       const res = await commit();
-      if (res.ok) track(services, msg, +1);
+      if (res.ok) observer.enqueued?.(msg);
       return res;
     };
   }
@@ -278,7 +276,7 @@ export async function handleQueueMessage(services: Services, raw: unknown): Prom
       const delayMs = retryDelay(msg.attempt, err);
       const next: QueueMessage = { ...msg, attempt: msg.attempt + 1 };
       await commitEnqueue(services, next, {
-        dedup: retryDedupKey(msg.id, next.attempt),
+        dedup: keys.retryDedup(msg.id, next.attempt),
         delayMs,
         dedupForMs: DEFAULT_DEDUP_MS,
       });
@@ -289,7 +287,13 @@ export async function handleQueueMessage(services: Services, raw: unknown): Prom
         retry_in_ms: delayMs,
         error: errorText(err),
       });
-      retryObserver?.({ type: msg.type, id: msg.id, attempt: msg.attempt, delayMs, err });
+      services.queueObserver?.retryScheduled?.({
+        type: msg.type,
+        id: msg.id,
+        attempt: msg.attempt,
+        delayMs,
+        err,
+      });
     } else {
       const redact = reg?.options.redactForDeadLetter;
       await writeDeadLetter(services, {
@@ -309,7 +313,7 @@ export async function handleQueueMessage(services: Services, raw: unknown): Prom
       });
     }
   } finally {
-    track(services, msg, -1);
+    services.queueObserver?.settled?.(msg);
   }
 }
 
@@ -348,46 +352,16 @@ export function startQueueListener(
   return services.kv.listenQueue((raw) => handleQueueMessage(services, raw));
 }
 
-// --- Observation for tests -------------------------------------------------------------
-
-type RetryObserver = (e: {
-  type: string;
-  id: string;
-  attempt: number;
-  delayMs: number;
-  err: unknown;
-}) => void;
-let retryObserver: RetryObserver | undefined;
-
-/** Lets a test see each scheduled retry and its delay (a value, not a timing assertion). */
-export function observeRetries(fn: RetryObserver | undefined): void {
-  retryObserver = fn;
-}
-
 /**
- * Messages enqueued by this process and not yet settled (handled, rescheduled or
- * dead-lettered). Tracked only under DENO_ENV=test: a production process may enqueue work
- * another process handles, and this set would only grow.
+ * Sees what this process's queue does, without changing it: each message committed to the
+ * queue, each delivery settled (handled, rescheduled or dead-lettered) and each retry
+ * scheduled. Injected through `Services.queueObserver` (tests wait for an idle queue with
+ * it instead of sleeping); production runs without one.
  */
-const pending = new Set<string>();
-
-function track(services: Services, msg: QueueMessage<unknown>, delta: 1 | -1) {
-  if (services.config.DENO_ENV !== "test") return;
-  const k = `${msg.id}#${msg.attempt}`;
-  if (delta > 0) pending.add(k);
-  else pending.delete(k);
-}
-
-/**
- * Resolves once every message this process enqueued (and every retry and follow-up message
- * they caused) has settled. Tests call it instead of sleeping. Rejects after `timeoutMs`.
- */
-export async function waitForQueueIdle(opts: { timeoutMs?: number } = {}): Promise<void> {
-  const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
-  while (pending.size > 0) {
-    if (Date.now() > deadline) {
-      throw new Error(`Queue not idle: ${pending.size} message(s) pending.`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
+export interface QueueObserver {
+  enqueued?(msg: QueueMessage): void;
+  settled?(msg: QueueMessage): void;
+  retryScheduled?(
+    e: { type: string; id: string; attempt: number; delayMs: number; err: unknown },
+  ): void;
 }

@@ -4,16 +4,10 @@
  * an org is left alone (so a restart, or a second process racing this one, is a no-op).
  */
 import type { Services } from "@/lib/services.ts";
-import {
-  applyTrackingUpdate,
-  createOrg,
-  hasAnyOrg,
-  OrgExistsError,
-  recordVisit,
-  upsertCustomer,
-  upsertOrder,
-  upsertShipment,
-} from "@/lib/orders/store.ts";
+import { recordVisit, upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg, hasAnyOrg, OrgExistsError } from "@/lib/orders/orgs.ts";
+import { applyTrackingUpdate, upsertShipment } from "@/lib/orders/shipments.ts";
 import { DEMO_CUSTOMER, DEMO_ORDERS, DEMO_ORG } from "./demo_data.ts";
 import { createLink } from "@/lib/access/tokens.ts";
 

@@ -7,10 +7,25 @@
  * client secret (a KV dump or backup alone does not reveal one), and they never reach a log.
  */
 import type { z } from "zod";
+import {
+  exchange,
+  NetworkError,
+  type OutboundAnswer,
+  type OutboundRequest,
+} from "@/lib/http/client.ts";
+import { parseJsonSafe } from "@/lib/http/json.ts";
+import { retryAfterSeconds } from "@/lib/http/retry_after.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import type { CarrierId } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
 import { checkTrackingNumber } from "./check_digits.ts";
-import type { CallObserver, TrackFailureReason, TrackResult } from "./types.ts";
+import type {
+  CallObserver,
+  CallOutcome,
+  TrackFailureReason,
+  TrackRequest,
+  TrackResult,
+} from "./types.ts";
 
 /** A carrier answered with an error (or did not answer); carries the mapped reason. */
 export class CarrierError extends Error {
@@ -25,21 +40,16 @@ export class CarrierError extends Error {
   }
 }
 
-/** Maps a carrier's HTTP status to our outcome; 401/403 are auth, 408 and 5xx server errors. */
+/**
+ * Maps a carrier's HTTP status to our outcome; 401/403 are auth, 408 and 5xx server errors.
+ * A 404 is "awaiting first scan" only when the carrier's own envelope says so (each adapter's
+ * `readError`); a bare 404 is more likely a wrong base URL, which an operator must see.
+ */
 export function reasonForStatus(status: number): TrackFailureReason {
-  if (status === 400 || status === 422) return "bad_request";
+  if (status === 400 || status === 404 || status === 422) return "bad_request";
   if (status === 401 || status === 403) return "auth";
-  if (status === 404) return "not_found";
   if (status === 429) return "rate_limited";
   return "server_error";
-}
-
-/** `Retry-After` as seconds: either delta-seconds or an HTTP date. */
-export function parseRetryAfter(value: string | null, nowMs = Date.now()): number | undefined {
-  if (!value) return undefined;
-  if (/^\d+$/.test(value.trim())) return Number(value.trim());
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
 export interface CarrierCredentials {
@@ -65,10 +75,12 @@ export interface SessionOptions {
   carrier: CarrierId;
   credentials: CarrierCredentials;
   /** Builds the carrier's token request (each documents its own shape). */
-  tokenRequest: (c: CarrierCredentials) => Request;
+  tokenRequest: (c: CarrierCredentials) => OutboundRequest;
   onCall?: CallObserver;
   /** Refresh this long before the carrier's `expires_in` runs out. */
   refreshMarginMs?: number;
+  /** A new id for each tracking request, for carriers that take one (logged with the call). */
+  transactionId?: () => string;
 }
 
 interface CachedToken {
@@ -84,18 +96,23 @@ async function sha256(text: string): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-256", enc.encode(text)));
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+const keys = {
+  token: (carrier: CarrierId, id: string): Deno.KvKey => ["tracking_oauth", carrier, id],
+};
 
 /** The KV key of a carrier's cached token; changing credentials or base URL changes it. */
 export async function tokenCacheKey(
   carrier: CarrierId,
   c: CarrierCredentials,
 ): Promise<Deno.KvKey> {
-  const id = hex(await sha256(`${c.baseUrl}\n${c.clientId}\n${c.clientSecret}`)).slice(0, 24);
-  return ["tracking_oauth", carrier, id];
+  const id = (await sha256Hex(`${c.baseUrl}\n${c.clientId}\n${c.clientSecret}`)).slice(0, 24);
+  return keys.token(carrier, id);
 }
 
 const inflight = new Map<string, Promise<string>>();
+
+/** A carrier's answer with the transaction id that was sent with it (when the carrier takes one). */
+export type SentAnswer = OutboundAnswer & { transactionId?: string };
 
 export class CarrierSession {
   #opts: SessionOptions;
@@ -123,9 +140,10 @@ export class CarrierSession {
   note(
     kind: "oauth" | "track",
     numbers: string[],
-    outcome: "ok" | TrackFailureReason,
+    outcome: CallOutcome,
     latency: number,
     httpStatus?: number,
+    extra: { transaction_id?: string; detail?: string } = {},
   ) {
     this.#opts.onCall?.({
       carrier: this.#opts.carrier,
@@ -134,6 +152,8 @@ export class CarrierSession {
       outcome,
       latency_ms: Math.round(latency),
       ...(httpStatus === undefined ? {} : { http_status: httpStatus }),
+      ...(extra.transaction_id ? { transaction_id: extra.transaction_id } : {}),
+      ...(extra.detail ? { detail: extra.detail.slice(0, 200) } : {}),
     });
   }
 
@@ -187,7 +207,10 @@ export class CarrierSession {
     const id = JSON.stringify(await this.#cacheKey);
     let pending = inflight.get(id);
     if (!pending) {
-      pending = this.#fetchToken().finally(() => inflight.delete(id));
+      // Read the cache once more: a request that finished while we awaited has stored its
+      // token (and left `inflight`) in the meantime.
+      pending = (async () => (await this.#readCache()) ?? await this.#fetchToken())()
+        .finally(() => inflight.delete(id));
       inflight.set(id, pending);
     }
     return pending;
@@ -195,31 +218,30 @@ export class CarrierSession {
 
   async #fetchToken(): Promise<string> {
     const started = performance.now();
-    let res: Response;
+    let res: OutboundAnswer;
     try {
-      res = await fetch(this.#opts.tokenRequest(this.#opts.credentials));
+      res = await exchange(this.#opts.tokenRequest(this.#opts.credentials));
     } catch (err) {
+      if (!(err instanceof NetworkError)) throw err;
       this.note("oauth", [], "server_error", performance.now() - started);
-      throw new CarrierError("server_error", `OAuth request failed: ${(err as Error).name}`);
+      throw new CarrierError("server_error", `OAuth request failed: ${err.cause.name}`);
     }
-    const text = await res.text();
-    const latency = performance.now() - started;
+    const { text, latencyMs: latency } = res;
     if (!res.ok) {
-      const reason = res.status === 400 ? "auth" : reasonForStatus(res.status);
+      const reason = res.status === 400
+        ? "auth"
+        : res.status === 404
+        ? "server_error"
+        : reasonForStatus(res.status);
       this.note("oauth", [], reason, latency, res.status);
       throw new CarrierError(
-        reason === "not_found" ? "server_error" : reason,
+        reason,
         `OAuth token request refused (HTTP ${res.status})`,
         res.status,
-        parseRetryAfter(res.headers.get("retry-after")),
+        retryAfterSeconds(res.header("retry-after")),
       );
     }
-    let body: { access_token?: unknown; expires_in?: unknown };
-    try {
-      body = JSON.parse(text);
-    } catch {
-      body = {};
-    }
+    const body = (parseJsonSafe(text) ?? {}) as { access_token?: unknown; expires_in?: unknown };
     const token = typeof body.access_token === "string" ? body.access_token : "";
     // UPS sends expires_in as a string ("14399"); the others as a number.
     const expiresIn = Number(body.expires_in ?? 0);
@@ -233,32 +255,34 @@ export class CarrierSession {
   }
 
   /**
-   * Sends an authorized request built by `build(token)`. On 401 it drops the token, gets a new
-   * one and retries exactly once. Returns the final response with its body text and latency;
-   * throws CarrierError for an OAuth failure or a network error.
+   * Sends an authorized request built by `build(token, transactionId)` (a new id per attempt
+   * where the carrier takes one). On 401 it drops the token, gets a new one and retries
+   * exactly once. Returns the final response with its body text, latency and id; throws
+   * CarrierError for an OAuth failure or a network error.
    */
   async send(
     numbers: string[],
-    build: (token: string) => Request,
-  ): Promise<{ res: Response; text: string; latency: number }> {
+    build: (token: string, transactionId?: string) => OutboundRequest,
+  ): Promise<SentAnswer> {
     for (let attempt = 0;; attempt++) {
       const token = await this.token();
+      const transactionId = this.#opts.transactionId?.();
+      const ids = { transaction_id: transactionId };
       const started = performance.now();
-      let res: Response;
+      let res: OutboundAnswer;
       try {
-        res = await fetch(build(token));
+        res = await exchange(build(token, transactionId));
       } catch (err) {
-        this.note("track", numbers, "server_error", performance.now() - started);
-        throw new CarrierError("server_error", `request failed: ${(err as Error).name}`);
+        if (!(err instanceof NetworkError)) throw err;
+        this.note("track", numbers, "server_error", performance.now() - started, undefined, ids);
+        throw new CarrierError("server_error", `request failed: ${err.cause.name}`);
       }
-      const text = await res.text();
-      const latency = performance.now() - started;
       if (res.status === 401 && attempt === 0) {
-        this.note("track", numbers, "auth", latency, res.status);
+        this.note("track", numbers, "auth", res.latencyMs, res.status, ids);
         await this.#dropCache(token);
         continue;
       }
-      return { res, text, latency };
+      return { ...res, transactionId };
     }
   }
 }
@@ -271,18 +295,28 @@ export interface AnswerFormat<T> {
   schema: z.ZodType<T>;
   /**
    * What a non-2xx body says, or undefined when it is not the carrier's error envelope (the
-   * message is then "HTTP <status>"). A `reason` overrides the one the status maps to.
+   * message is then "HTTP <status>"). A `reason` overrides the one the status maps to;
+   * `awaiting` means the carrier's documented "no scan of this label yet" answer.
    */
-  readError: (body: unknown) => { message?: string; reason?: TrackFailureReason } | undefined;
+  readError: (
+    body: unknown,
+    status: number,
+  ) => { message?: string; reason?: TrackFailureReason; awaiting?: boolean } | undefined;
 }
 
 /**
- * A tracking exchange's answer: a failure already logged, or the validated 2xx body. The caller
- * logs the latter with `note` once it has read it (a 200 can still mean "not found").
+ * A tracking exchange's answer: a result already logged (a failure, or "awaiting first scan"
+ * from an error status), or the validated 2xx body. The caller logs the latter with `note`
+ * once it has read it (a 200 can still mean "not found yet").
  */
 export type TrackAnswer<T> =
-  | { ok: false; failure: TrackResult }
-  | { ok: true; data: T; note: (outcome: "ok" | TrackFailureReason) => void };
+  | { ok: false; result: TrackResult }
+  | { ok: true; data: T; note: (outcome: CallOutcome, detail?: string) => void };
+
+/** The carrier has no scan of this number yet: normal for a new label. */
+export function awaitingFirstScan(message: string): TrackResult {
+  return { ok: true, awaiting_first_scan: true, message };
+}
 
 /** An OAuth refusal or network error as the answer for the numbers it hit. */
 export function failureOf(err: CarrierError): TrackResult {
@@ -297,40 +331,47 @@ export function failureOf(err: CarrierError): TrackResult {
 export async function trackCall<T>(
   session: CarrierSession,
   numbers: string[],
-  build: (token: string) => Request,
+  build: (token: string, transactionId?: string) => OutboundRequest,
   format: AnswerFormat<T>,
 ): Promise<TrackAnswer<T>> {
-  let sent;
+  let res: SentAnswer;
   try {
-    sent = await session.send(numbers, build);
+    res = await session.send(numbers, build);
   } catch (err) {
-    if (err instanceof CarrierError) return { ok: false, failure: failureOf(err) };
+    if (err instanceof CarrierError) return { ok: false, result: failureOf(err) };
     throw err;
   }
-  const { res, text, latency } = sent;
-  const note = (outcome: "ok" | TrackFailureReason) =>
-    session.note("track", numbers, outcome, latency, res.status);
-  const body = parseJson(text);
+  const note = (outcome: CallOutcome, detail?: string) =>
+    session.note("track", numbers, outcome, res.latencyMs, res.status, {
+      transaction_id: res.transactionId,
+      detail,
+    });
+  const body = parseJsonSafe(res.text);
   if (!res.ok) {
-    const info = format.readError(body);
+    const info = format.readError(body, res.status);
+    const message = info?.message ?? `HTTP ${res.status}`;
+    if (info?.awaiting) {
+      note("not_found", message);
+      return { ok: false, result: awaitingFirstScan(message) };
+    }
     const reason = info?.reason ?? reasonForStatus(res.status);
-    note(reason);
+    note(reason, message);
     return {
       ok: false,
-      failure: {
+      result: {
         ok: false,
         reason,
-        retryAfter: parseRetryAfter(res.headers.get("retry-after")),
-        message: info ? info.message : `HTTP ${res.status}`,
+        retryAfter: retryAfterSeconds(res.header("retry-after")),
+        message,
       },
     };
   }
   const parsed = format.schema.safeParse(body);
   if (!parsed.success) {
-    note("server_error");
+    note("server_error", "unexpected response");
     return {
       ok: false,
-      failure: { ok: false, reason: "server_error", message: `unexpected ${format.name} response` },
+      result: { ok: false, reason: "server_error", message: `unexpected ${format.name} response` },
     };
   }
   return { ok: true, data: parsed.data, note };
@@ -343,12 +384,10 @@ export async function trackCall<T>(
 export function acceptNumber(
   carrier: CarrierId,
   n: string,
-  results: Map<string, TrackResult>,
-): string | undefined {
+): { normalized: string } | { refused: TrackResult } {
   const check = checkTrackingNumber(carrier, n);
-  if (check.accepted) return check.normalized;
-  results.set(n, { ok: false, reason: "bad_request", message: check.error });
-  return undefined;
+  if (check.accepted) return { normalized: check.normalized };
+  return { refused: { ok: false, reason: "bad_request", message: check.error } };
 }
 
 /** Answers after which the next call would fail the same way. */
@@ -364,37 +403,34 @@ export function isStopFailure(r: TrackResult): boolean {
 }
 
 /**
- * Tracks numbers one call each, in the order given (for carriers without a batch call). Every
- * number gets an entry keyed as passed in.
+ * Tracks shipments one call per number, in the order given (for carriers without a batch
+ * call); a number asked twice costs one call. `results[i]` answers `requests[i]`.
  */
 export async function trackOneByOne(
   carrier: CarrierId,
-  numbers: string[],
+  requests: TrackRequest[],
   trackOne: (normalized: string) => Promise<TrackResult>,
-): Promise<Map<string, TrackResult>> {
-  const results = new Map<string, TrackResult>();
+): Promise<TrackResult[]> {
+  const results: TrackResult[] = [];
+  const byNumber = new Map<string, TrackResult>();
   let stop: TrackResult | undefined;
-  for (const n of numbers) {
-    const normalized = acceptNumber(carrier, n, results);
-    if (normalized === undefined) continue;
-    // After a rate limit, outage or auth failure, don't spend calls on the rest.
-    if (stop) {
-      results.set(n, stop);
+  for (const req of requests) {
+    const accepted = acceptNumber(carrier, req.tracking_number);
+    if ("refused" in accepted) {
+      results.push(accepted.refused);
       continue;
     }
-    const r = await trackOne(normalized);
-    results.set(n, r);
-    if (isStopFailure(r)) stop = r;
+    const n = accepted.normalized;
+    // After a rate limit, outage or auth failure, don't spend calls on the rest.
+    let r = byNumber.get(n) ?? stop;
+    if (!r) {
+      r = await trackOne(n);
+      byNumber.set(n, r);
+      if (isStopFailure(r)) stop = r;
+    }
+    results.push(r);
   }
   return results;
-}
-
-export function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /** "MEMPHIS" → "Memphis"; mixed-case names are left as the carrier wrote them. */

@@ -25,7 +25,9 @@ export interface CircuitRecord {
 
 export type CircuitState = "closed" | "open" | "half_open";
 
-const key = (carrier: CarrierId): Deno.KvKey => ["tracking_circuit", carrier];
+const keys = {
+  circuit: (carrier: CarrierId): Deno.KvKey => ["tracking_circuit", carrier],
+};
 
 function stateOf(r: CircuitRecord | null, nowMs: number): CircuitState {
   if (!r?.opened_at) return "closed";
@@ -34,7 +36,7 @@ function stateOf(r: CircuitRecord | null, nowMs: number): CircuitState {
 
 /** What INT-001 shows: "open" while calls are being held back. */
 export async function circuitState(services: Services, carrier: CarrierId): Promise<CircuitState> {
-  const r = (await services.kv.get<CircuitRecord>(key(carrier))).value;
+  const r = (await services.kv.get<CircuitRecord>(keys.circuit(carrier))).value;
   return stateOf(r, services.clock.now().getTime());
 }
 
@@ -44,36 +46,36 @@ export async function circuitState(services: Services, carrier: CarrierId): Prom
  */
 export async function circuitAllows(services: Services, carrier: CarrierId): Promise<boolean> {
   const now = services.clock.now();
-  const entry = await services.kv.get<CircuitRecord>(key(carrier));
+  const entry = await services.kv.get<CircuitRecord>(keys.circuit(carrier));
   const state = stateOf(entry.value, now.getTime());
   if (state === "closed") return true;
   if (state === "open") return false;
   const r = entry.value!;
   if (r.probe_at && now.getTime() - Date.parse(r.probe_at) < CIRCUIT_COOLDOWN_MS) return false;
   const res = await services.kv.atomic().check(entry)
-    .set(key(carrier), { ...r, probe_at: now.toISOString() }).commit();
+    .set(keys.circuit(carrier), { ...r, probe_at: now.toISOString() }).commit();
   return res.ok;
 }
 
 /** A call batch got through: close the circuit. */
 export async function recordSuccess(services: Services, carrier: CarrierId): Promise<void> {
-  const entry = await services.kv.get<CircuitRecord>(key(carrier));
+  const entry = await services.kv.get<CircuitRecord>(keys.circuit(carrier));
   if (entry.value && entry.value.failures === 0 && !entry.value.opened_at) return;
-  await services.kv.set(key(carrier), { failures: 0 } satisfies CircuitRecord);
+  await services.kv.set(keys.circuit(carrier), { failures: 0 } satisfies CircuitRecord);
 }
 
 /** A call batch failed (429, 5xx, network, auth): count it; open at the threshold. */
 export async function recordFailure(services: Services, carrier: CarrierId): Promise<CircuitState> {
   const now = services.clock.now();
   for (let i = 0; i < 5; i++) {
-    const entry = await services.kv.get<CircuitRecord>(key(carrier));
+    const entry = await services.kv.get<CircuitRecord>(keys.circuit(carrier));
     const r = entry.value ?? { failures: 0 };
     const failures = r.failures + 1;
     const wasOpen = !!r.opened_at; // a failed half-open probe re-opens for a new cooldown
     const next: CircuitRecord = failures >= CIRCUIT_THRESHOLD || wasOpen
       ? { failures, opened_at: now.toISOString() }
       : { failures };
-    const res = await services.kv.atomic().check(entry).set(key(carrier), next).commit();
+    const res = await services.kv.atomic().check(entry).set(keys.circuit(carrier), next).commit();
     if (res.ok) return stateOf(next, now.getTime());
   }
   return circuitState(services, carrier);

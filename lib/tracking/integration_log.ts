@@ -10,6 +10,7 @@
  * holds the carrier, tracking numbers, outcome, latency and HTTP status of a call, never a
  * credential or token: the adapters never pass those to the call observer.
  */
+import { MalformedInputError } from "@/lib/errors.ts";
 import type { CarrierId, TrackingStatus } from "@/lib/orders/model.ts";
 import { timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Services } from "@/lib/services.ts";
@@ -33,6 +34,8 @@ export interface IntegrationLogEntry {
   http_status?: number;
   /** Short human text: counts, the carrier's error code, "circuit open". */
   detail?: string;
+  /** The id sent with a carrier call (FedEx `x-customer-transaction-id`, UPS `transId`). */
+  transaction_id?: string;
   order_number?: string;
   status?: TrackingStatus;
 }
@@ -41,16 +44,30 @@ export type NewLogEntry = Omit<IntegrationLogEntry, "id" | "at">;
 
 const SYSTEM = "_system";
 
+const keys = {
+  orgRow: (org: string, id: string): Deno.KvKey => ["integration_logs", org, id],
+  orgRows: (org: string): Deno.KvKey => ["integration_logs", org],
+  row: (id: string): Deno.KvKey => ["integration_logs_all", id],
+  rows: (): Deno.KvKey => ["integration_logs_all"],
+  error: (org: string, carrier: string, id: string): Deno.KvKey => [
+    "tracking_errors",
+    org,
+    carrier,
+    id,
+  ],
+  errors: (org: string, carrier: string): Deno.KvKey => ["tracking_errors", org, carrier],
+};
+
 /** Writes one log row (org rows are also listed for that org's admin API). */
 export async function writeLog(services: Services, entry: NewLogEntry): Promise<void> {
   const id = timeOrderedId();
   const row: IntegrationLogEntry = { id, at: services.clock.now().toISOString(), ...entry };
   const op = services.kv.atomic()
-    .set(["integration_logs", entry.org ?? SYSTEM, id], row, { expireIn: LOG_TTL_MS })
-    .set(["integration_logs_all", id], row, { expireIn: LOG_TTL_MS });
+    .set(keys.orgRow(entry.org ?? SYSTEM, id), row, { expireIn: LOG_TTL_MS })
+    .set(keys.row(id), row, { expireIn: LOG_TTL_MS });
   const failed = entry.kind !== "poll" && entry.outcome !== "ok" && entry.outcome !== "not_found";
   if (failed && entry.org) {
-    op.set(["tracking_errors", entry.org, entry.carrier, id], Date.parse(row.at), {
+    op.set(keys.error(entry.org, entry.carrier, id), Date.parse(row.at), {
       expireIn: DAY_MS,
     });
   }
@@ -87,14 +104,19 @@ export async function errorsLast24h(
   const since = services.clock.now().getTime() - DAY_MS;
   let total = 0;
   // Expiry is eventual, so the stored time is checked too.
-  const iter = services.kv.list<number>({ prefix: ["tracking_errors", org, carrier] }, {
+  const iter = services.kv.list<number>({ prefix: keys.errors(org, carrier) }, {
     limit: 10_000,
   });
   for await (const e of iter) if (e.value >= since) total++;
   return total;
 }
 
-export class InvalidLogCursorError extends Error {}
+/** A cursor `listLogs` did not produce. */
+export class InvalidLogCursorError extends MalformedInputError {
+  constructor() {
+    super("The cursor is not valid.");
+  }
+}
 
 export interface LogPage {
   logs: IntegrationLogEntry[];
@@ -112,7 +134,7 @@ export async function listLogs(
   opts: { cursor?: string; limit?: number } = {},
 ): Promise<LogPage> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
-  const prefix = org === undefined ? ["integration_logs_all"] : ["integration_logs", org];
+  const prefix = org === undefined ? keys.rows() : keys.orgRows(org);
   const logs: IntegrationLogEntry[] = [];
   let iter;
   try {
@@ -123,7 +145,7 @@ export async function listLogs(
     });
     for await (const e of iter) logs.push(e.value);
   } catch (err) {
-    if (opts.cursor) throw new InvalidLogCursorError("invalid cursor");
+    if (opts.cursor) throw new InvalidLogCursorError();
     throw err;
   }
   return { logs, next_cursor: logs.length === limit && iter.cursor ? iter.cursor : null };

@@ -17,11 +17,13 @@ import type { Services } from "@/lib/services.ts";
 import { CARRIER_NAMES } from "@/lib/orders/carrier_links.ts";
 import { trackingMessages } from "./messages.ts";
 
-const optOutKey = (org: string, customerRef: string): Deno.KvKey => [
-  "tracking_email_optout",
-  org,
-  customerRef,
-];
+const keys = {
+  optOut: (org: string, customerRef: string): Deno.KvKey => [
+    "tracking_email_optout",
+    org,
+    customerRef,
+  ],
+};
 
 /** Turns shipment emails off (true) or back on (false) for a customer. */
 export async function setTrackingEmailOptOut(
@@ -30,8 +32,8 @@ export async function setTrackingEmailOptOut(
   customerRef: string,
   optOut: boolean,
 ): Promise<void> {
-  if (optOut) await kv.set(optOutKey(org, customerRef), { at: new Date().toISOString() });
-  else await kv.delete(optOutKey(org, customerRef));
+  if (optOut) await kv.set(keys.optOut(org, customerRef), { at: new Date().toISOString() });
+  else await kv.delete(keys.optOut(org, customerRef));
 }
 
 export async function isTrackingEmailOptedOut(
@@ -39,7 +41,7 @@ export async function isTrackingEmailOptedOut(
   org: string,
   customerRef: string,
 ): Promise<boolean> {
-  return (await kv.get(optOutKey(org, customerRef))).value !== null;
+  return (await kv.get(keys.optOut(org, customerRef))).value !== null;
 }
 
 /**

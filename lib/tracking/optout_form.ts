@@ -1,14 +1,9 @@
 /**
- * The order page's "Shipment emails" form (POST /customer/{token}/notifications): its fields,
- * where it may send the browser back to, and the cross-site check.
- *
- * The link token is the capability, so a third site cannot build a working form without it;
- * the cross-site check is defence in depth for a leaked link. It trusts `Sec-Fetch-Site`
- * first: the portal sends `Referrer-Policy: no-referrer`, and with that policy browsers send
- * `Origin: null` on a same-origin form POST, so `null` cannot be read as "foreign".
+ * The order page's "Shipment emails" form (POST /customer/{token}/notifications): its fields
+ * and where it may send the browser back to. Reading the post and the cross-site check are
+ * HTTP and live in `lib/http/forms.ts` and `lib/http/origin.ts`.
  */
 import { z } from "zod";
-import { HttpError } from "@/lib/http/errors.ts";
 
 export const NOTICES = ["emails_off", "emails_on"] as const;
 export type Notice = typeof NOTICES[number];
@@ -20,9 +15,6 @@ export const OptOutForm = z.object({
   return_to: z.string().max(2000).optional(),
 });
 export type OptOutFormInput = z.infer<typeof OptOutForm>;
-
-/** The form is two short fields; anything bigger is not ours. */
-export const MAX_FORM_BYTES = 8 * 1024;
 
 const BASE = "http://portal.invalid";
 
@@ -64,95 +56,4 @@ export function redirectTarget(token: string, returnTo: string | undefined, noti
     new URL(`/customer/${encodeURIComponent(token)}`, BASE);
   url.searchParams.set("notice", notice);
   return url.pathname + url.search + url.hash;
-}
-
-/**
- * True when the browser says the request came from another site. `Sec-Fetch-Site` must be
- * `same-origin` (or `none`, a user's own navigation) when present; `Origin`, when present
- * and not `null`, must be one of the portal's own origins. Without either header (old
- * clients, curl) the link token alone decides.
- */
-export function isCrossSite(req: Request, ownOrigins: readonly string[]): boolean {
-  const site = req.headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") return true;
-  const origin = req.headers.get("origin");
-  if (origin === null || origin === "null") return false;
-  return !ownOrigins.includes(origin);
-}
-
-/** The portal's origins as seen by a browser: this request's, and the configured public one. */
-export function ownOrigins(requestUrl: URL, publicBaseUrl: string): string[] {
-  const out = [requestUrl.origin, `https://${requestUrl.host}`];
-  try {
-    out.push(new URL(publicBaseUrl).origin);
-  } catch {
-    // A bad PUBLIC_BASE_URL is refused by loadConfig; nothing to add here.
-  }
-  return out;
-}
-
-/**
- * Reads the urlencoded or multipart form body, bounded to MAX_FORM_BYTES, as plain strings.
- * Bad or oversized bodies are 400/413/415, never a 500.
- */
-export async function readSmallForm(req: Request): Promise<Record<string, string>> {
-  // Lower-cased for the check only: a multipart boundary is case-sensitive.
-  const type = req.headers.get("content-type") ?? "";
-  const lower = type.toLowerCase();
-  const urlencoded = lower.startsWith("application/x-www-form-urlencoded");
-  if (!urlencoded && !lower.startsWith("multipart/form-data")) {
-    await req.body?.cancel().catch(() => {});
-    throw new HttpError(415, "unsupported_media_type", "Send the form as a web form.");
-  }
-  const declared = Number(req.headers.get("content-length") ?? "0");
-  if (declared > MAX_FORM_BYTES) {
-    await req.body?.cancel().catch(() => {});
-    throw tooLarge();
-  }
-  const bytes = await readBounded(req);
-  const out: Record<string, string> = {};
-  try {
-    const entries = urlencoded
-      ? new URLSearchParams(new TextDecoder().decode(bytes))
-      : await new Response(bytes, { headers: { "content-type": type } }).formData();
-    for (const [k, v] of entries) {
-      if (typeof v === "string" && !(k in out)) out[k] = v;
-    }
-  } catch {
-    throw new HttpError(400, "bad_request", "The form could not be read.");
-  }
-  return out;
-}
-
-async function readBounded(req: Request): Promise<Uint8Array<ArrayBuffer>> {
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_FORM_BYTES) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof HttpError) throw err;
-    throw new HttpError(400, "bad_request", "The request body could not be read.");
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
-}
-
-function tooLarge() {
-  return new HttpError(413, "payload_too_large", `Forms are limited to ${MAX_FORM_BYTES} bytes.`);
 }

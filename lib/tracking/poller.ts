@@ -7,7 +7,10 @@
  * - for each result: when the status changed, queues the customer email FIRST (keyed, so a
  *   redelivery re-queues nothing) and then stores the update, so a crash between the two
  *   can never lose the email and a redelivery after both can never repeat it;
- * - re-enqueues only the numbers that hit a 429/5xx, after max(Retry-After, backoff).
+ * - re-enqueues only the numbers that hit a 429/5xx, after max(Retry-After, backoff);
+ * - a label the carrier has not scanned yet ("awaiting first scan") is no failure: it is
+ *   marked on the shipment and asked about again on the new-label schedule (first_scan.ts),
+ *   sooner than the cron at first and less often once it is days old.
  *
  * A page view calls `requestRefreshIfStale`, which enqueues a one-shipment poll keyed per
  * shipment and staleness window: any number of concurrent views make one refresh, and the
@@ -17,23 +20,29 @@
  * `startPollCycle`, `handlePollAll` and `pollBatch` directly.
  */
 import { z } from "zod";
-import type { CarrierId, Customer, Shipment } from "@/lib/orders/model.ts";
+import type { CarrierId, Customer, Org, Shipment } from "@/lib/orders/model.ts";
+import { getCustomer } from "@/lib/orders/customers.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
 import {
   applyTrackingUpdate,
-  getCustomer,
-  getOrg,
   getShipmentWithOwner,
   listActiveShipments,
   ShipmentNotFoundError,
-} from "@/lib/orders/store.ts";
+} from "@/lib/orders/shipments.ts";
 import { enqueue, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
 import { adapterMode, BATCH_SIZE, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
+import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
 import { writeLog } from "./integration_log.ts";
 import { type OrderLinkFn, sendStatusEmail } from "./notify.ts";
-import type { CarrierCall, TrackResult } from "./types.ts";
+import {
+  type CarrierCall,
+  isAwaitingFirstScan,
+  type TrackRequest,
+  type TrackResult,
+} from "./types.ts";
 
 export const TRACKING_POLL_CRON = "*/30 * * * *";
 export const POLL_INTERVAL_MS = 30 * 60_000;
@@ -182,11 +191,23 @@ export interface BatchOutcome {
 const RETRYABLE = new Set(["rate_limited", "server_error"]);
 const CALL_FAILURE = new Set(["rate_limited", "server_error", "auth"]);
 
-/** Polls one batch now. Safe to run twice for the same message (see the module comment). */
+const keys = {
+  lastSuccess: (carrier: CarrierId): Deno.KvKey => ["tracking_last_success", carrier],
+};
+
+type LoadedBatch = Map<string, Loaded & { order_number: string }>;
+/** A batch as read from its message (defaults filled in). */
+type Batch = z.infer<typeof PollBatchPayload>;
+
+/**
+ * Polls one batch now, in steps: skip a carrier that is off or whose circuit is open; load
+ * the shipments still worth asking about; call the carrier (every call logged); email status
+ * changes and store each result; count the batch for the circuit; schedule a retry for the
+ * numbers that hit a 429/5xx; log the poll. Safe to run twice for the same message (see the
+ * module comment).
+ */
 export async function pollBatch(services: Services, raw: PollBatch): Promise<BatchOutcome> {
   const batch = PollBatchPayload.parse(raw);
-  const { carrier, org } = batch;
-  const now = services.clock.now();
   const outcome: BatchOutcome = {
     updated: 0,
     changed: 0,
@@ -194,159 +215,277 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
     failed: 0,
     retryScheduled: false,
   };
-  const numbers = batch.items.map((i) => i.tracking_number);
-  if (adapterMode(services.config, carrier) === "off") {
-    outcome.skipped = "not_polled";
-    return outcome;
+  const skipped = await skipReason(services, batch);
+  if (skipped) return { ...outcome, skipped };
+  const loaded = await loadBatch(services, batch);
+  if (loaded.size === 0) return outcome;
+  const started = performance.now();
+  const results = await trackAndLogCalls(services, batch, loaded);
+  const applied = await applyResults(services, batch, loaded, results, outcome);
+  const circuit = await countForCircuit(services, batch.carrier, results);
+  if (applied.retry.length && batch.attempt < MAX_POLL_ATTEMPTS && circuit !== "open") {
+    outcome.retryDelayMs = await scheduleRetry(services, batch, applied);
+    outcome.retryScheduled = true;
   }
-  if (!(await circuitAllows(services, carrier))) {
-    outcome.skipped = "circuit_open";
-    await writeLog(services, {
-      org,
-      kind: "poll",
-      carrier,
-      tracking_numbers: numbers,
-      outcome: "skipped",
-      detail: "circuit open: carrier calls paused after repeated failures",
+  await logPoll(services, batch, loaded, outcome, {
+    notFound: applied.notFound,
+    circuit,
+    ms: Math.round(performance.now() - started),
+  });
+  if (outcome.failed) {
+    log.warn("tracking poll had failures", {
+      carrier: batch.carrier,
+      org: batch.org,
+      failed: outcome.failed,
     });
-    return outcome;
   }
+  return outcome;
+}
 
-  const loaded = new Map<string, Loaded & { order_number: string }>();
+/** Why this batch gets no carrier call: the carrier is off, or its circuit is open (logged). */
+async function skipReason(
+  services: Services,
+  batch: Batch,
+): Promise<BatchOutcome["skipped"]> {
+  const { carrier, org } = batch;
+  if (adapterMode(services.config, carrier) === "off") return "not_polled";
+  if (await circuitAllows(services, carrier)) return undefined;
+  await writeLog(services, {
+    org,
+    kind: "poll",
+    carrier,
+    tracking_numbers: batch.items.map((i) => i.tracking_number),
+    outcome: "skipped",
+    detail: "circuit open: carrier calls paused after repeated failures",
+  });
+  return "circuit_open";
+}
+
+/** The batch's shipments still worth asking about, by tracking number. */
+async function loadBatch(services: Services, batch: Batch): Promise<LoadedBatch> {
+  const now = services.clock.now();
+  const loaded: LoadedBatch = new Map();
   for (const item of batch.items) {
-    const l = await loadShipment(services, org, item.order_number, item.tracking_number);
+    const l = await loadShipment(services, batch.org, item.order_number, item.tracking_number);
     // Delivered (or removed) since it was listed: nothing to ask the carrier.
-    if (l && l.shipment.status !== "delivered" && l.shipment.carrier === carrier) {
+    if (l && l.shipment.status !== "delivered" && l.shipment.carrier === batch.carrier) {
+      // An unscanned label is asked about on its own schedule, not every cron round.
+      if (
+        batch.reason === "cron" && l.shipment.awaiting_first_scan && !firstScanDue(l.shipment, now)
+      ) {
+        continue;
+      }
       loaded.set(item.tracking_number, { ...l, order_number: item.order_number });
     }
   }
-  if (loaded.size === 0) return outcome;
+  return loaded;
+}
 
+/**
+ * Asks the carrier about every loaded shipment (its number, ship time and any remembered
+ * carrier id); each HTTP call becomes an integration-log row. Results by tracking number.
+ */
+async function trackAndLogCalls(
+  services: Services,
+  batch: Batch,
+  loaded: LoadedBatch,
+): Promise<Map<string, TrackResult>> {
   const calls: CarrierCall[] = [];
-  const adapter = createAdapter(services, carrier, {
+  const adapter = createAdapter(services, batch.carrier, {
     onCall: (c) => calls.push(c),
     current: (n) => loaded.get(n)?.shipment,
   })!;
-  const started = performance.now();
-  let results: Map<string, TrackResult>;
+  const asked = [...loaded];
+  const requests: TrackRequest[] = asked.map(([n, l]) => ({
+    tracking_number: n,
+    shipped_at: l.shipment.shipped_at,
+    ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
+  }));
   try {
-    results = await adapter.track([...loaded.keys()]);
+    const answers = await adapter.track(requests);
+    return new Map(asked.map(([n], i) => [n, answers[i]]));
   } finally {
     for (const c of calls) {
       await writeLog(services, {
-        org,
+        org: batch.org,
         kind: c.kind === "oauth" ? "oauth" : "carrier_call",
         carrier: c.carrier,
         tracking_numbers: c.numbers,
         outcome: c.outcome,
         latency_ms: c.latency_ms,
         ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
+        ...(c.detail ? { detail: c.detail } : {}),
+        ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
       });
     }
   }
+}
 
-  const orgRecord = await getOrg(services.kv, org);
-  const retry: PollBatch["items"] = [];
-  let retryAfterMs = 0;
-  let notFound = 0;
+interface Applied {
+  /** Numbers that hit a 429/5xx, to ask again. */
+  retry: PollBatch["items"];
+  /** The longest Retry-After among them. */
+  retryAfterMs: number;
+  /** Labels the carrier has not scanned yet (not failures). */
+  notFound: number;
+}
+
+/**
+ * Emails status changes and stores what each number's result says; counts into `outcome`.
+ * "Awaiting first scan" is marked on the shipment, not counted as a failure.
+ */
+async function applyResults(
+  services: Services,
+  batch: Batch,
+  loaded: LoadedBatch,
+  results: Map<string, TrackResult>,
+  outcome: BatchOutcome,
+): Promise<Applied> {
+  const orgRecord = await getOrg(services.kv, batch.org);
+  const applied: Applied = { retry: [], retryAfterMs: 0, notFound: 0 };
   for (const [n, r] of results) {
     const l = loaded.get(n)!;
     if (!r.ok) {
-      if (r.reason === "not_found") notFound++;
-      else outcome.failed++;
+      outcome.failed++;
       if (RETRYABLE.has(r.reason)) {
-        retry.push({ order_number: l.order_number, tracking_number: n });
-        retryAfterMs = Math.max(retryAfterMs, (r.retryAfter ?? 0) * 1000);
+        applied.retry.push({ order_number: l.order_number, tracking_number: n });
+        applied.retryAfterMs = Math.max(applied.retryAfterMs, (r.retryAfter ?? 0) * 1000);
       }
       continue;
     }
-    const next = r.shipment;
-    const previous = l.shipment.status;
-    const estimated = next.estimated_delivery ?? l.shipment.estimated_delivery;
-    if (next.status !== previous) {
+    if (isAwaitingFirstScan(r)) {
+      applied.notFound++;
+      await markAwaitingFirstScan(services, l.shipment);
+      continue;
+    }
+    const estimated = r.shipment.estimated_delivery ?? l.shipment.estimated_delivery;
+    if (r.shipment.status !== l.shipment.status) {
       outcome.changed++;
       // Email before storing: see the module comment.
-      if (orgRecord && next.status !== "label_created") {
-        const after: Shipment = {
-          ...l.shipment,
-          status: next.status,
-          events: next.events,
-          ...(estimated ? { estimated_delivery: estimated } : {}),
-        };
-        const orderUrl = await hooks.orderLink?.(services, orgRecord, l.customer, l.order_number)
-          .catch(() => null);
-        const sent = await sendStatusEmail(services, {
-          org: orgRecord,
-          customer: l.customer,
-          shipment: after,
-          orderUrl,
-        });
-        if (sent === "queued") outcome.emails++;
+      if (orgRecord && r.shipment.status !== "label_created") {
+        if (await emailStatusChange(services, orgRecord, l, r.shipment, estimated)) {
+          outcome.emails++;
+        }
       }
     }
-    try {
-      await applyTrackingUpdate(services.kv, org, l.order_number, n, {
-        status: next.status,
-        events: next.events,
-        ...(next.estimated_delivery ? { estimated_delivery: next.estimated_delivery } : {}),
-        ...(next.estimated_window ? { estimated_window: next.estimated_window } : {}),
-        last_refreshed_at: now.toISOString(),
-        ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
-          ? { overdue: true }
-          : {}),
-      });
+    if (await storeResult(services, batch.org, l.order_number, n, r.shipment, estimated)) {
       outcome.updated++;
-    } catch (err) {
-      if (!(err instanceof ShipmentNotFoundError)) throw err;
     }
   }
+  return applied;
+}
 
-  // The circuit counts call batches: any 429/5xx/auth answer is a failure, else a success.
-  const callFailed = [...results.values()].some((r) => !r.ok && CALL_FAILURE.has(r.reason));
-  let circuit = "closed";
-  if (callFailed) circuit = await recordFailure(services, carrier);
-  else {
-    await recordSuccess(services, carrier);
-    await services.kv.set(["tracking_last_success", carrier], now.toISOString());
-  }
+type Tracked = Extract<TrackResult, { shipment: unknown }>["shipment"];
 
-  if (retry.length && batch.attempt < MAX_POLL_ATTEMPTS && circuit !== "open") {
-    const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (batch.attempt - 1), BACKOFF_MAX_MS);
-    const delayMs = Math.max(retryAfterMs, backoff);
-    const next: PollBatch = {
-      carrier,
-      org,
-      items: retry,
-      batch_id: batch.batch_id,
-      attempt: batch.attempt + 1,
-      reason: "retry",
-    };
-    await enqueue(services, POLL_BATCH, next, {
-      key: `${POLL_BATCH}:${batch.batch_id}:retry:${batch.attempt + 1}`,
-      delayMs,
-      dedupForMs: POLL_INTERVAL_MS * 4,
-    });
-    outcome.retryScheduled = true;
-    outcome.retryDelayMs = delayMs;
-  }
-
-  const ms = Math.round(performance.now() - started);
-  await writeLog(services, {
+/** The customer's status email for this change; true when it was queued (not a repeat). */
+async function emailStatusChange(
+  services: Services,
+  org: Org,
+  l: Loaded & { order_number: string },
+  next: Tracked,
+  estimated: string | undefined,
+): Promise<boolean> {
+  const after: Shipment = {
+    ...l.shipment,
+    status: next.status,
+    events: next.events,
+    ...(estimated ? { estimated_delivery: estimated } : {}),
+    ...(next.delivery ? { delivery: next.delivery } : {}),
+  };
+  const orderUrl = await hooks.orderLink?.(services, org, l.customer, l.order_number)
+    .catch(() => null);
+  const sent = await sendStatusEmail(services, {
     org,
+    customer: l.customer,
+    shipment: after,
+    orderUrl,
+  });
+  return sent === "queued";
+}
+
+/** Stores a carrier's answer on the shipment; false when the shipment was removed meanwhile. */
+async function storeResult(
+  services: Services,
+  org: string,
+  orderNumber: string,
+  tracking: string,
+  next: Tracked,
+  estimated: string | undefined,
+): Promise<boolean> {
+  const now = services.clock.now();
+  try {
+    await applyTrackingUpdate(services.kv, org, orderNumber, tracking, {
+      status: next.status,
+      events: next.events,
+      ...(next.estimated_delivery ? { estimated_delivery: next.estimated_delivery } : {}),
+      ...(next.estimated_window ? { estimated_window: next.estimated_window } : {}),
+      last_refreshed_at: now.toISOString(),
+      ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
+        ? { overdue: true }
+        : {}),
+      ...(next.delivery ? { delivery: next.delivery } : {}),
+      ...(next.carrier_ref ? { carrier_ref: next.carrier_ref } : {}),
+    });
+    return true;
+  } catch (err) {
+    if (!(err instanceof ShipmentNotFoundError)) throw err;
+    return false;
+  }
+}
+
+/** The circuit counts call batches: any 429/5xx/auth answer is a failure, else a success. */
+async function countForCircuit(
+  services: Services,
+  carrier: CarrierId,
+  results: Map<string, TrackResult>,
+): Promise<string> {
+  const callFailed = [...results.values()].some((r) => !r.ok && CALL_FAILURE.has(r.reason));
+  if (callFailed) return await recordFailure(services, carrier);
+  await recordSuccess(services, carrier);
+  await services.kv.set(keys.lastSuccess(carrier), services.clock.now().toISOString());
+  return "closed";
+}
+
+/** Re-enqueues the numbers to retry after max(Retry-After, exponential backoff); the delay. */
+async function scheduleRetry(services: Services, batch: Batch, applied: Applied) {
+  const backoff = Math.min(BACKOFF_BASE_MS * 2 ** (batch.attempt - 1), BACKOFF_MAX_MS);
+  const delayMs = Math.max(applied.retryAfterMs, backoff);
+  const next: PollBatch = {
+    carrier: batch.carrier,
+    org: batch.org,
+    items: applied.retry,
+    batch_id: batch.batch_id,
+    attempt: batch.attempt + 1,
+    reason: "retry",
+  };
+  await enqueue(services, POLL_BATCH, next, {
+    key: `${POLL_BATCH}:${batch.batch_id}:retry:${batch.attempt + 1}`,
+    delayMs,
+    dedupForMs: POLL_INTERVAL_MS * 4,
+  });
+  return delayMs;
+}
+
+/** The batch's own log row: what changed, what failed, what comes next. */
+async function logPoll(
+  services: Services,
+  batch: Batch,
+  loaded: LoadedBatch,
+  outcome: BatchOutcome,
+  facts: { notFound: number; circuit: string; ms: number },
+) {
+  await writeLog(services, {
+    org: batch.org,
     kind: "poll",
-    carrier,
+    carrier: batch.carrier,
     tracking_numbers: [...loaded.keys()],
     outcome: outcome.failed === 0 ? "ok" : outcome.updated > 0 ? "partial" : "failed",
-    latency_ms: ms,
+    latency_ms: facts.ms,
     detail:
-      `${outcome.updated} updated, ${outcome.changed} status changes, ${notFound} not found, ` +
+      `${outcome.updated} updated, ${outcome.changed} status changes, ${facts.notFound} not found, ` +
       `${outcome.failed} failed${outcome.retryScheduled ? ", retry scheduled" : ""}` +
-      `${circuit === "open" ? ", circuit open" : ""}`,
+      `${facts.circuit === "open" ? ", circuit open" : ""}`,
   });
-  if (outcome.failed) {
-    log.warn("tracking poll had failures", { carrier, org, failed: outcome.failed });
-  }
-  return outcome;
 }
 
 /**
@@ -391,6 +530,57 @@ export async function requestRefreshIfStale(
   }
 }
 
+/**
+ * Records "awaiting first scan" (keeping any events already shown: a carrier that forgets a
+ * number must not empty its timeline) and, while the label is young, asks again sooner than
+ * the next cron round.
+ */
+async function markAwaitingFirstScan(services: Services, s: Shipment) {
+  const now = services.clock.now();
+  try {
+    await applyTrackingUpdate(services.kv, s.org, s.order_number, s.tracking_number, {
+      status: s.status,
+      events: s.events,
+      ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
+      ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
+      ...(s.delivery ? { delivery: s.delivery } : {}),
+      ...(s.overdue ? { overdue: true } : {}),
+      awaiting_first_scan: s.events.length === 0,
+      last_refreshed_at: now.toISOString(),
+    });
+  } catch (err) {
+    if (!(err instanceof ShipmentNotFoundError)) throw err;
+    return;
+  }
+  if (isPolled(s.carrier)) await scheduleFirstScanRecheck(services, s, s.carrier, now);
+}
+
+/** A young label is asked about again before the next cron round (first_scan.ts). */
+async function scheduleFirstScanRecheck(
+  services: Services,
+  s: Shipment,
+  carrier: typeof POLLED_CARRIERS[number],
+  now: Date,
+) {
+  const delayMs = firstScanRecheckMs(s.shipped_at, now);
+  if (delayMs >= POLL_INTERVAL_MS) return; // the cron's next round comes first
+  const slot = Math.floor(now.getTime() / delayMs);
+  const id = `first-scan:${s.org}:${s.order_number}:${s.tracking_number}:${slot}`;
+  await enqueue(
+    services,
+    POLL_BATCH,
+    {
+      carrier,
+      org: s.org,
+      items: [{ order_number: s.order_number, tracking_number: s.tracking_number }],
+      batch_id: id,
+      attempt: 1,
+      reason: "refresh",
+    } satisfies PollBatch,
+    { key: `tracking.${id}`, delayMs, dedupForMs: delayMs * 2 },
+  );
+}
+
 function isPolled(c: CarrierId): c is typeof POLLED_CARRIERS[number] {
   return (POLLED_CARRIERS as readonly string[]).includes(c);
 }
@@ -400,5 +590,5 @@ export async function lastSuccessfulPoll(
   services: Services,
   carrier: CarrierId,
 ): Promise<string | null> {
-  return (await services.kv.get<string>(["tracking_last_success", carrier])).value;
+  return (await services.kv.get<string>(keys.lastSuccess(carrier))).value;
 }

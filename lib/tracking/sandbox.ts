@@ -11,7 +11,7 @@
 import type { Config } from "@/lib/config.ts";
 import type { Shipment, TrackingEvent, TrackingStatus } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
-import type { CarrierAdapter, NormalizedShipment, TrackResult } from "./types.ts";
+import type { CarrierAdapter, NormalizedShipment, TrackRequest, TrackResult } from "./types.ts";
 
 export const SANDBOX_STEP_MS = 30 * 60_000;
 
@@ -75,18 +75,14 @@ export class SandboxAdapter implements CarrierAdapter {
     this.#current = current;
   }
 
-  track(numbers: string[]): Promise<Map<string, TrackResult>> {
+  track(requests: TrackRequest[]): Promise<TrackResult[]> {
     const now = this.#services.clock.now();
-    const out = new Map<string, TrackResult>();
-    for (const n of numbers) {
-      const cur = this.#current(n);
-      if (!cur) {
-        out.set(n, { ok: false, reason: "not_found", message: "unknown sandbox shipment" });
-        continue;
-      }
-      out.set(n, { ok: true, shipment: this.#advance(cur, now) });
-    }
-    return Promise.resolve(out);
+    return Promise.resolve(requests.map((req): TrackResult => {
+      const cur = this.#current(req.tracking_number);
+      // Not stored (deleted since it was listed): the sandbox has nothing to move yet.
+      if (!cur) return { ok: true, awaiting_first_scan: true, message: "unknown sandbox shipment" };
+      return { ok: true, shipment: this.#advance(cur, now) };
+    }));
   }
 
   #advance(cur: CurrentShipment, now: Date): NormalizedShipment {

@@ -4,7 +4,7 @@
  * the org's shipments it is tracking, and whether its circuit breaker is holding calls back.
  */
 import { type CarrierId, CARRIERS } from "@/lib/orders/model.ts";
-import { listActiveShipments } from "@/lib/orders/store.ts";
+import { listActiveShipments } from "@/lib/orders/shipments.ts";
 import type { Services } from "@/lib/services.ts";
 import { adapterMode } from "./adapters.ts";
 import { circuitState } from "./circuit.ts";

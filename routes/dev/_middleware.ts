@@ -3,13 +3,12 @@
  * as if absent. Their pages show emails with live magic links, so they are never cached or
  * indexed.
  */
-import type { Middleware } from "@/lib/framework/types.ts";
-import { notFound } from "@/lib/http/errors.ts";
+import { HttpError } from "fresh";
+import { define } from "@/lib/state.ts";
 
-export const handler: Middleware = async (ctx) => {
-  if (!ctx.services.config.dev) throw notFound();
-  const res = await ctx.next();
-  res.headers.set("cache-control", "no-store");
-  res.headers.set("x-robots-tag", "noindex");
-  return res;
-};
+export default define.middleware((ctx) => {
+  if (!ctx.state.services.config.dev) throw new HttpError(404);
+  ctx.state.responseHeaders.set("cache-control", "no-store");
+  ctx.state.responseHeaders.set("x-robots-tag", "noindex");
+  return ctx.next();
+});

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { createApiKey, revokeApiKeys, verifyApiKey } from "@/lib/access/api_keys.ts";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
-import { countingKv, dumpKv, openServices, seedOrg, T0 } from "./fixtures.ts";
+import assert from "node:assert/strict";
+import { countingKv, dumpKv, openServices, seedOrg, T0 } from "@/tests/access/access_helpers.ts";
 
 Deno.test("API keys: shown once as mpk_…, stored hashed, resolve to their org", async () => {
   const s = await openServices();
@@ -10,9 +10,9 @@ Deno.test("API keys: shown once as mpk_…, stored hashed, resolve to their org"
     await seedOrg(s.kv, "globex", []);
     const a = await createApiKey(s.kv, "acme", T0);
     const g = await createApiKey(s.kv, "globex", T0);
-    assertMatch(a.key, /^mpk_[A-Za-z0-9_-]{49}$/);
-    assertEquals((await verifyApiKey(s.kv, a.key))?.slug, "acme");
-    assertEquals((await verifyApiKey(s.kv, g.key))?.slug, "globex");
+    assert.match(a.key, /^mpk_[A-Za-z0-9_-]{49}$/);
+    assert.deepEqual((await verifyApiKey(s.kv, a.key))?.slug, "acme");
+    assert.deepEqual((await verifyApiKey(s.kv, g.key))?.slug, "globex");
     const dump = await dumpKv(s.kv);
     assert(!dump.includes(a.key) && !dump.includes(a.key.slice(4, 30)), "raw key at rest");
   } finally {
@@ -30,18 +30,18 @@ Deno.test("API keys: malformed keys are refused without a KV read; revocation is
       fc.asyncProperty(fc.nat(key.length - 1), fc.constantFrom(..."aZ09-_"), async (at, ch) => {
         const mutated = key.slice(0, at) + ch + key.slice(at + 1);
         if (mutated === key) return;
-        assertEquals(await verifyApiKey(counting.kv, mutated), null);
+        assert.deepEqual(await verifyApiKey(counting.kv, mutated), null);
       }),
     );
     for (const bad of ["", "mpk_", key + "x", key.slice(0, -1), "mpl_" + key.slice(4)]) {
-      assertEquals(await verifyApiKey(counting.kv, bad), null);
+      assert.deepEqual(await verifyApiKey(counting.kv, bad), null);
     }
-    assertEquals(counting.calls(), 0);
+    assert.deepEqual(counting.calls(), 0);
 
     const second = await createApiKey(s.kv, "acme", T0);
-    assertEquals(await revokeApiKeys(s.kv, "acme"), 2);
-    assertEquals(await verifyApiKey(s.kv, key), null);
-    assertEquals(await verifyApiKey(s.kv, second.key), null);
+    assert.deepEqual(await revokeApiKeys(s.kv, "acme"), 2);
+    assert.deepEqual(await verifyApiKey(s.kv, key), null);
+    assert.deepEqual(await verifyApiKey(s.kv, second.key), null);
   } finally {
     s.close();
   }
@@ -53,7 +53,7 @@ Deno.test("API keys: a key of a deleted org resolves to nothing", async () => {
     await seedOrg(s.kv, "acme", []);
     const { key } = await createApiKey(s.kv, "acme", T0);
     await s.kv.delete(["orgs", "acme"]);
-    assertEquals(await verifyApiKey(s.kv, key), null);
+    assert.deepEqual(await verifyApiKey(s.kv, key), null);
   } finally {
     s.close();
   }

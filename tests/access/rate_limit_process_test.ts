@@ -1,5 +1,5 @@
 /** Several server processes sharing one KV file share one exact limit. */
-import { assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 
 const WORKER = new URL("./rate_limit_worker.ts", import.meta.url).pathname;
 
@@ -21,10 +21,10 @@ Deno.test("three processes on one KV file, 90 concurrent requests each: exactly 
     let total = 0;
     for (const r of runs) {
       const out = new TextDecoder().decode(r.stdout);
-      assertEquals(r.code, 0, new TextDecoder().decode(r.stderr));
+      assert.deepEqual(r.code, 0, new TextDecoder().decode(r.stderr));
       total += JSON.parse(out.trim().split("\n").at(-1)!).allowed;
     }
-    assertEquals(total, 100);
+    assert.deepEqual(total, 100);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

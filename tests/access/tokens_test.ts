@@ -8,9 +8,9 @@ import {
   revokeLinks,
   verifyLink,
 } from "@/lib/access/tokens.ts";
-import { UnknownCustomerError } from "@/lib/orders/store.ts";
-import { assert, assertEquals, assertMatch, assertRejects } from "@/tests/helpers/assert.ts";
-import { countingKv, DAY, dumpKv, openServices, seedOrg } from "./fixtures.ts";
+import { UnknownCustomerError } from "@/lib/orders/customers.ts";
+import assert from "node:assert/strict";
+import { countingKv, DAY, dumpKv, openServices, seedOrg } from "@/tests/access/access_helpers.ts";
 
 const TOKEN_RE = /^mpl_[A-Za-z0-9_-]{49}$/;
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -20,10 +20,10 @@ Deno.test("createLink: prefixed URL-safe token, URL on the public origin, 90-day
   try {
     await seedOrg(s.kv, "acme", ["C1"]);
     const link = await createLink(s, "acme", "C1", {});
-    assertMatch(link.token, TOKEN_RE);
+    assert.match(link.token, TOKEN_RE);
     assert(isWellFormedLinkToken(link.token));
-    assertEquals(link.url, `https://portal.example/customer/${link.token}`);
-    assertEquals(Date.parse(link.expires_at) - s.clock.now().getTime(), LINK_IDLE_TTL_MS);
+    assert.deepEqual(link.url, `https://portal.example/customer/${link.token}`);
+    assert.deepEqual(Date.parse(link.expires_at) - s.clock.now().getTime(), LINK_IDLE_TTL_MS);
     const other = await createLink(s, "acme", "C1", {});
     assert(other.token !== link.token, "every link is new");
   } finally {
@@ -35,10 +35,8 @@ Deno.test("createLink refuses an unknown org or customer", async () => {
   const s = await openServices();
   try {
     await seedOrg(s.kv, "acme", ["C1"]);
-    const e1 = await assertRejects(() => createLink(s, "acme", "NOPE", {}));
-    assert(e1 instanceof UnknownCustomerError);
-    const e2 = await assertRejects(() => createLink(s, "other", "C1", {}));
-    assert(e2 instanceof UnknownCustomerError);
+    await assert.rejects(() => createLink(s, "acme", "NOPE", {}), UnknownCustomerError);
+    await assert.rejects(() => createLink(s, "other", "C1", {}), UnknownCustomerError);
   } finally {
     s.close();
   }
@@ -98,8 +96,8 @@ Deno.test("any mutation of a valid token is rejected before any KV operation", a
         if (mutated === token) return; // a no-op mutation (same char) is the token itself
         const before = counting.calls();
         const v = await verifyLink(cs, mutated);
-        assertEquals(v, { ok: false, reason: "malformed" }, `mutation ${JSON.stringify(m)}`);
-        assertEquals(counting.calls(), before, "no KV operation for a malformed token");
+        assert.deepEqual(v, { ok: false, reason: "malformed" }, `mutation ${JSON.stringify(m)}`);
+        assert.deepEqual(counting.calls(), before, "no KV operation for a malformed token");
       }),
       { numRuns: 2000 },
     );
@@ -107,13 +105,13 @@ Deno.test("any mutation of a valid token is rejected before any KV operation", a
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), async (junk) => {
         const v = await verifyLink(cs, junk);
-        assertEquals(v.ok, false);
+        assert.deepEqual(v.ok, false);
       }),
     );
-    assertEquals(counting.calls(), 0);
-    assertEquals((await verifyLink(cs, "mpl_" + "A".repeat(49))).ok, false);
-    assertEquals((await verifyLink(cs, "x".repeat(100_000))).ok, false);
-    assertEquals(counting.calls(), 0);
+    assert.deepEqual(counting.calls(), 0);
+    assert.deepEqual((await verifyLink(cs, "mpl_" + "A".repeat(49))).ok, false);
+    assert.deepEqual((await verifyLink(cs, "x".repeat(100_000))).ok, false);
+    assert.deepEqual(counting.calls(), 0);
   } finally {
     s.close();
   }
@@ -147,14 +145,14 @@ Deno.test("verifyLink: valid link gives org, customer and hash; unknown well-for
     const { token } = await createLink(s, "acme", "C1", {});
     const v = await verifyLink(s, token);
     assert(v.ok);
-    assertEquals(v.org.slug, "acme");
-    assertEquals(v.customer.ref, "C1");
-    assertEquals(v.tokenHash, await hashLinkToken(token));
+    assert.deepEqual(v.org.slug, "acme");
+    assert.deepEqual(v.customer.ref, "C1");
+    assert.deepEqual(v.tokenHash, await hashLinkToken(token));
     // A token of the right shape that was never issued.
     const { token: stranger } = await createLink(s, "acme", "C1", {});
     await revokeLinks(s.kv, "acme", "C1");
     await s.kv.delete(["link", await hashLinkToken(stranger)]);
-    assertEquals(await verifyLink(s, stranger), { ok: false, reason: "unknown" });
+    assert.deepEqual(await verifyLink(s, stranger), { ok: false, reason: "unknown" });
   } finally {
     s.close();
   }
@@ -171,10 +169,10 @@ Deno.test("a link expires 90 days after its last use; the org is still known for
     const { token: idle } = await createLink(s, "acme", "C1", {});
     s.clock.advance(90 * DAY);
     const v = await verifyLink(s, idle);
-    assertEquals(v.ok, false);
+    assert.deepEqual(v.ok, false);
     if (!v.ok) {
-      assertEquals(v.reason, "expired");
-      assertEquals(v.org?.slug, "acme");
+      assert.deepEqual(v.reason, "expired");
+      assert.deepEqual(v.org?.slug, "acme");
     }
   } finally {
     s.close();
@@ -195,16 +193,16 @@ Deno.test("use renews the link: 90 days from the last use, written at most once 
       assert((await verifyLink(s, token)).ok);
       s.clock.advance(59 * 60 * 1000);
     }
-    assertEquals(await stamp(), created, "no renewal write within a day");
+    assert.deepEqual(await stamp(), created, "no renewal write within a day");
     s.clock.advance(60 * 60 * 1000); // now more than a day since creation
     assert((await verifyLink(s, token)).ok);
     const renewed = await stamp();
     assert(renewed !== created, "renewed after a day");
     const rec = (await s.kv.get<LinkRecord>(key)).value!;
-    assertEquals(rec.last_used_at, s.clock.now().toISOString());
-    assertEquals(Date.parse(rec.expires_at), s.clock.now().getTime() + LINK_IDLE_TTL_MS);
+    assert.deepEqual(rec.last_used_at, s.clock.now().toISOString());
+    assert.deepEqual(Date.parse(rec.expires_at), s.clock.now().getTime() + LINK_IDLE_TTL_MS);
     for (let i = 0; i < 10; i++) assert((await verifyLink(s, token)).ok);
-    assertEquals(await stamp(), renewed, "still one write a day");
+    assert.deepEqual(await stamp(), renewed, "still one write a day");
 
     // Used every 80 days, the link outlives its first 90 days many times over.
     for (let i = 0; i < 5; i++) {
@@ -212,7 +210,7 @@ Deno.test("use renews the link: 90 days from the last use, written at most once 
       assert((await verifyLink(s, token)).ok, `use ${i} after 80 idle days`);
     }
     s.clock.advance(90 * DAY);
-    assertEquals((await verifyLink(s, token)).ok, false);
+    assert.deepEqual((await verifyLink(s, token)).ok, false);
   } finally {
     s.close();
   }
@@ -228,25 +226,25 @@ Deno.test("revokeLinks revokes every link of that customer at once, and only the
     const otherC1 = await createLink(s, "other", "C1", {});
     for (const l of c1) assert((await verifyLink(s, l.token)).ok);
 
-    assertEquals(await revokeLinks(s.kv, "acme", "C1"), 3);
+    assert.deepEqual(await revokeLinks(s.kv, "acme", "C1"), 3);
     for (const l of c1) {
       const v = await verifyLink(s, l.token);
-      assertEquals(v.ok, false);
+      assert.deepEqual(v.ok, false);
       if (!v.ok) {
-        assertEquals(v.reason, "revoked");
-        assertEquals(v.org?.slug, "acme");
+        assert.deepEqual(v.reason, "revoked");
+        assert.deepEqual(v.org?.slug, "acme");
       }
     }
     assert((await verifyLink(s, c2.token)).ok, "another customer's link lives on");
     assert((await verifyLink(s, otherC1.token)).ok, "same ref in another org lives on");
-    assertEquals(await revokeLinks(s.kv, "acme", "C1"), 0, "nothing left to revoke");
+    assert.deepEqual(await revokeLinks(s.kv, "acme", "C1"), 0, "nothing left to revoke");
 
     // A new link after revocation works; a renewal racing the revocation cannot revive it.
     const fresh = await createLink(s, "acme", "C1", {});
     assert((await verifyLink(s, fresh.token)).ok);
     s.clock.advance(2 * DAY);
     await Promise.all([verifyLink(s, fresh.token), revokeLinks(s.kv, "acme", "C1")]);
-    assertEquals((await verifyLink(s, fresh.token)).ok, false);
+    assert.deepEqual((await verifyLink(s, fresh.token)).ok, false);
   } finally {
     s.close();
   }
@@ -259,10 +257,10 @@ Deno.test("a link of a deleted customer is unknown (the org is still named)", as
     const { token } = await createLink(s, "acme", "C1", {});
     await s.kv.delete(["customers", "acme", "C1"]);
     const v = await verifyLink(s, token);
-    assertEquals(v.ok, false);
+    assert.deepEqual(v.ok, false);
     if (!v.ok) {
-      assertEquals(v.reason, "unknown");
-      assertEquals(v.org?.slug, "acme");
+      assert.deepEqual(v.reason, "unknown");
+      assert.deepEqual(v.org?.slug, "acme");
     }
   } finally {
     s.close();
@@ -275,9 +273,9 @@ Deno.test("revokeLinks handles more links than one atomic operation holds", asyn
     await seedOrg(s.kv, "acme", ["C1"]);
     const links = [];
     for (let i = 0; i < 450; i++) links.push(await createLink(s, "acme", "C1", {}));
-    assertEquals(await revokeLinks(s.kv, "acme", "C1"), 450);
-    assertEquals((await verifyLink(s, links[0].token)).ok, false);
-    assertEquals((await verifyLink(s, links[449].token)).ok, false);
+    assert.deepEqual(await revokeLinks(s.kv, "acme", "C1"), 450);
+    assert.deepEqual((await verifyLink(s, links[0].token)).ok, false);
+    assert.deepEqual((await verifyLink(s, links[449].token)).ok, false);
   } finally {
     s.close();
   }

@@ -1,7 +1,8 @@
 /** The KV blob store: chunking under the value limit, manifest-last commits, limits, sweep. */
 import { CHUNK_BYTES, KvBlobStore } from "@/lib/blobs/kv_store.ts";
 import { BlobTooLargeError } from "@/lib/blobs/store.ts";
-import { assert, assertEquals, assertRejects } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 
 function randomBytes(n: number): Uint8Array {
   const out = new Uint8Array(n);
@@ -9,11 +10,6 @@ function randomBytes(n: number): Uint8Array {
     crypto.getRandomValues(out.subarray(i, Math.min(n, i + 65536)));
   }
   return out;
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 function streamOf(bytes: Uint8Array, piece = 7_919): ReadableStream<Uint8Array> {
@@ -37,18 +33,18 @@ Deno.test("a multi-chunk blob streams in and reads back identical, every chunk u
     const store = new KvBlobStore(kv);
     const bytes = randomBytes(CHUNK_BYTES * 3 + 123);
     const meta = await store.put(streamOf(bytes), { contentType: "image/png", maxBytes: 1e7 });
-    assertEquals(meta.size, bytes.length);
-    assertEquals(meta.sha256, await sha256Hex(bytes));
+    assert.deepEqual(meta.size, bytes.length);
+    assert.deepEqual(meta.sha256, await sha256Hex(bytes));
     const got = await store.get(meta.id);
     assert(got);
-    assertEquals(got.meta.contentType, "image/png");
-    assertEquals(await readAll(got.stream), bytes);
+    assert.deepEqual(got.meta.contentType, "image/png");
+    assert.deepEqual(await readAll(got.stream), bytes);
     let chunks = 0;
     for await (const e of kv.list<Uint8Array>({ prefix: ["blob_chunk", meta.id] })) {
       chunks++;
       assert(e.value.byteLength <= CHUNK_BYTES && e.value.byteLength < 65536);
     }
-    assertEquals(chunks, 4);
+    assert.deepEqual(chunks, 4);
   } finally {
     kv.close();
   }
@@ -59,13 +55,13 @@ Deno.test("an empty blob and an exact-limit blob are stored; one byte over is re
   try {
     const store = new KvBlobStore(kv);
     const empty = await store.put(new Uint8Array(0), { contentType: "x/y", maxBytes: 10 });
-    assertEquals(await readAll((await store.get(empty.id))!.stream), new Uint8Array(0));
+    assert.deepEqual(await readAll((await store.get(empty.id))!.stream), new Uint8Array(0));
     const exact = await store.put(streamOf(randomBytes(CHUNK_BYTES + 5)), {
       contentType: "x/y",
       maxBytes: CHUNK_BYTES + 5,
     });
-    assertEquals(exact.size, CHUNK_BYTES + 5);
-    await assertRejects(async () => {
+    assert.deepEqual(exact.size, CHUNK_BYTES + 5);
+    await assert.rejects(async () => {
       try {
         await store.put(streamOf(randomBytes(CHUNK_BYTES * 2 + 6)), {
           contentType: "x/y",
@@ -79,10 +75,10 @@ Deno.test("an empty blob and an exact-limit blob are stored; one byte over is re
     // Only the two good blobs' chunks remain; no upload markers left behind.
     const left = new Set<string>();
     for await (const e of kv.list({ prefix: ["blob_chunk"] })) left.add(String(e.key[1]));
-    assertEquals([...left].sort(), [exact.id].sort());
+    assert.deepEqual([...left].sort(), [exact.id].sort());
     let markers = 0;
     for await (const _ of kv.list({ prefix: ["blob_upload"] })) markers++;
-    assertEquals(markers, 0);
+    assert.deepEqual(markers, 0);
   } finally {
     kv.close();
   }
@@ -112,27 +108,27 @@ Deno.test("a reader never finds a blob before its manifest; a dead upload is swe
       for await (const e of kv.list({ prefix: ["blob_chunk"] })) seenId = String(e.key[1]);
       await new Promise((r) => setTimeout(r, 1));
     }
-    assertEquals(await store.get(seenId), null, "half a blob is not readable");
+    assert.deepEqual(await store.get(seenId), null, "half a blob is not readable");
     release();
     const meta = await put;
-    assertEquals(meta.id, seenId);
+    assert.deepEqual(meta.id, seenId);
     assert(await store.get(meta.id));
 
     // Simulate a crash mid-upload: a marker and a chunk with no manifest.
     await kv.set(["blob_upload", "f".repeat(32)], { at: now.toISOString() });
     await kv.set(["blob_chunk", "f".repeat(32), 0], new Uint8Array(10));
-    assertEquals(await store.get("f".repeat(32)), null);
+    assert.deepEqual(await store.get("f".repeat(32)), null);
     // Claimed blobs survive a sweep; unclaimed ones and dead uploads go once old enough.
     const kept = await store.put(new Uint8Array([1, 2, 3]), { contentType: "x/y", maxBytes: 10 });
     await store.claim([kept.id]);
-    assertEquals((await store.sweep(3_600_000)).removed, 0, "nothing is old yet");
+    assert.deepEqual((await store.sweep(3_600_000)).removed, 0, "nothing is old yet");
     now = new Date("2026-01-02T00:00:00Z");
-    assertEquals((await store.sweep(3_600_000)).removed, 2);
-    assertEquals(await store.get(meta.id), null);
+    assert.deepEqual((await store.sweep(3_600_000)).removed, 2);
+    assert.deepEqual(await store.get(meta.id), null);
     assert(await store.get(kept.id));
     const ids = new Set<string>();
     for await (const e of kv.list({ prefix: ["blob_chunk"] })) ids.add(String(e.key[1]));
-    assertEquals([...ids], [kept.id]);
+    assert.deepEqual([...ids], [kept.id]);
   } finally {
     kv.close();
   }
@@ -146,11 +142,11 @@ Deno.test("claim can join the caller's atomic operation; unknown or malformed id
     const op = kv.atomic().set(["record"], { photo: b.id });
     await store.claim([b.id], op);
     assert((await op.commit()).ok);
-    assertEquals((await kv.get(["blob_unclaimed", b.id])).value, null);
-    assertEquals(await store.get("../../etc/passwd"), null);
-    assertEquals(await store.get("0".repeat(32)), null);
+    assert.deepEqual((await kv.get(["blob_unclaimed", b.id])).value, null);
+    assert.deepEqual(await store.get("../../etc/passwd"), null);
+    assert.deepEqual(await store.get("0".repeat(32)), null);
     await store.delete(b.id);
-    assertEquals(await store.get(b.id), null);
+    assert.deepEqual(await store.get(b.id), null);
   } finally {
     kv.close();
   }

@@ -6,10 +6,10 @@
  * test-artifacts/ (not committed).
  */
 import type { Browser, Page } from "playwright-core";
-import { stopBundler } from "@/lib/framework/bundle.ts";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import { stopBundler } from "fresh/dev";
+import assert from "node:assert/strict";
 import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
-import { type Portal, startPortal } from "@/tests/pages/portal_fixture.ts";
+import { type Portal, startPortal } from "@/tests/helpers/portal.ts";
 
 const DETAIL = "/orders/ORD-008456";
 
@@ -25,7 +25,7 @@ function watchErrors(page: Page): string[] {
 
 async function noAxeViolations(page: Page, what: string) {
   const violations = await axeViolations(page);
-  assertEquals(violations, [], `axe violations on ${what}`);
+  assert.deepEqual(violations, [], `axe violations on ${what}`);
 }
 
 /** Visible controls smaller than 48 x 48 px (links inside running text are exempt). */
@@ -64,7 +64,7 @@ Deno.test({
     let portal: Portal | undefined;
     let browser: Browser | undefined;
     try {
-      portal = await startPortal();
+      portal = await startPortal({ listen: true });
       browser = await launchBrowser();
       const p = portal;
       const b = browser;
@@ -85,7 +85,7 @@ Deno.test({
             if (r.resourceType() === "script") scripts.push(r.url());
           });
           await page.reload();
-          assertEquals(
+          assert.deepEqual(
             await page.getByRole("heading", { level: 1 }).textContent(),
             "Welcome, Retail Store Co.",
           );
@@ -94,16 +94,16 @@ Deno.test({
               "Order ORD-008456, Placed Jan 14, 2026, 3 items, Total $8,450.00, Delivery expected Jan 18, 2026, Status: Shipped",
             exact: true,
           });
-          assertEquals(await row.count(), 1);
-          assertEquals(await page.getByRole("row").count(), 21); // header + 20 orders
-          assertEquals(scripts, []);
-          assertEquals(await smallTargets(page), []);
+          assert.deepEqual(await row.count(), 1);
+          assert.deepEqual(await page.getByRole("row").count(), 21); // header + 20 orders
+          assert.deepEqual(scripts, []);
+          assert.deepEqual(await smallTargets(page), []);
           await noAxeViolations(page, "dashboard en");
           await page.screenshot({
             path: await artifactPath("dashboard-1280-en.png"),
             fullPage: true,
           });
-          assertEquals(errors, []);
+          assert.deepEqual(errors, []);
           await close();
         },
       );
@@ -118,12 +118,12 @@ Deno.test({
         const names = await page.locator("tbody tr").evaluateAll((rows) =>
           rows.map((r) => r.getAttribute("aria-label") ?? "")
         );
-        assertEquals(names.length, 20);
+        assert.deepEqual(names.length, 20);
         assert(names.every((n) => n.endsWith("Status: Delivered")), names.join("\n"));
-        assertEquals(await page.getByLabel("Filter").inputValue(), "delivered");
+        assert.deepEqual(await page.getByLabel("Filter").inputValue(), "delivered");
         // Next page via the pager link, still filtered.
         await page.getByRole("link", { name: /Next page/ }).click();
-        assertEquals(await page.locator("tbody tr").count(), 3);
+        assert.deepEqual(await page.locator("tbody tr").count(), 3);
         await context.close();
       });
 
@@ -146,7 +146,7 @@ Deno.test({
         assert(visible, "focus is visible");
         await page.keyboard.press("Enter");
         await page.waitForURL(/\/orders\/ORD-008456$/);
-        assertEquals(
+        assert.deepEqual(
           await page.getByRole("heading", { level: 1 }).textContent(),
           "Order Details: ORD-008456",
         );
@@ -171,11 +171,11 @@ Deno.test({
           assert(total <= 12 * 1024, `detail page JS is ${total} bytes gzipped (${sizes})`);
           const items = page.locator(".timeline__list li");
           const texts = await items.allTextContents();
-          assertEquals(texts.map((s) => s.slice(0, 1)), ["✓", "✓", "●", "○"]);
-          assertMatch(texts[0], /Completed:Jan 15, 10:30 AMPicked up from ACME Manufacturing/);
-          assertMatch(texts[2], /Current status:Jan 16, 08:45 AMIn transit to City B/);
-          assertMatch(texts[3], /Expected:Jan 18Expected delivery/);
-          assertEquals(await page.locator('[aria-current="step"]').count(), 1);
+          assert.deepEqual(texts.map((s) => s.slice(0, 1)), ["✓", "✓", "●", "○"]);
+          assert.match(texts[0], /Completed:Jan 15, 10:30 AMPicked up from ACME Manufacturing/);
+          assert.match(texts[2], /Current status:Jan 16, 08:45 AMIn transit to City B/);
+          assert.match(texts[3], /Expected:Jan 18Expected delivery/);
+          assert.deepEqual(await page.locator('[aria-current="step"]').count(), 1);
           // Refresh: hold the API answer to see the loading state, then release it.
           let release!: () => void;
           const held = new Promise<void>((r) => release = r);
@@ -187,21 +187,21 @@ Deno.test({
           await refresh.focus();
           await page.keyboard.press("Enter");
           await page.getByText("Loading tracking...").waitFor();
-          assertEquals(await page.locator(".timeline").getAttribute("aria-busy"), "true");
+          assert.deepEqual(await page.locator(".timeline").getAttribute("aria-busy"), "true");
           release();
           await page.locator(".timeline__list").waitFor();
-          assertEquals(
+          assert.deepEqual(
             (await page.locator(".timeline__list li").allTextContents()).map((s) => s.slice(0, 1)),
             ["✓", "✓", "●", "○"],
           );
           // The carrier link opens a new tab without a referrer.
           const carrier = page.getByRole("link", { name: /Track on FedEx Website/ });
-          assertEquals(await carrier.getAttribute("target"), "_blank");
-          assertEquals(await carrier.getAttribute("rel"), "noopener noreferrer");
-          assertEquals(await smallTargets(page), []);
+          assert.deepEqual(await carrier.getAttribute("target"), "_blank");
+          assert.deepEqual(await carrier.getAttribute("rel"), "noopener noreferrer");
+          assert.deepEqual(await smallTargets(page), []);
           await noAxeViolations(page, "detail en");
           await page.screenshot({ path: await artifactPath("detail-1280-en.png"), fullPage: true });
-          assertEquals(errors, []);
+          assert.deepEqual(errors, []);
           await close();
         },
       );
@@ -220,7 +220,7 @@ Deno.test({
             requestAnimationFrame(() => requestAnimationFrame(() => resolve(sum)));
           })
         );
-        assertEquals(shift, 0);
+        assert.deepEqual(shift, 0);
         await close();
       });
 
@@ -232,8 +232,8 @@ Deno.test({
       ) {
         await t.step(`dashboard and detail in ${lang}, axe-clean`, async () => {
           const { page, errors, close } = await open(`${p.dashboard}?lang=${lang}`);
-          assertEquals(await page.getAttribute("html", "lang"), lang);
-          assertEquals(await page.getByRole("heading", { level: 1 }).textContent(), welcome);
+          assert.deepEqual(await page.getAttribute("html", "lang"), lang);
+          assert.deepEqual(await page.getByRole("heading", { level: 1 }).textContent(), welcome);
           await noAxeViolations(page, `dashboard ${lang}`);
           await page.screenshot({
             path: await artifactPath(`dashboard-1280-${lang}.png`),
@@ -241,14 +241,17 @@ Deno.test({
           });
           // The cookie keeps the language on the next page, without ?lang.
           await page.goto(p.url + p.dashboard + DETAIL);
-          assertEquals(await page.getByRole("heading", { level: 1 }).textContent(), detailTitle);
+          assert.deepEqual(
+            await page.getByRole("heading", { level: 1 }).textContent(),
+            detailTitle,
+          );
           await page.waitForSelector("mp-island[data-hydrated]");
           await noAxeViolations(page, `detail ${lang}`);
           await page.screenshot({
             path: await artifactPath(`detail-1280-${lang}.png`),
             fullPage: true,
           });
-          assertEquals(errors, []);
+          assert.deepEqual(errors, []);
           await close();
         });
       }
@@ -257,8 +260,8 @@ Deno.test({
         for (const lang of ["en", "es", "pl"]) {
           for (const path of [p.dashboard, p.dashboard + DETAIL]) {
             const { page, close } = await open(`${path}?lang=${lang}`, 360, 740);
-            assertEquals(await horizontalOverflow(page), 0, `${lang} ${path}`);
-            assertEquals(await smallTargets(page), [], `${lang} ${path}`);
+            assert.deepEqual(await horizontalOverflow(page), 0, `${lang} ${path}`);
+            assert.deepEqual(await smallTargets(page), [], `${lang} ${path}`);
             await close();
           }
         }
@@ -266,7 +269,7 @@ Deno.test({
           const { page, close } = await open(path, 390, 844);
           if (name === "dashboard") {
             // The table is shown as cards: no visible column headers.
-            assertEquals(
+            assert.deepEqual(
               await page.locator(".orders thead").evaluate((el) =>
                 el.getBoundingClientRect().height <= 1
               ),
@@ -284,7 +287,7 @@ Deno.test({
 
       await t.step("error page for an unknown link: 401 wording, axe-clean", async () => {
         const { page, close } = await open("/customer/not-a-link");
-        assertEquals(
+        assert.deepEqual(
           await page.getByRole("heading", { level: 1 }).textContent(),
           "Access Link Invalid or Expired",
         );

@@ -8,11 +8,11 @@
  *   in a status region, 48 px target, axe-clean (WCAG 2.1 AA).
  */
 import type { Browser, Page } from "playwright-core";
-import { stopBundler } from "@/lib/framework/bundle.ts";
+import { stopBundler } from "fresh/dev";
 import { seedDemo } from "@/lib/seed/demo.ts";
 import { DEMO_CUSTOMER, DEMO_ORG } from "@/lib/seed/demo_data.ts";
 import { isTrackingEmailOptedOut } from "@/lib/tracking/notify.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
 import { startTestServer, type TestServer } from "@/tests/helpers/server.ts";
 
@@ -82,24 +82,24 @@ async function timelineRows(page: Page): Promise<Row[]> {
 async function checkTimeline(page: Page, lang: keyof typeof EXPECTED, what: string) {
   const rows = await timelineRows(page);
   const want = expectedRows(lang);
-  assertEquals(
+  assert.deepEqual(
     rows.map((r) => [r.mark, r.spoken, r.datetime, r.text]),
     want,
     what,
   );
   // Chronological: the machine-readable times ascend.
   const times = rows.map((r) => Date.parse(r.datetime));
-  assertEquals([...times].sort((a, b) => a - b), times, `${what}: order`);
+  assert.deepEqual([...times].sort((a, b) => a - b), times, `${what}: order`);
   assert(rows.every((r) => r.time.length > 0), `${what}: every row shows its time`);
   // Marks are more than colour: the classes, the symbol hidden from readers, the words spoken.
-  assertEquals(rows.map((r) => r.cls), [
+  assert.deepEqual(rows.map((r) => r.cls), [
     "tl tl--done",
     "tl tl--done",
     "tl tl--current",
     "tl tl--expected",
   ]);
-  assertEquals(rows.map((r) => r.current), [null, null, "step", null], `${what}: aria-current`);
-  assertEquals(
+  assert.deepEqual(rows.map((r) => r.current), [null, null, "step", null], `${what}: aria-current`);
+  assert.deepEqual(
     await page.locator(".timeline__list .tl__mark").evaluateAll((els) =>
       els.map((e) => e.getAttribute("aria-hidden"))
     ),
@@ -110,6 +110,7 @@ async function checkTimeline(page: Page, lang: keyof typeof EXPECTED, what: stri
 async function withPortal(fn: (s: TestServer, link: string, b: Browser) => Promise<void>) {
   let link = "";
   const server = await startTestServer({
+    listen: true,
     env: { RATE_LIMIT_PER_HOUR: "10000" },
     setup: async (services) => {
       link = new URL((await seedDemo(services))!).pathname;
@@ -138,7 +139,7 @@ Deno.test({
         const plain = await b.newContext({ javaScriptEnabled: false });
         const p1 = await plain.newPage();
         await p1.goto(url);
-        assertEquals(await p1.getAttribute("html", "lang"), lang);
+        assert.deepEqual(await p1.getAttribute("html", "lang"), lang);
         await checkTimeline(p1, lang, `${lang} without JS`);
         await plain.close();
 
@@ -152,7 +153,7 @@ Deno.test({
         await p2.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
         await p2.locator(".timeline__head button").waitFor();
         await checkTimeline(p2, lang, `${lang} hydrated`);
-        assertEquals(errors, [], `${lang}: console errors`);
+        assert.deepEqual(errors, [], `${lang}: console errors`);
         await live.close();
       }
     }),
@@ -177,25 +178,25 @@ Deno.test({
       assert(box && box.width >= 48 && box.height >= 48, `touch target ${JSON.stringify(box)}`);
       await stop.click();
       await p.waitForURL(/notice=emails_off#shipment-emails$/);
-      assertEquals(new URL(p.url()).pathname, page);
-      assertEquals(
+      assert.deepEqual(new URL(p.url()).pathname, page);
+      assert.deepEqual(
         await section.getByRole("status").textContent(),
         "Done: shipment emails for Retail Store Co. are now off.",
       );
       await section.getByText("Shipment emails for Retail Store Co. are off.").waitFor();
-      assertEquals(await optedOut(), true);
+      assert.deepEqual(await optedOut(), true);
 
       // Reloading the notice page posts nothing: still off.
       await p.reload();
-      assertEquals(await optedOut(), true);
+      assert.deepEqual(await optedOut(), true);
 
       await section.getByRole("button", { name: "Resume shipment emails" }).click();
       await p.waitForURL(/notice=emails_on#shipment-emails$/);
-      assertEquals(
+      assert.deepEqual(
         await section.getByRole("status").textContent(),
         "Done: shipment emails for Retail Store Co. are on again.",
       );
-      assertEquals(await optedOut(), false);
+      assert.deepEqual(await optedOut(), false);
       await ctx.close();
 
       // In Polish, the way back keeps the language.
@@ -204,11 +205,11 @@ Deno.test({
       await pp.goto(`${s.url}${page}?lang=pl`);
       await pp.getByRole("button", { name: "Wyłącz powiadomienia o przesyłkach" }).click();
       await pp.waitForURL(/\?lang=pl&notice=emails_off#shipment-emails$/);
-      assertEquals(
+      assert.deepEqual(
         await pp.getByRole("status").filter({ hasText: "Gotowe" }).textContent(),
         "Gotowe: powiadomienia o przesyłkach dla Retail Store Co. są wyłączone.",
       );
-      assertEquals(await optedOut(), true);
+      assert.deepEqual(await optedOut(), true);
       await pl.close();
 
       // With JavaScript (for axe): the page with the notice is WCAG 2.1 AA clean.
@@ -216,7 +217,7 @@ Deno.test({
       const pj = await js.newPage();
       await pj.goto(`${s.url}${page}?notice=emails_off`);
       await pj.waitForSelector("mp-island[data-hydrated]");
-      assertEquals(await axeViolations(pj), []);
+      assert.deepEqual(await axeViolations(pj), []);
       await pj.locator("#shipment-emails").screenshot({
         path: await artifactPath("shipment-emails-390-en.png"),
       });
@@ -236,7 +237,7 @@ Deno.test({
           const overflow = await ph.evaluate(() =>
             document.documentElement.scrollWidth - document.documentElement.clientWidth
           );
-          assertEquals(overflow, 0, `${lang} ${state}: sideways scroll`);
+          assert.deepEqual(overflow, 0, `${lang} ${state}: sideways scroll`);
           const btn = await ph.locator("#shipment-emails button").boundingBox();
           assert(btn && btn.width >= 48 && btn.height >= 48 && btn.x + btn.width <= 360);
         }

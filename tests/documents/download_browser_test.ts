@@ -4,11 +4,11 @@
  */
 import JSZip from "jszip";
 import type { Browser, Download, Page } from "playwright-core";
-import { stopBundler } from "@/lib/framework/bundle.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { stopBundler } from "fresh/dev";
+import assert from "node:assert/strict";
 import { launchBrowser } from "@/tests/helpers/browser.ts";
-import { startDocumentsServer } from "./app.ts";
-import { pdfText } from "./fixtures.ts";
+import { startDocumentsServer } from "@/tests/documents/server_helpers.ts";
+import { pdfText } from "@/tests/documents/order_helpers.ts";
 
 async function received(page: Page, click: () => Promise<void>): Promise<{
   download: Download;
@@ -28,7 +28,7 @@ for (const javaScriptEnabled of [false, true]) {
     sanitizeResources: false,
     sanitizeOps: false,
     fn: async () => {
-      const srv = await startDocumentsServer();
+      const srv = await startDocumentsServer({}, { listen: true });
       let browser: Browser | undefined;
       try {
         browser = await launchBrowser();
@@ -37,22 +37,22 @@ for (const javaScriptEnabled of [false, true]) {
         const res = await page.goto(
           `${srv.url}/customer/${srv.tokens.retail}/orders/ORD-008456?lang=pl`,
         );
-        assertEquals(res?.status(), 200);
+        assert.deepEqual(res?.status(), 200);
 
         // The invoice row's [Download] (its accessible name includes the document's label).
         const invoiceLink = page.getByRole("link", { name: /Faktura nr INV-2026-00456/ });
         const invoice = await received(page, () => invoiceLink.click());
-        assertEquals(invoice.download.suggestedFilename(), "ORD-008456-invoice.pdf");
-        assertEquals(new TextDecoder().decode(invoice.bytes.slice(0, 5)), "%PDF-");
+        assert.deepEqual(invoice.download.suggestedFilename(), "ORD-008456-invoice.pdf");
+        assert.deepEqual(new TextDecoder().decode(invoice.bytes.slice(0, 5)), "%PDF-");
         const text = await pdfText(invoice.bytes);
         assert(text.includes("Hurtownia Łódź Żółć Śląsk"), text);
         assert(text.includes("Faktura"), "in the language the page was shown in");
 
         const allLink = page.getByRole("link", { name: "Pobierz wszystkie dokumenty" });
         const all = await received(page, () => allLink.click());
-        assertEquals(all.download.suggestedFilename(), "ORD-008456-documents.zip");
+        assert.deepEqual(all.download.suggestedFilename(), "ORD-008456-documents.zip");
         const zip = await JSZip.loadAsync(all.bytes);
-        assertEquals(Object.keys(zip.files), [
+        assert.deepEqual(Object.keys(zip.files), [
           "ORD-008456-order-confirmation.pdf",
           "ORD-008456-packing-slip.pdf",
           "ORD-008456-invoice.pdf",

@@ -16,9 +16,10 @@ import {
   NotAPdfError,
   putStoredDocument,
 } from "@/lib/documents/stored.ts";
-import { assert, assertEquals, assertNotEquals, assertRejects } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { TestClock } from "@/tests/helpers/server.ts";
-import { customer, order, org, pdfText } from "./fixtures.ts";
+import { customer, order, org, pdfText } from "@/tests/documents/order_helpers.ts";
+import { makeTestServices } from "@/tests/helpers/services.ts";
 
 const NAMES = [
   "ORD-008456-order-confirmation.pdf",
@@ -27,12 +28,8 @@ const NAMES = [
 ];
 
 async function withKv(fn: (s: { kv: Deno.Kv; clock: TestClock }) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  try {
-    await fn({ kv, clock: new TestClock() });
-  } finally {
-    kv.close();
-  }
+  using services = await makeTestServices();
+  await fn(services);
 }
 
 async function body(download: { body(): Promise<BodyInit> }): Promise<Uint8Array> {
@@ -87,37 +84,42 @@ Deno.test("ZIP: the three PDFs under clear names, each a valid PDF, deterministi
   await withKv(async (services) => {
     const a = await body(await prepareDownload(services, input(), "all"));
     const b = await body(await prepareDownload(services, input(), "all"));
-    assertEquals(a, b, "same order → same ZIP bytes");
+    assert.deepEqual(a, b, "same order → same ZIP bytes");
     const zip = await JSZip.loadAsync(a);
-    assertEquals(Object.keys(zip.files), NAMES);
+    assert.deepEqual(Object.keys(zip.files), NAMES);
     for (const name of NAMES) {
       const file = zip.file(name)!;
-      assertEquals(file.date.toISOString(), "2026-01-15T10:30:00.000Z");
+      assert.deepEqual(file.date.toISOString(), "2026-01-15T10:30:00.000Z");
       const pdf = await file.async("uint8array");
-      assertEquals(new TextDecoder().decode(pdf.slice(0, 5)), "%PDF-");
+      assert.deepEqual(new TextDecoder().decode(pdf.slice(0, 5)), "%PDF-");
       const doc = await PDFDocument.load(pdf);
-      assertEquals(doc.getPageCount(), 1);
+      assert.deepEqual(doc.getPageCount(), 1);
     }
   });
 });
 
 Deno.test("file names are safe; links point at the route", () => {
-  assertEquals(downloadFileName("ORD-008456", "invoice"), "ORD-008456-invoice.pdf");
-  assertEquals(downloadFileName("ORD-008456", "all"), "ORD-008456-documents.zip");
-  assertEquals(downloadFileName('../a"b\r\nc', "invoice"), "a_b_c-invoice.pdf");
+  assert.deepEqual(downloadFileName("ORD-008456", "invoice"), "ORD-008456-invoice.pdf");
+  assert.deepEqual(downloadFileName("ORD-008456", "all"), "ORD-008456-documents.zip");
+  assert.deepEqual(downloadFileName('../a"b\r\nc', "invoice"), "a_b_c-invoice.pdf");
   const links = documentLinks("tok/en", "ORD-008456", "INV-2026-00456");
-  assertEquals(links.map((l) => l.id), ["order-confirmation", "packing-slip", "invoice", "all"]);
-  assertEquals(
+  assert.deepEqual(links.map((l) => l.id), [
+    "order-confirmation",
+    "packing-slip",
+    "invoice",
+    "all",
+  ]);
+  assert.deepEqual(
     links[2].href,
     "/api/portal/customer/tok%2Fen/orders/ORD-008456/documents/invoice",
   );
-  assertEquals(links[2].labelParams, { invoice: "INV-2026-00456" });
-  assertEquals(links[3].filename, "ORD-008456-documents.zip");
+  assert.deepEqual(links[2].labelParams, { invoice: "INV-2026-00456" });
+  assert.deepEqual(links[3].filename, "ORD-008456-documents.zip");
 });
 
 Deno.test("ETag: stable, and changes with order, locale, document and printed customer data", () => {
   const base = documentETag(input(), "invoice", {});
-  assertEquals(documentETag(input(), "invoice", {}), base);
+  assert.deepEqual(documentETag(input(), "invoice", {}), base);
   assert(/^"[0-9a-f]{40}"$/.test(base), base);
   const variants = [
     documentETag({ ...input(), locale: "pl" }, "invoice", {}),
@@ -133,7 +135,7 @@ Deno.test("ETag: stable, and changes with order, locale, document and printed cu
       invoice: { blob_id: "x", size: 1, sha256: "ab", uploaded_at: "" },
     }),
   ];
-  for (const v of variants) assertNotEquals(v, base);
+  for (const v of variants) assert.notDeepEqual(v, base);
   assert(etagMatches(base, base));
   assert(etagMatches(`"nope", W/${base}`, base));
   assert(etagMatches("*", base));
@@ -152,59 +154,70 @@ Deno.test("ERP-pushed PDF is served instead of the generated one, and in the ZIP
       "invoice",
       streamOf(pushed),
     );
-    assertEquals(replaced, false);
-    assertEquals(doc.size, pushed.length);
+    assert.deepEqual(replaced, false);
+    assert.deepEqual(doc.size, pushed.length);
     const after = await prepareDownload(services, input(), "invoice");
-    assertNotEquals(after.etag, before.etag);
-    assertEquals(await body(after), pushed);
+    assert.notDeepEqual(after.etag, before.etag);
+    assert.deepEqual(await body(after), pushed);
     const zip = await JSZip.loadAsync(await body(await prepareDownload(services, input(), "all")));
-    assertEquals(await zip.file("ORD-008456-invoice.pdf")!.async("uint8array"), pushed);
+    assert.deepEqual(await zip.file("ORD-008456-invoice.pdf")!.async("uint8array"), pushed);
     assert((await pdfText(await zip.file("ORD-008456-packing-slip.pdf")!.async("uint8array")))
       .includes("Packing Slip"));
 
     // Replacing keeps one file; deleting goes back to the generated document.
     const second = await erpPdf("ERP INVOICE v2");
     const r2 = await putStoredDocument(services, "acme", "ORD-008456", "invoice", streamOf(second));
-    assertEquals(r2.replaced, true);
-    assertEquals(await body(await prepareDownload(services, input(), "invoice")), second);
-    assertEquals((await pushedBlobs(services.kv)).length, 1, "the replaced file's blob is gone");
+    assert.deepEqual(r2.replaced, true);
+    assert.deepEqual(await body(await prepareDownload(services, input(), "invoice")), second);
+    assert.deepEqual(
+      (await pushedBlobs(services.kv)).length,
+      1,
+      "the replaced file's blob is gone",
+    );
     assert(await deleteStoredDocument(services, "acme", "ORD-008456", "invoice"));
     assert(!await deleteStoredDocument(services, "acme", "ORD-008456", "invoice"));
     const generated = await prepareDownload(services, input(), "invoice");
-    assertEquals(generated.etag, before.etag);
+    assert.deepEqual(generated.etag, before.etag);
     assert((await pdfText(await body(generated))).includes("INV-2026-00456"));
     const cached = await cacheBlobs(services.kv);
     let chunks = 0;
     for await (const e of services.kv.list({ prefix: ["blob_chunk"] })) {
       if (!cached.has(String(e.key[1]))) chunks++;
     }
-    assertEquals(chunks, 0, "no chunk of a pushed file is left");
+    assert.deepEqual(chunks, 0, "no chunk of a pushed file is left");
   });
 });
 
 Deno.test("ERP push: not a PDF and over 10 MB are refused while reading, nothing stored", async () => {
   await withKv(async (services) => {
     const notPdf = new TextEncoder().encode("<html>not a pdf</html>".repeat(100));
-    await assertRejects(() =>
-      putStoredDocument(services, "acme", "ORD-1", "invoice", streamOf(notPdf))
-    ).then((e) => assert(e instanceof NotAPdfError));
-    await assertRejects(() =>
-      putStoredDocument(services, "acme", "ORD-1", "invoice", streamOf(new Uint8Array(3)))
-    ).then((e) => assert(e instanceof NotAPdfError));
+    await assert.rejects(
+      () => putStoredDocument(services, "acme", "ORD-1", "invoice", streamOf(notPdf)),
+      NotAPdfError,
+    );
+    await assert.rejects(
+      () => putStoredDocument(services, "acme", "ORD-1", "invoice", streamOf(new Uint8Array(3))),
+      NotAPdfError,
+    );
     const big = await erpPdf("big", MAX_UPLOAD_BYTES + 1);
-    await assertRejects(() =>
-      putStoredDocument(services, "acme", "ORD-1", "invoice", streamOf(big, 64 * 1024))
-    ).then((e) => assert(e instanceof BlobTooLargeError));
+    await assert.rejects(
+      () => putStoredDocument(services, "acme", "ORD-1", "invoice", streamOf(big, 64 * 1024)),
+      BlobTooLargeError,
+    );
     const exact = await erpPdf("exactly 10 MB", MAX_UPLOAD_BYTES);
     await putStoredDocument(services, "acme", "ORD-1", "packing-slip", streamOf(exact, 64 * 1024));
     const stored = await getStoredDocuments(services.kv, "acme", "ORD-1");
-    assertEquals(Object.keys(stored), ["packing-slip"]);
-    assertEquals(stored["packing-slip"]!.size, MAX_UPLOAD_BYTES);
+    assert.deepEqual(Object.keys(stored), ["packing-slip"]);
+    assert.deepEqual(stored["packing-slip"]!.size, MAX_UPLOAD_BYTES);
     let chunks = 0;
     for await (const e of services.kv.list<Uint8Array>({ prefix: ["blob_chunk"] })) {
       chunks++;
       assert(e.value.byteLength < 64 * 1024, "each chunk under the KV value limit");
     }
-    assertEquals(chunks, Math.ceil(MAX_UPLOAD_BYTES / (60 * 1024)), "only the good file's chunks");
+    assert.deepEqual(
+      chunks,
+      Math.ceil(MAX_UPLOAD_BYTES / (60 * 1024)),
+      "only the good file's chunks",
+    );
   });
 });

@@ -13,8 +13,8 @@ import type { RenderJob } from "@/lib/documents/render.ts";
 import { zipBytes } from "@/lib/documents/zip.ts";
 import { setLogSink } from "@/lib/log.ts";
 import { DOCUMENT_IDS, type Order } from "@/lib/orders/model.ts";
-import { assert, assertEquals, assertRejects } from "@/tests/helpers/assert.ts";
-import { customer, order, org } from "./fixtures.ts";
+import assert from "node:assert/strict";
+import { customer, order, org } from "@/tests/documents/order_helpers.ts";
 
 const misbehaving = new URL("./misbehaving_worker.ts", import.meta.url);
 const broken = new URL("./broken_worker.ts", import.meta.url);
@@ -64,17 +64,17 @@ Deno.test("a worker and the main thread draw the same bytes as drawing directly"
   };
   for (const workers of [1, 0]) {
     await withPool({ workers, maxQueue: 4 }, async (pool) => {
-      assertEquals(pool.mode, workers ? "worker" : "inline");
-      assertEquals((await pool.run(pdf())).bytes, direct.invoice);
+      assert.equal(pool.mode, workers ? "worker" : "inline");
+      assert.deepEqual((await pool.run(pdf())).bytes, direct.invoice);
       const zip = await pool.run({ kind: "zip", input: input(), names, have: { invoice: pushed } });
-      assertEquals(zip.bytes, direct.zip, `ZIP, ${pool.mode}`);
-      assertEquals(Object.keys(zip.rendered), ["order-confirmation", "packing-slip"]);
-      assertEquals(
+      assert.deepEqual(zip.bytes, direct.zip, `ZIP, ${pool.mode}`);
+      assert.deepEqual(Object.keys(zip.rendered), ["order-confirmation", "packing-slip"]);
+      assert.deepEqual(
         zip.rendered["packing-slip"],
         await renderDocument("packing-slip", input()),
         "the drawn PDFs come back for the cache",
       );
-      assertEquals(pool.stats().workersStarted, workers);
+      assert.equal(pool.stats().workersStarted, workers);
     });
   }
 });
@@ -83,11 +83,11 @@ Deno.test("a full queue refuses the next job at once, with a Retry-After; nothin
   await withPool({ workers: 1, maxQueue: 1, workerUrl: misbehaving }, async (pool) => {
     const running = pool.run(pdf({ order_number: "HANG" }));
     const waiting = pool.run(pdf());
-    const refused = await assertRejects(() => pool.run(pdf()));
+    const refused = await pool.run(pdf()).catch((e) => e);
     assert(refused instanceof DocumentsBusyError, String(refused));
     assert(refused.retryAfterSeconds >= 1 && refused.retryAfterSeconds <= 60);
-    assertEquals(pool.stats().refused, 1);
-    assertEquals(pool.stats().queued, 1);
+    assert.equal(pool.stats().refused, 1);
+    assert.equal(pool.stats().queued, 1);
     pool.close();
     for (const p of [running, waiting]) {
       assert((await p.catch((e) => e)) instanceof DocumentGenerationError);
@@ -99,7 +99,7 @@ Deno.test("a full queue refuses the next job at once, with a Retry-After; nothin
     const second = pool.run(pdf());
     const refused = await pool.run(pdf()).catch((e) => e);
     assert(refused instanceof DocumentsBusyError);
-    assertEquals((await first).bytes, (await second).bytes);
+    assert.deepEqual((await first).bytes, (await second).bytes);
   });
 });
 
@@ -108,16 +108,16 @@ Deno.test("a worker that throws costs only its job; it is replaced", async () =>
     const expected = (await pool.run(pdf())).bytes;
     const err = await pool.run(pdf({ order_number: "CRASH" })).catch((e) => e);
     assert(err instanceof DocumentGenerationError, String(err));
-    assertEquals((await pool.run(pdf())).bytes, expected, "a new worker draws the next one");
-    assertEquals(pool.stats().workersStarted, 2);
+    assert.deepEqual((await pool.run(pdf())).bytes, expected, "a new worker draws the next one");
+    assert.equal(pool.stats().workersStarted, 2);
     assert(logs.some((l) => l.includes("The document worker crashed")), "the crash is logged");
 
     // An error while drawing is answered by the worker, which stays.
     const bad = await pool.run(pdf({ lines: null as unknown as Order["lines"] })).catch((e) => e);
     assert(bad instanceof DocumentGenerationError);
-    assertEquals(pool.stats().workersStarted, 2);
-    assertEquals(pool.stats().failed, 2);
-    assertEquals((await pool.run(pdf())).bytes, expected);
+    assert.equal(pool.stats().workersStarted, 2);
+    assert.equal(pool.stats().failed, 2);
+    assert.deepEqual((await pool.run(pdf())).bytes, expected);
   });
 });
 
@@ -129,9 +129,9 @@ Deno.test("a worker that dies without a word fails its job after the timeout and
       const err = await pool.run(pdf({ order_number: "EXIT" })).catch((e) => e);
       assert(err instanceof DocumentGenerationError, String(err));
       assert(logs.some((l) => l.includes("took longer than 500 ms")), "logged");
-      assertEquals(pool.stats().workers, 0, "the silent worker was ended");
+      assert.equal(pool.stats().workers, 0, "the silent worker was ended");
       const next = pool.run(pdf({ order_number: "HANG" }));
-      assertEquals(pool.stats().workersStarted, 2, "the next job starts a new worker");
+      assert.equal(pool.stats().workersStarted, 2, "the next job starts a new worker");
       pool.close();
       assert((await next.catch((e) => e)) instanceof DocumentGenerationError);
     },
@@ -141,10 +141,10 @@ Deno.test("a worker that dies without a word fails its job after the timeout and
 Deno.test("when workers cannot start, jobs run in the main thread and none fails", async () => {
   await withPool({ workers: 1, maxQueue: 4, workerUrl: broken }, async (pool, logs) => {
     const bytes = (await pool.run(pdf())).bytes;
-    assertEquals(bytes, await renderDocument("invoice", input()));
-    assertEquals(pool.mode, "inline");
-    assertEquals(pool.stats().workersStarted, 3);
-    assertEquals(pool.stats().failed, 0);
+    assert.deepEqual(bytes, await renderDocument("invoice", input()));
+    assert.equal(pool.mode, "inline");
+    assert.equal(pool.stats().workersStarted, 3);
+    assert.equal(pool.stats().failed, 0);
     assert(logs.some((l) => l.includes("generating in the main thread")));
   });
 });

@@ -3,15 +3,15 @@
  * API keys, so the link checks and the rate limit are the same as for every token request.
  */
 import JSZip from "jszip";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import {
   createDocumentEngine,
   type DocumentEngine,
   setDocumentEngine,
 } from "@/lib/documents/generation.ts";
-import { getOrder, upsertOrder } from "@/lib/orders/store.ts";
-import { pdfText } from "./fixtures.ts";
-import { type DocumentsServer, startDocumentsServer } from "./app.ts";
+import { getOrder, upsertOrder } from "@/lib/orders/orders.ts";
+import { pdfText } from "@/tests/documents/order_helpers.ts";
+import { type DocumentsServer, startDocumentsServer } from "@/tests/documents/server_helpers.ts";
 
 async function withServer(
   fn: (s: DocumentsServer) => Promise<void>,
@@ -31,49 +31,49 @@ const doc = (id: string, who: keyof DocumentsServer["tokens"] = "retail", order 
   `/api/portal/customer/${current.tokens[who]}/orders/${order}/documents/${id}`;
 
 async function errorCode(res: Response): Promise<string> {
-  assertMatch(res.headers.get("content-type") ?? "", /application\/json/);
+  assert.match(res.headers.get("content-type") ?? "", /application\/json/);
   return (await res.json()).error.code;
 }
 
 Deno.test("GET a PDF: headers, real content, 304 on a matching ETag", async () => {
   await withServer(async (s) => {
     const res = await s.fetch(doc("invoice") + "?lang=pl");
-    assertEquals(res.status, 200);
-    assertEquals(res.headers.get("content-type"), "application/pdf");
-    assertEquals(
+    assert.deepEqual(res.status, 200);
+    assert.deepEqual(res.headers.get("content-type"), "application/pdf");
+    assert.deepEqual(
       res.headers.get("content-disposition"),
       'attachment; filename="ORD-008456-invoice.pdf"',
     );
-    assertEquals(res.headers.get("cache-control"), "private, no-store");
-    assertEquals(res.headers.get("x-robots-tag"), "noindex");
-    assertEquals(res.headers.get("x-content-type-options"), "nosniff");
+    assert.deepEqual(res.headers.get("cache-control"), "private, no-store");
+    assert.deepEqual(res.headers.get("x-robots-tag"), "noindex");
+    assert.deepEqual(res.headers.get("x-content-type-options"), "nosniff");
     const etag = res.headers.get("etag")!;
-    assertMatch(etag, /^"[0-9a-f]{40}"$/);
+    assert.match(etag, /^"[0-9a-f]{40}"$/);
     const bytes = new Uint8Array(await res.arrayBuffer());
-    assertEquals(res.headers.get("content-length"), String(bytes.length));
+    assert.deepEqual(res.headers.get("content-length"), String(bytes.length));
     const text = await pdfText(bytes);
     assert(text.includes("Faktura") && text.includes("INV-2026-00456"), text);
 
     const again = await s.fetch(doc("invoice") + "?lang=pl", {
       headers: { "if-none-match": etag },
     });
-    assertEquals(again.status, 304);
-    assertEquals(again.headers.get("etag"), etag);
-    assertEquals(await again.text(), "");
+    assert.deepEqual(again.status, 304);
+    assert.deepEqual(again.headers.get("etag"), etag);
+    assert.deepEqual(await again.text(), "");
 
     const head = await s.fetch(doc("invoice") + "?lang=pl", { method: "HEAD" });
-    assertEquals(head.status, 200);
-    assertEquals(head.headers.get("etag"), etag);
-    assertEquals(head.headers.get("content-type"), "application/pdf");
-    assertEquals(await head.text(), "");
+    assert.deepEqual(head.status, 200);
+    assert.deepEqual(head.headers.get("etag"), etag);
+    assert.deepEqual(head.headers.get("content-type"), "application/pdf");
+    assert.deepEqual(await head.text(), "");
 
     const post = await s.fetch(doc("invoice"), { method: "POST" });
-    assertEquals(post.status, 405);
-    assertEquals(await errorCode(post), "method_not_allowed");
+    assert.deepEqual(post.status, 405);
+    assert.deepEqual(await errorCode(post), "method_not_allowed");
 
     // Another language is another document: no 304.
     const en = await s.fetch(doc("invoice") + "?lang=en", { headers: { "if-none-match": etag } });
-    assertEquals(en.status, 200);
+    assert.deepEqual(en.status, 200);
     assert((await pdfText(new Uint8Array(await en.arrayBuffer()))).includes("Invoice"));
   });
 });
@@ -81,21 +81,21 @@ Deno.test("GET a PDF: headers, real content, 304 on a matching ETag", async () =
 Deno.test("GET all: a ZIP of the three PDFs", async () => {
   await withServer(async (s) => {
     const res = await s.fetch(doc("all"));
-    assertEquals(res.status, 200);
-    assertEquals(res.headers.get("content-type"), "application/zip");
-    assertEquals(
+    assert.deepEqual(res.status, 200);
+    assert.deepEqual(res.headers.get("content-type"), "application/zip");
+    assert.deepEqual(
       res.headers.get("content-disposition"),
       'attachment; filename="ORD-008456-documents.zip"',
     );
     const zip = await JSZip.loadAsync(new Uint8Array(await res.arrayBuffer()));
-    assertEquals(Object.keys(zip.files), [
+    assert.deepEqual(Object.keys(zip.files), [
       "ORD-008456-order-confirmation.pdf",
       "ORD-008456-packing-slip.pdf",
       "ORD-008456-invoice.pdf",
     ]);
     const etag = res.headers.get("etag")!;
     const again = await s.fetch(doc("all"), { headers: { "if-none-match": etag } });
-    assertEquals(again.status, 304);
+    assert.deepEqual(again.status, 304);
     await again.body?.cancel();
   });
 });
@@ -114,12 +114,12 @@ Deno.test("404s: another customer's order, unknown order, unknown document", asy
       ]
     ) {
       const res = await s.fetch(path);
-      assertEquals(res.status, 404, path);
-      assertEquals(await errorCode(res), "not_found");
+      assert.deepEqual(res.status, 404, path);
+      assert.deepEqual(await errorCode(res), "not_found");
     }
     // The other customer does get their own order.
     const own = await s.fetch(doc("packing-slip", "other", "ORD-009999"));
-    assertEquals(own.status, 200);
+    assert.deepEqual(own.status, 200);
     await own.body?.cancel();
   });
 });
@@ -131,7 +131,7 @@ Deno.test("admin PUT: the ERP's PDF replaces the generated one; bad uploads are 
     const pdf = new TextEncoder().encode("%PDF-1.4\n% ERP invoice\n%%EOF\n");
 
     const noKey = await s.fetch(url, { method: "PUT", body: pdf });
-    assertEquals(noKey.status, 401);
+    assert.deepEqual(noKey.status, 401);
     await noKey.body?.cancel();
 
     const wrongType = await s.fetch(url, {
@@ -139,15 +139,15 @@ Deno.test("admin PUT: the ERP's PDF replaces the generated one; bad uploads are 
       headers: { ...auth, "content-type": "application/octet-stream" },
       body: pdf,
     });
-    assertEquals(wrongType.status, 415);
-    assertEquals(await errorCode(wrongType), "unsupported_media_type");
+    assert.deepEqual(wrongType.status, 415);
+    assert.deepEqual(await errorCode(wrongType), "unsupported_media_type");
 
     const html = await s.fetch(url, {
       method: "PUT",
       headers: { ...auth, "content-type": "application/pdf" },
       body: "<html></html>",
     });
-    assertEquals(html.status, 415);
+    assert.deepEqual(html.status, 415);
     await html.body?.cancel();
 
     const wrongDoc = await s.fetch("/api/admin/v1/orders/ORD-008456/documents/all", {
@@ -155,7 +155,7 @@ Deno.test("admin PUT: the ERP's PDF replaces the generated one; bad uploads are 
       headers: { ...auth, "content-type": "application/pdf" },
       body: pdf,
     });
-    assertEquals(wrongDoc.status, 404);
+    assert.deepEqual(wrongDoc.status, 404);
     await wrongDoc.body?.cancel();
 
     const before = await s.fetch(doc("invoice"));
@@ -167,34 +167,34 @@ Deno.test("admin PUT: the ERP's PDF replaces the generated one; bad uploads are 
       headers: { ...auth, "content-type": "application/pdf" },
       body: pdf,
     });
-    assertEquals(put.status, 201);
+    assert.deepEqual(put.status, 201);
     const meta = await put.json();
-    assertEquals(meta.order_number, "ORD-008456");
-    assertEquals(meta.doc_id, "invoice");
-    assertEquals(meta.size, pdf.length);
+    assert.deepEqual(meta.order_number, "ORD-008456");
+    assert.deepEqual(meta.doc_id, "invoice");
+    assert.deepEqual(meta.size, pdf.length);
 
     const served = await s.fetch(doc("invoice"));
-    assertEquals(new Uint8Array(await served.arrayBuffer()), pdf);
+    assert.deepEqual(new Uint8Array(await served.arrayBuffer()), pdf);
     assert(served.headers.get("etag") !== beforeTag);
 
     const back = await s.fetch(url, { headers: auth });
-    assertEquals(new Uint8Array(await back.arrayBuffer()), pdf);
+    assert.deepEqual(new Uint8Array(await back.arrayBuffer()), pdf);
 
     const replace = await s.fetch(url, {
       method: "PUT",
       headers: { ...auth, "content-type": "application/pdf" },
       body: pdf,
     });
-    assertEquals(replace.status, 200);
+    assert.deepEqual(replace.status, 200);
     await replace.body?.cancel();
 
     const del = await s.fetch(url, { method: "DELETE", headers: auth });
-    assertEquals(del.status, 204);
+    assert.deepEqual(del.status, 204);
     const gone = await s.fetch(url, { method: "DELETE", headers: auth });
-    assertEquals(gone.status, 404);
+    assert.deepEqual(gone.status, 404);
     await gone.body?.cancel();
     const regenerated = await s.fetch(doc("invoice"));
-    assertEquals(regenerated.headers.get("etag"), beforeTag);
+    assert.deepEqual(regenerated.headers.get("etag"), beforeTag);
     await regenerated.body?.cancel();
   });
 });
@@ -221,14 +221,14 @@ Deno.test("admin PUT over 10 MB without a declared length: 413 while streaming",
       return null;
     });
     if (res) {
-      assertEquals(res.status, 413);
-      assertEquals(await errorCode(res), "payload_too_large");
+      assert.deepEqual(res.status, 413);
+      assert.deepEqual(await errorCode(res), "payload_too_large");
     }
     let chunks = 0;
     for await (const _ of s.services.kv.list({ prefix: ["blob_chunk"] })) chunks++;
-    assertEquals(chunks, 0, "a refused upload leaves no chunks");
+    assert.deepEqual(chunks, 0, "a refused upload leaves no chunks");
     const refs = await s.services.kv.get(["order_document", "acme", "ORD-008456", "invoice"]);
-    assertEquals(refs.value, null);
+    assert.deepEqual(refs.value, null);
   });
 });
 
@@ -237,17 +237,17 @@ Deno.test("downloads go through the link checks and the per-link rate limit", as
     const bad = await s.fetch(
       "/api/portal/customer/mpl_notarealtoken/orders/ORD-008456/documents/invoice",
     );
-    assertEquals(bad.status, 401);
-    assertEquals(await errorCode(bad), "link_invalid");
+    assert.deepEqual(bad.status, 401);
+    assert.deepEqual(await errorCode(bad), "link_invalid");
     for (let i = 0; i < 3; i++) {
       const ok = await s.fetch(doc("packing-slip"));
-      assertEquals(ok.status, 200);
+      assert.deepEqual(ok.status, 200);
       await ok.body?.cancel();
     }
     const limited = await s.fetch(doc("packing-slip"));
-    assertEquals(limited.status, 429);
+    assert.deepEqual(limited.status, 429);
     assert(limited.headers.get("retry-after"), "Retry-After on a 429");
-    assertEquals(await errorCode(limited), "rate_limited");
+    assert.deepEqual(await errorCode(limited), "rate_limited");
   }, { RATE_LIMIT_PER_HOUR: "3" });
 });
 
@@ -293,16 +293,16 @@ Deno.test("a full generation queue answers 503 with Retry-After in the JSON erro
       const stuck = s.fetch(doc("invoice", "retail", "HANG"));
       while (engine.pool.stats().running === 0) await new Promise((r) => setTimeout(r, 5));
       const busy = await s.fetch(doc("all"));
-      assertEquals(busy.status, 503);
-      assertMatch(busy.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
-      assertEquals(await errorCode(busy), "service_unavailable");
+      assert.equal(busy.status, 503);
+      assert.match(busy.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
+      assert.equal(await errorCode(busy), "service_unavailable");
       // A HEAD or a revalidation needs no generation and is still answered.
       const head = await s.fetch(doc("all"), { method: "HEAD" });
-      assertEquals(head.status, 200);
+      assert.equal(head.status, 200);
       engine.pool.close();
       const ended = await stuck;
-      assertEquals(ended.status, 503, "a request whose generation is abandoned gets a clean 503");
-      assertEquals(await errorCode(ended), "service_unavailable");
+      assert.equal(ended.status, 503, "a request whose generation is abandoned gets a clean 503");
+      assert.equal(await errorCode(ended), "service_unavailable");
     });
   });
 });
@@ -319,13 +319,13 @@ Deno.test("a crashing document worker answers a clean 503, and the next download
     });
     await withEngine(engine, async () => {
       const crashed = await s.fetch(doc("all", "retail", "CRASH"));
-      assertEquals(crashed.status, 503);
-      assertEquals(await errorCode(crashed), "service_unavailable");
+      assert.equal(crashed.status, 503);
+      assert.equal(await errorCode(crashed), "service_unavailable");
       assert(crashed.headers.get("retry-after"));
       const ok = await s.fetch(doc("all"));
-      assertEquals(ok.status, 200);
+      assert.equal(ok.status, 200);
       await JSZip.loadAsync(new Uint8Array(await ok.arrayBuffer()));
-      assertEquals(engine.pool.stats().workersStarted, 2, "the crashed worker was replaced");
+      assert.equal(engine.pool.stats().workersStarted, 2, "the crashed worker was replaced");
     });
   });
 });

@@ -2,10 +2,9 @@
  * The mail sender end to end: `sendEmail` → KV queue → production ResendMailer → a local
  * server speaking Resend's wire format (tests/fakes/resend_server.ts), and the dev outbox.
  */
-import { loadConfig } from "@/lib/config.ts";
 import { listOutbox } from "@/lib/email/dev_outbox.ts";
 import type { Email } from "@/lib/email/message.ts";
-import { retryAfterMs } from "@/lib/email/resend_mailer.ts";
+import { retryAfterMs } from "@/lib/http/retry_after.ts";
 import {
   EMAIL_SEND,
   emailSentMarker,
@@ -14,15 +13,10 @@ import {
   type SendEmailInput,
 } from "@/lib/email/send.ts";
 import { setLogSink } from "@/lib/log.ts";
-import {
-  handleQueueMessage,
-  listDeadLetters,
-  observeRetries,
-  startQueueListener,
-  waitForQueueIdle,
-} from "@/lib/queue/queue.ts";
-import { type Services, systemClock } from "@/lib/services.ts";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import { handleQueueMessage, listDeadLetters, startQueueListener } from "@/lib/queue/queue.ts";
+import { makeTestServices, observeRetries, waitForQueueIdle } from "@/tests/helpers/services.ts";
+import type { Services } from "@/lib/services.ts";
+import assert from "node:assert/strict";
 import { FakeResend } from "@/tests/fakes/resend_server.ts";
 
 const logs: string[] = [];
@@ -32,12 +26,7 @@ async function withMail(
   env: Record<string, string>,
   fn: (services: Services) => Promise<void>,
 ) {
-  const kv = await Deno.openKv(":memory:");
-  const services: Services = {
-    kv,
-    config: loadConfig({ DENO_ENV: "test", KV_PATH: ":memory:", ...env }),
-    clock: systemClock,
-  };
+  const services = await makeTestServices({ env });
   registerEmailHandlers();
   const listener = startQueueListener(services, {
     retry: { retryDelaysMs: [1, 1, 1, 1], jitter: 0 },
@@ -46,7 +35,7 @@ async function withMail(
     await fn(services);
   } finally {
     observeRetries(undefined);
-    kv.close();
+    services.close();
     await listener;
   }
 }
@@ -82,23 +71,23 @@ Deno.test("500, then 429 with Retry-After, then 200: one email, same Idempotency
     await sendEmail(services, email("magic-link/acme/CUST-1/abc"));
     await waitForQueueIdle();
 
-    assertEquals(fake.requests.map((r) => r.status), [500, 429, 200]);
-    assertEquals(
+    assert.deepEqual(fake.requests.map((r) => r.status), [500, 429, 200]);
+    assert.deepEqual(
       fake.requests.map((r) => r.idempotencyKey),
       Array(3).fill("magic-link/acme/CUST-1/abc"),
     );
-    assertEquals(fake.requests.every((r) => r.authorization === "Bearer re_test_key"), true);
-    assertEquals(delays, [1, 1000], "the 429's Retry-After: 1 was honoured");
-    assertEquals(fake.emails.length, 1);
+    assert.deepEqual(fake.requests.every((r) => r.authorization === "Bearer re_test_key"), true);
+    assert.deepEqual(delays, [1, 1000], "the 429's Retry-After: 1 was honoured");
+    assert.deepEqual(fake.emails.length, 1);
     const sent = fake.emails[0];
-    assertEquals(sent.to, ["ops@retailstore.example"]);
-    assertEquals(sent.from, services.config.MAIL_FROM);
-    assertEquals(sent.subject, "Your order portal link from ACME Manufacturing");
-    assertEquals([sent.html, sent.text], ["<p>Hello</p>", "Hello"]);
-    assertEquals(sent.tags, [{ name: "kind", value: "test" }]);
+    assert.deepEqual(sent.to, ["ops@retailstore.example"]);
+    assert.deepEqual(sent.from, services.config.MAIL_FROM);
+    assert.deepEqual(sent.subject, "Your order portal link from ACME Manufacturing");
+    assert.deepEqual([sent.html, sent.text], ["<p>Hello</p>", "Hello"]);
+    assert.deepEqual(sent.tags, [{ name: "kind", value: "test" }]);
     const marker = await emailSentMarker(services.kv, "magic-link/acme/CUST-1/abc");
-    assertEquals([marker?.adapter, marker?.provider_id], ["resend", sent.id]);
-    assertEquals((await listDeadLetters(services.kv)).dead_letters.length, 0);
+    assert.deepEqual([marker?.adapter, marker?.provider_id], ["resend", sent.id]);
+    assert.deepEqual((await listDeadLetters(services.kv)).dead_letters.length, 0);
   });
 });
 
@@ -107,9 +96,9 @@ Deno.test("accepted but the answer was lost: the retry with the same key sends n
     fake.script([{ kind: "accept_then_fail" }]);
     await sendEmail(services, email("status/acme/1Z/delivered"));
     await waitForQueueIdle();
-    assertEquals(fake.requests.map((r) => r.status), [500, 200]);
-    assertEquals(fake.emails.length, 1, "Resend dedups by Idempotency-Key");
-    assertEquals(
+    assert.deepEqual(fake.requests.map((r) => r.status), [500, 200]);
+    assert.deepEqual(fake.emails.length, 1, "Resend dedups by Idempotency-Key");
+    assert.deepEqual(
       (await emailSentMarker(services.kv, "status/acme/1Z/delivered"))?.provider_id,
       fake.emails[0].id,
     );
@@ -121,16 +110,16 @@ Deno.test("a permanent rejection (422) lands in the dead letters, without the bo
     fake.script([{ status: 422, name: "validation_error", message: "Invalid `to` field." }]);
     await sendEmail(services, email("bad/1", { html: "<p>https://portal/customer/SECRET</p>" }));
     await waitForQueueIdle();
-    assertEquals(fake.requests.length, 1, "no retry of a permanent failure");
-    assertEquals(fake.emails.length, 0);
+    assert.deepEqual(fake.requests.length, 1, "no retry of a permanent failure");
+    assert.deepEqual(fake.emails.length, 0);
     const { dead_letters } = await listDeadLetters(services.kv, { org: "acme" });
-    assertEquals(dead_letters.length, 1);
+    assert.deepEqual(dead_letters.length, 1);
     const d = dead_letters[0];
-    assertEquals([d.type, d.org, d.attempt], [EMAIL_SEND, "acme", 1]);
-    assertMatch(d.error, /Resend 422 validation_error: Invalid `to` field/);
-    assertEquals((d.payload as { subject: string }).subject, email("x").subject);
-    assertEquals(JSON.stringify(d).includes("SECRET"), false, "bodies are not kept");
-    assertEquals(await emailSentMarker(services.kv, "bad/1"), null);
+    assert.deepEqual([d.type, d.org, d.attempt], [EMAIL_SEND, "acme", 1]);
+    assert.match(d.error, /Resend 422 validation_error: Invalid `to` field/);
+    assert.deepEqual((d.payload as { subject: string }).subject, email("x").subject);
+    assert.deepEqual(JSON.stringify(d).includes("SECRET"), false, "bodies are not kept");
+    assert.deepEqual(await emailSentMarker(services.kv, "bad/1"), null);
   });
 });
 
@@ -140,10 +129,10 @@ Deno.test("a wrong API key (403) is permanent; exhausted retries (5xx) end as a 
     await withMail({ RESEND_API_KEY: "re_test_key", RESEND_BASE_URL: fake.url }, async (s) => {
       await sendEmail(s, email("auth/1"));
       await waitForQueueIdle();
-      assertEquals(fake.requests.map((r) => r.status), [403]);
+      assert.deepEqual(fake.requests.map((r) => r.status), [403]);
       const [d] = (await listDeadLetters(s.kv)).dead_letters;
-      assertMatch(d.error, /Resend 403 invalid_api_key/);
-      assertEquals(d.error.includes("re_test_key"), false, "the key is never in an error");
+      assert.match(d.error, /Resend 403 invalid_api_key/);
+      assert.deepEqual(d.error.includes("re_test_key"), false, "the key is never in an error");
     });
   } finally {
     await fake.close();
@@ -152,11 +141,11 @@ Deno.test("a wrong API key (403) is permanent; exhausted retries (5xx) end as a 
     fake.script(Array(5).fill({ status: 503 }));
     await sendEmail(services, email("outage/1"));
     await waitForQueueIdle();
-    assertEquals(fake.requests.length, 5, "one first attempt and four retries");
-    assertEquals(fake.emails.length, 0);
+    assert.deepEqual(fake.requests.length, 5, "one first attempt and four retries");
+    assert.deepEqual(fake.emails.length, 0);
     const [d] = (await listDeadLetters(services.kv)).dead_letters;
-    assertEquals(d.attempt, 5);
-    assertMatch(d.error, /Resend 503/);
+    assert.deepEqual(d.attempt, 5);
+    assert.match(d.error, /Resend 503/);
   });
 });
 
@@ -171,8 +160,8 @@ Deno.test("an unreachable mail service is retried, then dead-lettered", async ()
       await sendEmail(services, email("unreachable/1"));
       await waitForQueueIdle();
       const [d] = (await listDeadLetters(services.kv)).dead_letters;
-      assertEquals(d.attempt, 5);
-      assertMatch(d.error, /Resend unreachable/);
+      assert.deepEqual(d.attempt, 5);
+      assert.match(d.error, /Resend unreachable/);
     },
   );
 });
@@ -181,7 +170,7 @@ Deno.test("redelivery of an already-sent message sends nothing", async () => {
   await withResend(async (services, fake) => {
     const { id } = await sendEmail(services, email("redeliver/1"));
     await waitForQueueIdle();
-    assertEquals(fake.requests.length, 1);
+    assert.deepEqual(fake.requests.length, 1);
     const payload: Email = {
       org: "acme",
       to: ["ops@retailstore.example"],
@@ -194,8 +183,8 @@ Deno.test("redelivery of an already-sent message sends nothing", async () => {
     // KV delivers the same message again (e.g. the ack was lost).
     await handleQueueMessage(services, { type: EMAIL_SEND, id, payload, attempt: 1 });
     await handleQueueMessage(services, { type: EMAIL_SEND, id, payload, attempt: 2 });
-    assertEquals(fake.requests.length, 1, "no request at all");
-    assertEquals(fake.emails.length, 1);
+    assert.deepEqual(fake.requests.length, 1, "no request at all");
+    assert.deepEqual(fake.emails.length, 1);
     assert(logs.some((l) => l.includes("redelivery skipped")));
   });
 });
@@ -206,8 +195,8 @@ Deno.test("sendEmail with the same idempotency key twice sends one email", async
     const b = await sendEmail(services, email("twice/1", { subject: "Changed" }));
     await sendEmail(services, email("twice/2"));
     await waitForQueueIdle();
-    assertEquals([a.enqueued, b.enqueued], [true, false]);
-    assertEquals(fake.emails.map((e) => e.idempotencyKey).sort(), ["twice/1", "twice/2"]);
+    assert.deepEqual([a.enqueued, b.enqueued], [true, false]);
+    assert.deepEqual(fake.emails.map((e) => e.idempotencyKey).sort(), ["twice/1", "twice/2"]);
   });
 });
 
@@ -224,8 +213,8 @@ Deno.test("many emails through a flaky service: each arrives exactly once", asyn
     const keys = Array.from({ length: 12 }, (_, i) => `bulk/${i}`);
     await Promise.all(keys.map((k) => sendEmail(services, email(k))));
     await waitForQueueIdle();
-    assertEquals(fake.emails.map((e) => e.idempotencyKey).sort(), [...keys].sort());
-    assertEquals((await listDeadLetters(services.kv)).dead_letters.length, 0);
+    assert.deepEqual(fake.emails.map((e) => e.idempotencyKey).sort(), [...keys].sort());
+    assert.deepEqual((await listDeadLetters(services.kv)).dead_letters.length, 0);
   });
 });
 
@@ -236,10 +225,10 @@ Deno.test("without RESEND_API_KEY emails go to the dev outbox, once per key", as
     await sendEmail(services, email("outbox/2", { subject: "Second", to: ["a@x.example"] }));
     await waitForQueueIdle();
     const { entries } = await listOutbox(services.kv);
-    assertEquals(entries.map((e) => e.subject), ["Second", "First"], "newest first");
-    assertEquals(entries[1].to, ["ops@retailstore.example"]);
-    assertEquals(entries[1].from, services.config.MAIL_FROM);
-    assertEquals(entries[1].html, "<p>Hello</p>");
+    assert.deepEqual(entries.map((e) => e.subject), ["Second", "First"], "newest first");
+    assert.deepEqual(entries[1].to, ["ops@retailstore.example"]);
+    assert.deepEqual(entries[1].from, services.config.MAIL_FROM);
+    assert.deepEqual(entries[1].html, "<p>Hello</p>");
 
     // Even with the sent marker gone, a redelivery does not add a second entry.
     await services.kv.delete(["email_sent", "outbox/1"]);
@@ -252,7 +241,7 @@ Deno.test("without RESEND_API_KEY emails go to the dev outbox, once per key", as
       idempotency_key: "outbox/1",
     };
     await handleQueueMessage(services, { type: EMAIL_SEND, id: "again", payload, attempt: 1 });
-    assertEquals((await listOutbox(services.kv)).entries.length, 2);
+    assert.deepEqual((await listOutbox(services.kv)).entries.length, 2);
   });
 });
 
@@ -275,16 +264,16 @@ Deno.test("invalid emails are refused before anything is queued", async () => {
       }
       assert(threw, `refused: ${JSON.stringify(bad).slice(0, 80)}`);
     }
-    assertEquals((await listOutbox(services.kv)).entries.length, 0);
+    assert.deepEqual((await listOutbox(services.kv)).entries.length, 0);
   });
 });
 
 Deno.test("Retry-After: seconds or an HTTP date", () => {
   const now = Date.parse("2026-01-16T12:00:00Z");
-  assertEquals(retryAfterMs("2", now), 2000);
-  assertEquals(retryAfterMs("Fri, 16 Jan 2026 12:00:30 GMT", now), 30_000);
-  assertEquals(retryAfterMs("soon", now), undefined);
-  assertEquals(retryAfterMs(null, now), undefined);
+  assert.deepEqual(retryAfterMs("2", now), 2000);
+  assert.deepEqual(retryAfterMs("Fri, 16 Jan 2026 12:00:30 GMT", now), 30_000);
+  assert.deepEqual(retryAfterMs("soon", now), undefined);
+  assert.deepEqual(retryAfterMs(null, now), undefined);
 });
 
 Deno.test("in production without RESEND_API_KEY the outbox keeps no bodies (they hold links)", async () => {
@@ -296,10 +285,10 @@ Deno.test("in production without RESEND_API_KEY the outbox keeps no bodies (they
       await new Promise((r) => setTimeout(r, 5));
     }
     const [entry] = (await listOutbox(services.kv)).entries;
-    assertEquals(entry.subject, email("x").subject);
-    assertEquals(entry.to, ["ops@retailstore.example"]);
+    assert.deepEqual(entry.subject, email("x").subject);
+    assert.deepEqual(entry.to, ["ops@retailstore.example"]);
     const all: string[] = [];
     for await (const e of services.kv.list({ prefix: [] })) all.push(JSON.stringify(e.value));
-    assertEquals(all.some((v) => v.includes("SECRET")), false, "no link left in KV");
+    assert.deepEqual(all.some((v) => v.includes("SECRET")), false, "no link left in KV");
   });
 });

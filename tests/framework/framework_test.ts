@@ -1,107 +1,128 @@
-/** The Fresh-conventions layer, on a fixture app (tests/fixtures/app) over real HTTP. */
-import manifest from "@/tests/fixtures/app/fresh.gen.ts";
-import { compareSpecificity, middlewareScope, patternFromFile } from "@/lib/framework/routes.ts";
-import type { Manifest } from "@/lib/framework/types.ts";
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
+/**
+ * The Fresh 2 layer on a fixture app written as Fresh 2's docs write one (tests/fixtures/app:
+ * `define.handlers` + `define.page`, `page()`, a `_layout`, an `_error` page, middleware using
+ * `ctx.next()` and `ctx.state`), in-process through `app.handler()`.
+ */
+import assert from "node:assert/strict";
+import { h } from "preact";
+import { renderToString } from "preact-render-to-string";
+import { createDefine, page } from "fresh";
+import { compareSpecificity, compilePattern, patternFromFile } from "@/lib/framework/router.ts";
+import { stopBundler } from "fresh/dev";
 import { startTestServer } from "@/tests/helpers/server.ts";
-import { stopBundler } from "@/lib/framework/bundle.ts";
+import { fixtureHandler } from "./fixture_helpers.ts";
 
-const fixture = manifest as unknown as Manifest;
-
-Deno.test("file paths map to URL patterns", () => {
-  assertEquals(patternFromFile("./routes/index.tsx"), "/");
-  assertEquals(patternFromFile("./routes/healthz.ts"), "/healthz");
-  assertEquals(patternFromFile("./routes/customer/[token]/index.tsx"), "/customer/:token");
-  assertEquals(
+Deno.test("file paths map to URL patterns, most specific first", () => {
+  assert.deepEqual(patternFromFile("./routes/index.tsx"), "/");
+  assert.deepEqual(patternFromFile("./routes/healthz.ts"), "/healthz");
+  assert.deepEqual(patternFromFile("./routes/customer/[token]/index.tsx"), "/customer/:token");
+  assert.deepEqual(
     patternFromFile("./routes/customer/[token]/orders/[order_id].tsx"),
     "/customer/:token/orders/:order_id",
   );
-  assertEquals(patternFromFile("./routes/files/[...rest].ts"), "/files/*");
-  assertEquals(middlewareScope("./routes/_middleware.ts"), "/");
-  assertEquals(middlewareScope("./routes/customer/[token]/_middleware.ts"), "/customer/:token");
+  assert.deepEqual(patternFromFile("./routes/files/[...rest].ts"), "/files/*");
   const sorted = ["/items/:id", "/items/new", "/*", "/"].sort(compareSpecificity);
   assert(sorted.indexOf("/items/new") < sorted.indexOf("/items/:id"), "static before param");
   assert(sorted.indexOf("/*") > sorted.indexOf("/"), "catch-all last");
+  assert.deepEqual(compilePattern("/a/:id").exec("/a/x%20y"), { id: "x%20y" });
+  assert.deepEqual(compilePattern("/a/:id").exec("/a/x/y"), null);
 });
 
-Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t) => {
-  const srv = await startTestServer({ manifest: fixture });
+Deno.test("define.* and page() are Fresh 2's shapes", () => {
+  const define = createDefine<{ n: number }>();
+  const handler = define.handlers({ GET: () => page({ a: 1 }, { status: 201 }) });
+  assert.deepEqual(handler.GET(), { data: { a: 1 }, status: 201, headers: undefined });
+  assert.deepEqual(page(), { data: undefined, status: undefined, headers: undefined });
+  // The page's `data` is typed from the handler (`data.a` is a number here).
+  const Page = define.page<typeof handler>(({ data }) => h("p", null, data.a.toFixed(1)));
+  assert.equal(renderToString(h(Page, { data: { a: 2 } } as never)), "<p>2.0</p>");
+});
+
+Deno.test("routes, params, methods, middleware, layouts and _error, as Fresh 2 answers", async (t) => {
+  const srv = await startTestServer({ app: fixtureHandler });
   try {
     await t.step("a page renders inside _app", async () => {
       const res = await srv.fetch("/");
-      assertEquals(res.status, 200);
+      assert.deepEqual(res.status, 200);
       const html = await res.text();
-      assertMatch(html, /^<!DOCTYPE html><html lang="en">/);
-      assertStringIncludes(html, "<h1>Plain page</h1>");
+      assert.match(html, /^<!DOCTYPE html><html lang="en">/);
+      assert.match(html, /<h1>Plain page<\/h1>/);
     });
     await t.step("a page without islands ships no script", async () => {
       const html = await (await srv.fetch("/")).text();
       assert(!html.includes("<script"), "no <script> on an island-free page");
     });
-    await t.step("params are passed and the handler sets state", async () => {
-      const html = await (await srv.fetch("/items/a%20b")).text();
-      assertStringIncludes(html, "<p>Item a b</p>");
-      assertStringIncludes(html, "<title>Item a b</title>");
-    });
+    await t.step(
+      "params are passed, the handler sets state, the folder's _layout wraps",
+      async () => {
+        const html = await (await srv.fetch("/items/a%20b")).text();
+        assert.match(html, /<div class="items"><nav>All items<\/nav><p>Item a b<\/p><\/div>/);
+        assert.match(html, /<title>Item a b<\/title>/);
+      },
+    );
     await t.step("static segments win over params", async () => {
-      assertStringIncludes(await (await srv.fetch("/items/new")).text(), "New item form");
+      assert.match(await (await srv.fetch("/items/new")).text(), /New item form/);
     });
     await t.step("per-method handlers; 405 with Allow", async () => {
       const post = await srv.fetch("/items/7", { method: "POST" });
-      assertEquals(post.status, 201);
-      assertEquals(await post.json(), { posted: "7" });
+      assert.deepEqual(post.status, 201);
+      assert.deepEqual(await post.json(), { posted: "7" });
       const del = await srv.fetch("/items/7", { method: "DELETE" });
-      assertEquals(del.status, 405);
-      assertEquals(del.headers.get("allow"), "GET, POST, HEAD");
-      assertEquals((await del.json()).error.code, "method_not_allowed");
+      assert.deepEqual(del.status, 405);
+      assert.deepEqual(del.headers.get("allow"), "GET, POST, HEAD");
+      assert.match(await del.text(), /Fixture error 405/);
     });
     await t.step("HEAD is answered by GET without a body", async () => {
       const res = await srv.fetch("/", { method: "HEAD" });
-      assertEquals(res.status, 200);
-      assertEquals(await res.text(), "");
+      assert.deepEqual(res.status, 200);
+      assert.deepEqual(await res.text(), "");
     });
     await t.step("a function handler takes every method", async () => {
       const res = await srv.fetch("/api/echo?q=x", { method: "PUT" });
-      assertEquals(await res.json(), { method: "PUT", q: "x" });
+      assert.deepEqual(await res.json(), { method: "PUT", q: "x" });
     });
-    await t.step("middleware runs outer folder first, in array order", async () => {
-      const res = await srv.fetch("/admin");
-      await res.body?.cancel();
-      // Headers are appended on the way out, so the innermost appends first.
-      assertEquals(res.headers.get("x-chain"), "admin-2, admin-1, root");
-      const denied = await srv.fetch("/admin?deny=1");
-      assertEquals(denied.status, 403);
-      assertEquals(denied.headers.get("x-chain"), "root");
-      await denied.body?.cancel();
-      const outside = await srv.fetch("/items/1");
-      await outside.body?.cancel();
-      assertEquals(outside.headers.get("x-chain"), "root");
-    });
-    await t.step("_404 page for unknown pages, JSON 404 under /api", async () => {
+    await t.step(
+      "middleware runs outer folder first, in array order, sharing ctx.state",
+      async () => {
+        const res = await srv.fetch("/admin");
+        assert.match(await res.text(), /Admin: Hello from the root middleware/);
+        // Headers are appended on the way out, so the innermost appends first.
+        assert.deepEqual(res.headers.get("x-chain"), "admin-2, admin-1, root");
+        const denied = await srv.fetch("/admin?deny=1");
+        assert.deepEqual(denied.status, 403);
+        assert.deepEqual(denied.headers.get("x-chain"), "root");
+        await denied.body?.cancel();
+        const outside = await srv.fetch("/items/1");
+        await outside.body?.cancel();
+        assert.deepEqual(outside.headers.get("x-chain"), "root");
+      },
+    );
+    await t.step("_error page for unknown pages and a thrown HttpError(404)", async () => {
       const res = await srv.fetch("/nope/nothing");
-      assertEquals(res.status, 404);
-      assertStringIncludes(await res.text(), "Fixture not found");
+      assert.deepEqual(res.status, 404);
+      assert.match(await res.text(), /Fixture not found/);
       const thrown = await srv.fetch("/items/missing");
-      assertEquals(thrown.status, 404);
-      assertStringIncludes(await thrown.text(), "Fixture not found");
-      const api = await srv.fetch("/api/nothing");
-      assertEquals(api.status, 404);
-      assertEquals((await api.json()).error.code, "not_found");
+      assert.deepEqual(thrown.status, 404);
+      assert.match(await thrown.text(), /Fixture not found/);
     });
-    await t.step("_500 page for an unhandled error, logged without the path", async () => {
+    await t.step("_error page for an unexpected throw", async () => {
       const res = await srv.fetch("/boom");
-      assertEquals(res.status, 500);
-      assertStringIncludes(await res.text(), "Fixture error 500");
-      assert(srv.logs.some((l) => l.includes("kaboom")), "the error is logged");
+      assert.deepEqual(res.status, 500);
+      assert.match(await res.text(), /Fixture error 500/);
+    });
+    await t.step("ctx.redirect stays on this site", async () => {
+      const res = await srv.fetch("/old");
+      assert.deepEqual(res.status, 307);
+      assert.deepEqual(res.headers.get("location"), "/elsewhere.example/new");
     });
     await t.step("static files with ETag and 304", async () => {
       const res = await srv.fetch("/hello.txt");
-      assertEquals(await res.text(), "hello static\n");
+      assert.deepEqual(await res.text(), "hello static\n");
       const tag = res.headers.get("etag");
       assert(tag, "ETag present");
-      assertMatch(res.headers.get("cache-control") ?? "", /max-age=/);
+      assert.match(res.headers.get("cache-control") ?? "", /max-age=/);
       const again = await srv.fetch("/hello.txt", { headers: { "if-none-match": tag } });
-      assertEquals(again.status, 304);
+      assert.deepEqual(again.status, 304);
       await again.body?.cancel();
     });
     await t.step(
@@ -115,6 +136,7 @@ Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t
             "/%2e%2e/%2e%2e/etc/passwd.txt",
             "/..%2f..%2fetc/passwd.txt",
             "/%ZZ",
+            "/items/%E0%A4%A",
           ]
         ) {
           const res = await srv.fetch(path);
@@ -124,59 +146,23 @@ Deno.test("routes, params, methods, middleware, 404 and 500 over HTTP", async (t
         }
       },
     );
-    await t.step("security headers on every response", async () => {
-      for (const path of ["/", "/api/echo", "/nope", "/hello.txt"]) {
-        const res = await srv.fetch(path);
-        await res.body?.cancel();
-        const csp = res.headers.get("content-security-policy") ?? "";
-        assertMatch(csp, /script-src 'nonce-[A-Za-z0-9_-]+' 'strict-dynamic'/, path);
-        assert(!/script-src[^;]*unsafe-inline/.test(csp), "no unsafe-inline scripts");
-        assertStringIncludes(csp, "frame-ancestors 'none'");
-        assertEquals(res.headers.get("referrer-policy"), "no-referrer");
-        assertEquals(res.headers.get("x-content-type-options"), "nosniff");
-        assertEquals(res.headers.get("strict-transport-security"), null, "no HSTS over http");
-      }
-      const https = await srv.fetch("/", { headers: { "x-forwarded-proto": "https" } });
-      await https.body?.cancel();
-      assertMatch(https.headers.get("strict-transport-security") ?? "", /max-age=\d+/);
-    });
-    await t.step("an island page carries nonced module scripts with hashed names", async () => {
+    await t.step("an island page carries module scripts with hashed names", async () => {
       const res = await srv.fetch("/counter");
       const html = await res.text();
-      const nonce = (res.headers.get("content-security-policy") ?? "").match(/'nonce-([^']+)'/)
-        ?.[1];
       const m = html.match(
         /<script type="module" src="(\/_fresh\/js\/Counter-[A-Z0-9]+\.js)" nonce="([^"]+)"/,
       );
       assert(m, "island script tag");
-      assertEquals(m[2], nonce);
-      assertStringIncludes(
-        html,
-        `<mp-island data-island="Counter" data-props="{&quot;start&quot;:3}">`,
-      );
+      assert.match(html, /<mp-island data-island="Counter" data-props="{&quot;start&quot;:3}">/);
       const js = await srv.fetch(m[1]);
-      assertEquals(js.status, 200);
-      assertEquals(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
-      assertMatch(js.headers.get("content-type") ?? "", /javascript/);
+      assert.deepEqual(js.status, 200);
+      assert.deepEqual(js.headers.get("cache-control"), "public, max-age=31536000, immutable");
+      assert.match(js.headers.get("content-type") ?? "", /javascript/);
       await js.body?.cancel();
-    });
-    await t.step("request log lines carry the route pattern, not the path", () => {
-      const lines = srv.logs.filter((l) => l.includes('"request"'));
-      assert(lines.some((l) => l.includes('"route":"/items/:id"')), "pattern logged");
-      assert(!lines.some((l) => l.includes("/items/a%20b")), "raw path not logged");
     });
   } finally {
     await srv.close();
   }
-});
-
-Deno.test("unmatched paths log long segments redacted", async () => {
-  const { redactPath } = await import("@/lib/log.ts");
-  assertEquals(
-    redactPath("/customer/mpl_abcdefghijklmnopqrstuvwxyz0123/x"),
-    "/customer/:redacted/x",
-  );
-  assertEquals(redactPath("/healthz"), "/healthz");
 });
 
 Deno.test({

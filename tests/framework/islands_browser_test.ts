@@ -1,8 +1,8 @@
 /** Islands hydrate and react in real headless Chromium, under the strict CSP. */
-import manifest from "@/tests/fixtures/app/fresh.gen.ts";
-import type { Manifest } from "@/lib/framework/types.ts";
-import { stopBundler } from "@/lib/framework/bundle.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import { stopBundler } from "fresh/dev";
+import { withSecurityHeaders } from "@/lib/http/security_headers.ts";
+import { fixtureHandler } from "./fixture_helpers.ts";
+import assert from "node:assert/strict";
 import { launchBrowser } from "@/tests/helpers/browser.ts";
 import { startTestServer } from "@/tests/helpers/server.ts";
 
@@ -11,7 +11,11 @@ Deno.test({
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
-    const srv = await startTestServer({ manifest: manifest as unknown as Manifest });
+    // The fixture under the portal's strict, nonce-based CSP.
+    const srv = await startTestServer({
+      app: async () => withSecurityHeaders(await fixtureHandler()),
+      listen: true,
+    });
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage();
@@ -22,12 +26,12 @@ Deno.test({
       page.on("pageerror", (e) => problems.push(String(e)));
       await page.goto(`${srv.url}/counter`);
       const button = page.getByRole("button", { name: /Count/ });
-      assertEquals(await button.textContent(), "Count 3");
+      assert.deepEqual(await button.textContent(), "Count 3");
       await page.waitForSelector("mp-island[data-hydrated]");
       await button.click();
       await button.click();
-      assertEquals(await button.textContent(), "Count 5");
-      assertEquals(problems, [], "no console errors (a CSP block would show here)");
+      assert.deepEqual(await button.textContent(), "Count 5");
+      assert.deepEqual(problems, [], "no console errors (a CSP block would show here)");
 
       // A plain page loads no script at all.
       const scripts: string[] = [];
@@ -35,7 +39,7 @@ Deno.test({
         if (r.resourceType() === "script") scripts.push(r.url());
       });
       await page.goto(`${srv.url}/`);
-      assertEquals(scripts, []);
+      assert.deepEqual(scripts, []);
       assert((await page.locator("script").count()) === 0);
     } finally {
       await browser.close();

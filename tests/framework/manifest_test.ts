@@ -1,12 +1,15 @@
 /** The generated manifest: complete, deterministic, and stale-detected. */
-import { generateManifest, isManifestFresh, writeManifest } from "@/lib/framework/manifest.ts";
 import {
   buildIslands,
-  loadBuiltBundles,
+  generateManifest,
+  isManifestFresh,
+  loadBuiltIslands,
   stopBundler,
   writeBundles,
-} from "@/lib/framework/bundle.ts";
-import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
+  writeManifest,
+} from "fresh/dev";
+import { BuildError, loadBuildCache } from "fresh/internal";
+import assert from "node:assert/strict";
 
 const fixtureRoot = new URL("../fixtures/app", import.meta.url).pathname;
 const projectRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -31,20 +34,20 @@ Deno.test("a new or removed route makes the manifest stale, and --check fails", 
     await copyDir(fixtureRoot, dir);
     assert(await isManifestFresh(dir));
     await Deno.writeTextFile(`${dir}/routes/added.tsx`, "export default () => null;\n");
-    assertEquals(await isManifestFresh(dir), false);
+    assert.deepEqual(await isManifestFresh(dir), false);
     const cli = new URL("../../lib/framework/manifest.ts", import.meta.url).pathname;
     const stale = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] })
       .output();
-    assertEquals(stale.code, 1);
-    assertStringIncludes(new TextDecoder().decode(stale.stderr), "stale");
-    assertEquals(await writeManifest(dir), true);
-    assertStringIncludes(await Deno.readTextFile(`${dir}/fresh.gen.ts`), `"./routes/added.tsx"`);
+    assert.deepEqual(stale.code, 1);
+    assert.match(new TextDecoder().decode(stale.stderr), /stale/);
+    assert.deepEqual(await writeManifest(dir), true);
+    assert.match(await Deno.readTextFile(`${dir}/fresh.gen.ts`), /"\.\/routes\/added\.tsx"/);
     const ok = await new Deno.Command("deno", { args: ["run", "-A", cli, "--check", dir] })
       .output();
-    assertEquals(ok.code, 0);
+    assert.deepEqual(ok.code, 0);
     await Deno.remove(`${dir}/routes/added.tsx`);
-    assertEquals(await isManifestFresh(dir), false);
-    assertEquals(await generateManifest(dir), await generateManifest(dir), "deterministic");
+    assert.deepEqual(await isManifestFresh(dir), false);
+    assert.deepEqual(await generateManifest(dir), await generateManifest(dir), "deterministic");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
@@ -63,14 +66,44 @@ Deno.test({
       assert(names.some((n) => /^\/_fresh\/js\/Counter-[A-Z0-9]+\.js$/.test(n)), names.join());
       assert(names.some((n) => /chunk-[A-Z0-9]+\.js$/.test(n)) || names.length === 1);
       await writeBundles(dir, built);
-      const loaded = await loadBuiltBundles(dir);
-      assert(loaded, "fresh build is loaded");
-      assertEquals(loaded.entries, built.entries);
+      const loaded = await loadBuiltIslands(dir, ["./islands/Counter.tsx"]);
+      assert("bundles" in loaded, "fresh build is loaded");
+      assert.deepEqual(loaded.bundles.entries, built.entries);
       await Deno.writeTextFile(
         `${dir}/islands/Counter.tsx`,
         (await Deno.readTextFile(`${dir}/islands/Counter.tsx`)).replace("Count", "Total"),
       );
-      assertEquals(await loadBuiltBundles(dir), null, "a changed island invalidates the build");
+      const stale = await loadBuiltIslands(dir, ["./islands/Counter.tsx"]);
+      assert("problem" in stale, "a changed island invalidates the build");
+      assert.match(stale.problem, /stale \(islands\/Counter\.tsx changed\)/);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+      await stopBundler();
+    }
+  },
+});
+
+Deno.test({
+  name: "production refuses to start without a current build; development says it bundles",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ dir: fixtureRoot + "/.." });
+    try {
+      await copyDir(fixtureRoot, dir);
+      const manifest = {
+        routes: {},
+        islands: { "./islands/Counter.tsx": { default: () => null } },
+        baseUrl: `file://${dir}/fresh.gen.ts`,
+      };
+      await assert.rejects(
+        () => loadBuildCache(manifest, { mode: "production" }),
+        (err) =>
+          err instanceof BuildError &&
+          /No island build in _fresh\/.*deno task build/.test(err.message),
+      );
+      const dev = await loadBuildCache(manifest, { mode: "development" });
+      assert.deepEqual([dev.builtInMemory, dev.buildProblem], [true, "No island build in _fresh/"]);
     } finally {
       await Deno.remove(dir, { recursive: true });
       await stopBundler();

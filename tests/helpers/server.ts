@@ -1,34 +1,26 @@
 /**
- * A real portal over real HTTP for tests: `:memory:` KV (or a given file), a settable clock,
- * captured log lines. `close()` stops the server and closes KV.
+ * The portal (or another app) for tests, on test services (tests/helpers/services.ts) and
+ * captured log lines. Requests go in-process through the app's handler (`app.fetch(new
+ * Request(…))`); `listen: true` serves it on a real socket instead, for browsers and raw
+ * connections. `close()` stops it and closes KV.
  */
 import { createPortalApp, startBackgroundWork } from "@/lib/app.ts";
-import { loadConfig } from "@/lib/config.ts";
-import { createApp } from "@/lib/framework/server.ts";
-import type { Manifest } from "@/lib/framework/types.ts";
+import type { IslandBundles } from "fresh/internal";
 import { setLogSink } from "@/lib/log.ts";
-import type { Clock, Services } from "@/lib/services.ts";
+import { makeTestServices, type TestClock, type TestServices } from "./services.ts";
 
-/** A clock tests move by hand. */
-export class TestClock implements Clock {
-  constructor(public current = new Date("2026-01-16T12:00:00Z")) {}
-  now() {
-    return new Date(this.current);
-  }
-  advance(ms: number) {
-    this.current = new Date(this.current.getTime() + ms);
-  }
-  set(iso: string) {
-    this.current = new Date(iso);
-  }
-}
+export { TestClock } from "./services.ts";
+
+type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
 
 export interface TestServer {
+  /** The origin links and emails point at (a real one with `listen`). */
   url: string;
-  services: Services;
+  services: TestServices;
   clock: TestClock;
   /** Every log line written while this server ran (shared sink). */
   logs: string[];
+  /** A path on this server (or an absolute URL of it); redirects are never followed. */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   close(): Promise<void>;
 }
@@ -36,16 +28,31 @@ export interface TestServer {
 const logs: string[] = [];
 let sinkInstalled = false;
 
+/** The island bundles every portal in this process shares (built once, in memory). */
+let islands: Promise<IslandBundles> | undefined;
+
 export interface TestServerOptions {
   env?: Record<string, string>;
   kvPath?: string;
   clock?: TestClock;
-  /** Another app (framework fixtures); defaults to the portal. */
-  manifest?: Manifest;
+  /** Another app on these services (framework fixtures); defaults to the portal. */
+  app?: (services: TestServices) => Promise<Handler>;
+  /** Serve on 127.0.0.1 (browsers, raw sockets); otherwise requests stay in-process. */
+  listen?: boolean;
   /** Start the queue listener and handlers (cron is never started in tests). */
   background?: boolean;
-  /** Runs before the server starts listening (seed data here). */
-  setup?: (services: Services) => Promise<void> | void;
+  /** Runs before the first request (seed data here). */
+  setup?: (services: TestServices) => Promise<void> | void;
+}
+
+async function portalHandler(services: TestServices): Promise<Handler> {
+  const first = !islands;
+  if (first) {
+    const built = createPortalApp(services).then((a) => ({ app: a, bundles: a.build.islands }));
+    islands = built.then((b) => b.bundles);
+    return (await built).app.fetch;
+  }
+  return (await createPortalApp(services, { islands: await islands })).fetch;
 }
 
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
@@ -53,35 +60,36 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     setLogSink((line) => logs.push(line));
     sinkInstalled = true;
   }
-  const config = loadConfig({
-    DENO_ENV: "test",
-    KV_PATH: opts.kvPath ?? ":memory:",
-    PORT: "0",
-    SEED_DEMO: "0",
-    ...opts.env,
+  const services = await makeTestServices({
+    env: opts.env,
+    kvPath: opts.kvPath,
+    clock: opts.clock,
   });
-  const kv = await Deno.openKv(config.kvPath);
-  const clock = opts.clock ?? new TestClock();
-  const services: Services = { kv, config, clock };
-  const app = opts.manifest
-    ? await createApp({ manifest: opts.manifest, services })
-    : await createPortalApp(services);
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, app.fetch);
-  const url = `http://127.0.0.1:${server.addr.port}`;
+  const handler = await (opts.app ?? portalHandler)(services);
+  let url = "http://portal.test";
+  let server: Deno.HttpServer | undefined;
+  if (opts.listen) {
+    server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+    const { port } = server.addr as Deno.NetAddr;
+    url = `http://127.0.0.1:${port}`;
+    services.config.PORT = port;
+  }
   // Links and emails must point at this server.
   services.config.publicBaseUrl = url;
-  services.config.PORT = server.addr.port;
   await opts.setup?.(services);
   if (opts.background) startBackgroundWork(services, { cron: false });
+  const toUrl = (path: string) => (/^https?:\/\//.test(path) ? path : url + path);
   return {
     url,
     services,
-    clock,
+    clock: services.clock,
     logs,
-    fetch: (path, init) => fetch(url + path, { redirect: "manual", ...init }),
+    fetch: server
+      ? (path, init) => fetch(toUrl(path), { redirect: "manual", ...init })
+      : (path, init) => handler(new Request(toUrl(path), init)),
     async close() {
-      await server.shutdown();
-      kv.close();
+      await server?.shutdown();
+      services.close();
       // Let the queue listener settle after KV closes.
       await new Promise((r) => setTimeout(r, 0));
     },

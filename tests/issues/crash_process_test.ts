@@ -5,9 +5,10 @@
  * nothing half-written is readable; the sweep then removes what the dead requests left.
  */
 import { KvBlobStore } from "@/lib/blobs/kv_store.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
-import { fileBytes, JPEG_SIG, PNG_SIG, reportPath } from "./harness.ts";
-import { startServerProcess } from "./process.ts";
+import assert from "node:assert/strict";
+import { sha256Hex } from "@/lib/http/sha256.ts";
+import { fileBytes, JPEG_SIG, PNG_SIG, reportPath } from "@/tests/issues/issue_helpers.ts";
+import { startServerProcess } from "@/tests/issues/process_helpers.ts";
 
 const asA = { "x-test-customer": "acme/CUST-A" };
 const asAdmin = { "x-test-admin-org": "acme" };
@@ -23,11 +24,6 @@ function reportForm(i: number): { fd: FormData; photos: Uint8Array[] } {
   fd.append("contact_email", "ops@example.com");
   photos.forEach((p, k) => fd.append("photos", new File([p as BlobPart], `p${k}.bin`)));
   return { fd, photos };
-}
-
-async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const d = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as BufferSource));
-  return Array.from(d, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no half photo readable", async () => {
@@ -95,15 +91,15 @@ Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no 
     server = await startServerProcess(kvPath);
     for (const [number, photos] of acked) {
       const res = await fetch(`${server.url}/api/admin/v1/tickets/${number}`, { headers: asAdmin });
-      assertEquals(res.status, 200, number);
+      assert.deepEqual(res.status, 200, number);
       const t = await res.json();
-      assertEquals(t.photos.length, photos.length, number);
+      assert.deepEqual(t.photos.length, photos.length, number);
       for (const [k, p] of photos.entries()) {
         const got = new Uint8Array(
           await (await fetch(t.photos[k].url, { headers: asAdmin })).arrayBuffer(),
         );
-        assertEquals(got.length, p.length, `${number} photo ${k + 1} size`);
-        assertEquals(got, p, `${number} photo ${k + 1} bytes`);
+        assert.deepEqual(got.length, p.length, `${number} photo ${k + 1} size`);
+        assert.deepEqual(got, p, `${number} photo ${k + 1} bytes`);
       }
     }
     // Tickets committed but not acknowledged (killed before the response) are whole too.
@@ -113,7 +109,7 @@ Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no 
     const numbers = list.tickets.map((t: { ticket_number: string }) => t.ticket_number);
     for (const n of acked.keys()) assert(numbers.includes(n), `${n} listed`);
     // Gapless: the committed numbers are exactly 1…N.
-    assertEquals(
+    assert.deepEqual(
       [...numbers].sort(),
       Array.from({ length: numbers.length }, (_, i) => `TKT-2026-${String(i + 1).padStart(6, "0")}`)
         .map((s) => s.replace("2026", String(new Date().getUTCFullYear()))).sort(),
@@ -138,7 +134,7 @@ Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no 
       console.error(sent);
     }
     for (const k of expected) {
-      assertEquals(sent.filter((s) => s === k).length, 1, `email ${k} sent once`);
+      assert.deepEqual(sent.filter((s) => s === k).length, 1, `email ${k} sent once`);
     }
     await server.kill();
 
@@ -149,7 +145,11 @@ Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no 
       let deadUploads = 0;
       for await (const e of kv.list({ prefix: ["blob_upload"] })) {
         deadUploads++;
-        assertEquals(await store.get(String(e.key[1])), null, "an unfinished upload is not served");
+        assert.deepEqual(
+          await store.get(String(e.key[1])),
+          null,
+          "an unfinished upload is not served",
+        );
       }
       // Every manifest that exists is whole: its chunks add up to its size and hash.
       for await (
@@ -158,8 +158,8 @@ Deno.test("SIGKILL mid-stream: acknowledged tickets are whole after restart, no 
         const got = await store.get(e.value.id);
         assert(got);
         const bytes = new Uint8Array(await new Response(got.stream).arrayBuffer());
-        assertEquals(bytes.length, e.value.size);
-        assertEquals(await sha256Hex(bytes), e.value.sha256);
+        assert.deepEqual(bytes.length, e.value.size);
+        assert.deepEqual(await sha256Hex(bytes), e.value.sha256);
       }
       assert(deadUploads >= 1, "the stalled upload was cut off mid-way");
       await store.sweep(3_600_000);

@@ -6,11 +6,20 @@
 import { listOutbox, type OutboxEntry } from "@/lib/email/dev_outbox.ts";
 import { registerEmailHandlers } from "@/lib/email/send.ts";
 import { registerIssueHandlers, sendTicketEmails } from "@/lib/issues/emails.ts";
-import { startQueueListener, waitForQueueIdle } from "@/lib/queue/queue.ts";
-import { assert, assertEquals, assertStringIncludes } from "@/tests/helpers/assert.ts";
+import { startQueueListener } from "@/lib/queue/queue.ts";
+import { waitForQueueIdle } from "@/tests/helpers/services.ts";
+import assert from "node:assert/strict";
 import { FakeResend } from "@/tests/fakes/resend_server.ts";
 import type { TestServer } from "@/tests/helpers/server.ts";
-import { asA, fileBytes, GOOD, JPEG_SIG, post, reportPath, startIssueServer } from "./harness.ts";
+import {
+  asA,
+  fileBytes,
+  GOOD,
+  JPEG_SIG,
+  post,
+  reportPath,
+  startIssueServer,
+} from "@/tests/issues/issue_helpers.ts";
 
 async function outboxOf(server: TestServer): Promise<OutboxEntry[]> {
   // The ticket's email job was enqueued with the ticket (enqueueInAtomic), so the queue
@@ -38,29 +47,32 @@ Deno.test("a report sends the support email and a localized confirmation, once e
       asA,
       reportPath("ORD-A1", "es"),
     );
-    assertEquals(r.status, 201);
+    assert.deepEqual(r.status, 201);
     const ticket = String(r.body.ticket_number);
     const mails = await outboxOf(server);
-    assertEquals(mails.length, 2);
+    assert.deepEqual(mails.length, 2);
     const support = mails.find((m) => m.to[0] === "sales@acme.example");
     const confirm = mails.find((m) => m.to[0] === GOOD.contact_email);
     assert(support && confirm, "one to support, one to the contact");
-    assertEquals(support.idempotency_key, `ticket:acme:${ticket}:support`);
-    assertEquals(confirm.idempotency_key, `ticket:acme:${ticket}:confirmation`);
-    assertEquals(support.subject, `New issue ${ticket}: Damaged items on order ORD-A1`);
-    assertStringIncludes(support.text, GOOD.description!);
-    assertStringIncludes(support.text, "+48 123 456 789");
-    assertStringIncludes(support.text, `${server.url}/api/admin/v1/tickets/${ticket}/photos/1`);
-    assertEquals(support.reply_to, GOOD.contact_email);
+    assert.deepEqual(support.idempotency_key, `ticket:acme:${ticket}:support`);
+    assert.deepEqual(confirm.idempotency_key, `ticket:acme:${ticket}:confirmation`);
+    assert.deepEqual(support.subject, `New issue ${ticket}: Damaged items on order ORD-A1`);
+    assert.ok(support.text.includes(GOOD.description!), `missing ${GOOD.description!}`);
+    assert.match(support.text, /\+48 123 456 789/);
+    assert.ok(
+      support.text.includes(`${server.url}/api/admin/v1/tickets/${ticket}/photos/1`),
+      `missing ${`${server.url}/api/admin/v1/tickets/${ticket}/photos/1`}`,
+    );
+    assert.deepEqual(support.reply_to, GOOD.contact_email);
     // The customer reported in Spanish: the confirmation is in Spanish.
-    assertEquals(confirm.subject, `Hemos recibido su informe ${ticket} del pedido ORD-A1`);
-    assertStringIncludes(confirm.text, "Le contactaremos en un plazo de 24 horas.");
-    assertStringIncludes(confirm.html, 'lang="es"');
+    assert.deepEqual(confirm.subject, `Hemos recibido su informe ${ticket} del pedido ORD-A1`);
+    assert.match(confirm.text, /Le contactaremos en un plazo de 24 horas\./);
+    assert.match(confirm.html, /lang="es"/);
 
     // The job running again (a queue redelivery) sends nothing new.
     await sendTicketEmails(server.services, { org: "acme", ticket_number: ticket });
     await waitForQueueIdle();
-    assertEquals((await listOutbox(server.services.kv)).entries.length, 2);
+    assert.deepEqual((await listOutbox(server.services.kv)).entries.length, 2);
   } finally {
     await server.close();
   }
@@ -83,11 +95,11 @@ Deno.test("through Resend's wire format: 500, 429, accepted-but-lost; each ticke
       { kind: "accept_then_fail" },
     ]);
     const r = await post(server, GOOD);
-    assertEquals(r.status, 201);
+    assert.deepEqual(r.status, 201);
     const ticket = String(r.body.ticket_number);
     await waitForQueueIdle();
     const keys = fake.emails.map((e) => e.idempotencyKey).sort();
-    assertEquals(keys, [`ticket:acme:${ticket}:confirmation`, `ticket:acme:${ticket}:support`]);
+    assert.deepEqual(keys, [`ticket:acme:${ticket}:confirmation`, `ticket:acme:${ticket}:support`]);
     // Every attempt carried the email's Idempotency-Key, so the retries could not duplicate.
     assert(fake.requests.length >= 5, `retries happened (${fake.requests.length} requests)`);
     assert(fake.requests.every((q) => q.idempotencyKey?.startsWith(`ticket:acme:${ticket}:`)));

@@ -3,10 +3,10 @@
  * the form, its per-field errors with the values kept, the redirect to the success
  * message, one ticket per hidden idempotency key, and the 404 for an order not in scope.
  */
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "@/tests/helpers/assert.ts";
-import { startPortal } from "@/tests/pages/portal_fixture.ts";
+import assert from "node:assert/strict";
+import { startPortal } from "@/tests/helpers/portal.ts";
 import { listTickets } from "@/lib/issues/tickets.ts";
-import { fileBytes, PNG_SIG } from "./harness.ts";
+import { fileBytes, PNG_SIG } from "@/tests/issues/issue_helpers.ts";
 
 const ORDER = "ORD-008456";
 
@@ -15,10 +15,10 @@ Deno.test("no-JS form page: errors next to fields, values kept, then 303 to the 
   try {
     const page = `${portal.dashboard}/orders/${ORDER}/report`;
     const get = await portal.fetch(page);
-    assertEquals(get.status, 200);
+    assert.deepEqual(get.status, 200);
     const html = await get.text();
-    assertStringIncludes(html, 'enctype="multipart/form-data"');
-    assertStringIncludes(html, 'value="ops@retailstore.example"');
+    assert.match(html, /enctype="multipart\/form-data"/);
+    assert.match(html, /value="ops@retailstore\.example"/);
     const key = html.match(/name="idempotency_key" value="([^"]+)"/)?.[1];
     assert(key, "a hidden idempotency key");
 
@@ -29,13 +29,13 @@ Deno.test("no-JS form page: errors next to fields, values kept, then 303 to the 
     bad.append("contact_email", "ops@retailstore.example");
     bad.append("photos", new File([], "", { type: "application/octet-stream" }));
     const r1 = await portal.fetch(page, { method: "POST", body: bad });
-    assertEquals(r1.status, 422);
+    assert.deepEqual(r1.status, 422);
     const errHtml = await r1.text();
-    assertStringIncludes(errHtml, "Describe the issue in at least 10 characters.");
-    assertStringIncludes(errHtml, 'aria-invalid="true"');
-    assertStringIncludes(errHtml, 'aria-describedby="ri-description-count ri-description-err"');
-    assertStringIncludes(errHtml, ">too short</textarea>");
-    assertStringIncludes(errHtml, `value="${key}"`);
+    assert.match(errHtml, /Describe the issue in at least 10 characters\./);
+    assert.match(errHtml, /aria-invalid="true"/);
+    assert.match(errHtml, /aria-describedby="ri-description-count ri-description-err"/);
+    assert.match(errHtml, />too short<\/textarea>/);
+    assert.ok(errHtml.includes(`value="${key}"`), `missing ${`value="${key}"`}`);
 
     const good = new FormData();
     good.append("idempotency_key", key);
@@ -44,21 +44,21 @@ Deno.test("no-JS form page: errors next to fields, values kept, then 303 to the 
     good.append("contact_email", "ops@retailstore.example");
     good.append("photos", new File([fileBytes(PNG_SIG, 3000) as BlobPart], "x.png"));
     const r2 = await portal.fetch(page, { method: "POST", body: good });
-    assertEquals(r2.status, 303);
+    assert.deepEqual(r2.status, 303);
     const location = r2.headers.get("location")!;
-    assertMatch(location, /\/report\?ticket=TKT-\d{4}-000001$/);
+    assert.match(location, /\/report\?ticket=TKT-\d{4}-000001$/);
     const done = await portal.fetch(location);
-    assertEquals(done.status, 200);
+    assert.deepEqual(done.status, 200);
     const doneHtml = await done.text();
-    assertStringIncludes(doneHtml, "Issue reported. We'll contact you within 24 hours.");
-    assertStringIncludes(doneHtml, 'role="status"');
+    assert.match(doneHtml, /Issue reported\. We'll contact you within 24 hours\./);
+    assert.match(doneHtml, /role="status"/);
 
     // Submitting the same form again (double click, back + resubmit): the same ticket.
     const again = await portal.fetch(page, { method: "POST", body: good });
-    assertEquals(again.headers.get("location"), location);
+    assert.deepEqual(again.headers.get("location"), location);
     const { tickets } = await listTickets(portal.services.kv, "acme");
-    assertEquals(tickets.length, 1);
-    assertEquals(tickets[0].photos.length, 1);
+    assert.deepEqual(tickets.length, 1);
+    assert.deepEqual(tickets[0].photos.length, 1);
   } finally {
     await portal.close();
   }
@@ -68,22 +68,22 @@ Deno.test("no-JS form page: Spanish, 404 for an unknown order, a foreign ticket 
   const portal = await startPortal();
   try {
     const es = await portal.fetch(`${portal.dashboard}/orders/${ORDER}/report?lang=es`);
-    assertStringIncludes(await es.text(), "Informar de un problema con el pedido");
+    assert.match(await es.text(), /Informar de un problema con el pedido/);
     const missing = await portal.fetch(`${portal.dashboard}/orders/ORD-NOPE/report`);
-    assertEquals(missing.status, 404);
+    assert.deepEqual(missing.status, 404);
     await missing.body?.cancel();
     const post = await portal.fetch(`${portal.dashboard}/orders/ORD-NOPE/report`, {
       method: "POST",
       body: new FormData(),
     });
-    assertEquals(post.status, 404);
+    assert.deepEqual(post.status, 404);
     await post.body?.cancel();
     const foreign = await portal.fetch(
       `${portal.dashboard}/orders/${ORDER}/report?ticket=TKT-2026-000001`,
     );
     const html = await foreign.text();
     assert(!html.includes("Issue reported."), "no success message for a ticket that isn't theirs");
-    assertStringIncludes(html, "<form");
+    assert.match(html, /<form/);
   } finally {
     await portal.close();
   }

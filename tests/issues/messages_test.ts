@@ -2,18 +2,18 @@
 import { keyParityProblems } from "@/lib/i18n/messages.ts";
 import { formMessages, issueMessages } from "@/lib/issues/messages.ts";
 import { checkReport, sniffType } from "@/lib/issues/rules.ts";
-import { assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 
 Deno.test("issue messages: identical keys in the three languages, no empty string", () => {
   const cat = issueMessages.catalogue as unknown as Record<string, Record<string, unknown>>;
-  assertEquals(keyParityProblems(cat), []);
+  assert.deepEqual(keyParityProblems(cat), []);
   for (const lang of ["en", "es", "pl"] as const) {
     for (const [k, v] of Object.entries(cat[lang])) {
-      assertEquals(typeof v === "string" && v.trim().length > 0, true, `${lang}.${k}`);
+      assert.deepEqual(typeof v === "string" && v.trim().length > 0, true, `${lang}.${k}`);
     }
-    assertEquals(Object.keys(formMessages(lang)).some((k) => k.startsWith("email_")), false);
+    assert.deepEqual(Object.keys(formMessages(lang)).some((k) => k.startsWith("email_")), false);
   }
-  assertEquals(
+  assert.deepEqual(
     issueMessages.t("pl", "success"),
     "Problem zgłoszony. Skontaktujemy się w ciągu 24 godzin.",
   );
@@ -26,15 +26,15 @@ Deno.test("client rules: the same bounds as the server", () => {
     contact_email: "a@b.co",
     contact_phone: "",
   };
-  assertEquals(checkReport(ok), {});
-  assertEquals(checkReport({ ...ok, description: " 123456789 " }), {
+  assert.deepEqual(checkReport(ok), {});
+  assert.deepEqual(checkReport({ ...ok, description: " 123456789 " }), {
     description: "err_description_short",
   });
-  assertEquals(checkReport({ ...ok, description: "x".repeat(1000) }), {});
-  assertEquals(checkReport({ ...ok, description: "x".repeat(1001) }), {
+  assert.deepEqual(checkReport({ ...ok, description: "x".repeat(1000) }), {});
+  assert.deepEqual(checkReport({ ...ok, description: "x".repeat(1001) }), {
     description: "err_description_long",
   });
-  assertEquals(
+  assert.deepEqual(
     checkReport({ ...ok, issue_type: "", contact_email: "nope", contact_phone: "abc" }),
     {
       issue_type: "err_issue_type",
@@ -42,12 +42,12 @@ Deno.test("client rules: the same bounds as the server", () => {
       contact_phone: "err_phone",
     },
   );
-  assertEquals(sniffType(new Uint8Array([0xff, 0xd8, 0xff, 0xdb])), "image/jpeg");
-  assertEquals(
+  assert.deepEqual(sniffType(new Uint8Array([0xff, 0xd8, 0xff, 0xdb])), "image/jpeg");
+  assert.deepEqual(
     sniffType(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])),
     "image/png",
   );
-  assertEquals(sniffType(new TextEncoder().encode("%PDF-1.4")), "application/pdf");
-  assertEquals(sniffType(new TextEncoder().encode("GIF89a")), null);
-  assertEquals(sniffType(new Uint8Array([0x89, 0x50])), null);
+  assert.deepEqual(sniffType(new TextEncoder().encode("%PDF-1.4")), "application/pdf");
+  assert.deepEqual(sniffType(new TextEncoder().encode("GIF89a")), null);
+  assert.deepEqual(sniffType(new Uint8Array([0x89, 0x50])), null);
 });

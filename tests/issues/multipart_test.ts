@@ -6,8 +6,8 @@ import {
   MultipartLimitError,
   type MultipartLimits,
   readMultipart,
-} from "@/lib/issues/multipart.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+} from "@/lib/http/multipart.ts";
+import assert from "node:assert/strict";
 
 const LIMITS: MultipartLimits = {
   maxBodyBytes: 1_000_000,
@@ -72,11 +72,11 @@ Deno.test("fields and files come out byte-identical however the body is split", 
   const { bytes, type } = await encode(fd);
   for (const sizes of [[bytes.length], [1], [7, 13, 1, 4096], [65536], [3, 100_000]]) {
     const { fields, files } = await parse(chunked(bytes, type, sizes));
-    assertEquals(fields, { description: "Zażółć gęślą jaźń ✓ \r\n second line", empty: "" });
-    assertEquals(files.length, 2);
-    assertEquals(files[0].filename, "../../etc/passwd");
-    assertEquals(files[0].bytes, file, `split ${sizes}`);
-    assertEquals(files[1].bytes, tricky);
+    assert.deepEqual(fields, { description: "Zażółć gęślą jaźń ✓ \r\n second line", empty: "" });
+    assert.deepEqual(files.length, 2);
+    assert.deepEqual(files[0].filename, "../../etc/passwd");
+    assert.deepEqual(files[0].bytes, file, `split ${sizes}`);
+    assert.deepEqual(files[1].bytes, tricky);
   }
 });
 
@@ -94,7 +94,7 @@ Deno.test("a consumer that stops reading a file early still gets the next parts"
       for await (const _ of part.chunks) break;
     },
   });
-  assertEquals(seen, { after: "still here" });
+  assert.deepEqual(seen, { after: "still here" });
 });
 
 async function limitOf(req: Request, limits = LIMITS): Promise<string> {
@@ -115,19 +115,19 @@ Deno.test("limits: file at the cap passes, one byte over fails; fields, parts, h
     return encode(fd);
   };
   const atCap = await file(LIMITS.maxFileBytes);
-  assertEquals(await limitOf(chunked(atCap.bytes, atCap.type, [4096])), "ok");
+  assert.deepEqual(await limitOf(chunked(atCap.bytes, atCap.type, [4096])), "ok");
   const over = await file(LIMITS.maxFileBytes + 1);
-  assertEquals(await limitOf(chunked(over.bytes, over.type, [4096])), "file:photos");
+  assert.deepEqual(await limitOf(chunked(over.bytes, over.type, [4096])), "file:photos");
 
   const bigField = new FormData();
   bigField.append("description", "x".repeat(LIMITS.maxFieldBytes + 1));
   const f = await encode(bigField);
-  assertEquals(await limitOf(chunked(f.bytes, f.type, [100])), "field:description");
+  assert.deepEqual(await limitOf(chunked(f.bytes, f.type, [100])), "field:description");
 
   const many = new FormData();
   for (let i = 0; i <= LIMITS.maxParts; i++) many.append(`f${i}`, "v");
   const m = await encode(many);
-  assertEquals(await limitOf(chunked(m.bytes, m.type, [50])), "parts:");
+  assert.deepEqual(await limitOf(chunked(m.bytes, m.type, [50])), "parts:");
 
   const b = "zzz";
   const longHeader = new TextEncoder().encode(
@@ -135,14 +135,14 @@ Deno.test("limits: file at the cap passes, one byte over fails; fields, parts, h
       "p".repeat(2000)
     }\r\n\r\nv\r\n--${b}--`,
   );
-  assertEquals(
+  assert.deepEqual(
     await limitOf(chunked(longHeader, `multipart/form-data; boundary=${b}`, [64])),
     "header:",
   );
 
   // The body cap counts what streams in, whatever the parts say.
   const body = await file(90_000);
-  assertEquals(
+  assert.deepEqual(
     await limitOf(chunked(body.bytes, body.type, [1000]), { ...LIMITS, maxBodyBytes: 50_000 }),
     "body:",
   );
@@ -159,14 +159,14 @@ Deno.test("limits: file at the cap passes, one byte over fails; fields, parts, h
     body: never,
     headers: { "content-type": "multipart/form-data; boundary=a", "content-length": "2000000" },
   });
-  assertEquals(await limitOf(declared), "body:");
+  assert.deepEqual(await limitOf(declared), "body:");
   assert(pulled <= 1, "nothing was read");
 });
 
 Deno.test("boundaries: parsed from the content type; non-multipart is reported as such", () => {
-  assertEquals(boundaryOf("multipart/form-data; boundary=abc"), "abc");
-  assertEquals(boundaryOf('multipart/form-data; charset=utf-8; boundary="a b"'), "a b");
-  assertEquals(boundaryOf("multipart/form-data"), null);
-  assertEquals(boundaryOf("application/json"), null);
-  assertEquals(boundaryOf(null), null);
+  assert.deepEqual(boundaryOf("multipart/form-data; boundary=abc"), "abc");
+  assert.deepEqual(boundaryOf('multipart/form-data; charset=utf-8; boundary="a b"'), "a b");
+  assert.deepEqual(boundaryOf("multipart/form-data"), null);
+  assert.deepEqual(boundaryOf("application/json"), null);
+  assert.deepEqual(boundaryOf(null), null);
 });

@@ -4,10 +4,12 @@
  * customer's link gets 404 for this order, a bad link 401, another org's key sees nothing.
  */
 import { createApiKey } from "@/lib/access/api_keys.ts";
-import { createOrg, upsertCustomer, upsertOrder } from "@/lib/orders/store.ts";
-import { assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
-import { startPortal } from "@/tests/pages/portal_fixture.ts";
-import { fileBytes, form, GOOD, JPEG_SIG } from "./harness.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg } from "@/lib/orders/orgs.ts";
+import assert from "node:assert/strict";
+import { startPortal } from "@/tests/helpers/portal.ts";
+import { fileBytes, form, GOOD, JPEG_SIG } from "@/tests/issues/issue_helpers.ts";
 
 const ORDER = "ORD-008456";
 
@@ -43,10 +45,10 @@ Deno.test("through the real middlewares: report, cross-customer 404, bad link 40
       method: "POST",
       body: form({ ...GOOD, files: [{ name: "../../etc/passwd", bytes: photo }] }),
     });
-    assertEquals(ok.status, 201);
-    assertEquals(ok.headers.get("cache-control"), "no-store");
+    assert.deepEqual(ok.status, 201);
+    assert.deepEqual(ok.headers.get("cache-control"), "no-store");
     const { ticket_number } = await ok.json();
-    assertMatch(ticket_number, /^TKT-\d{4}-000001$/);
+    assert.match(ticket_number, /^TKT-\d{4}-000001$/);
 
     // Another customer's working link, this customer's order: 404, and nothing is created.
     const other = (await portal.linkFor("CUST-OTHER")).split("/")[2];
@@ -54,14 +56,14 @@ Deno.test("through the real middlewares: report, cross-customer 404, bad link 40
       `/api/portal/customer/${other}/orders/${ORDER}/report-issue`,
       { method: "POST", body: form(GOOD) },
     );
-    assertEquals(cross.status, 404);
-    assertEquals((await cross.json()).error.code, "not_found");
+    assert.deepEqual(cross.status, 404);
+    assert.deepEqual((await cross.json()).error.code, "not_found");
     const bad = await portal.fetch(
       `/api/portal/customer/mpl_not-a-real-link/orders/${ORDER}/report-issue`,
       { method: "POST", body: form(GOOD) },
     );
-    assertEquals(bad.status, 401);
-    assertEquals((await bad.json()).error.code, "link_invalid");
+    assert.deepEqual(bad.status, 401);
+    assert.deepEqual((await bad.json()).error.code, "link_invalid");
 
     // The org's operators see the ticket and the photo; another org's key sees nothing.
     const now = portal.services.clock.now();
@@ -69,21 +71,21 @@ Deno.test("through the real middlewares: report, cross-customer 404, bad link 40
     const { key: globexKey } = await createApiKey(portal.services.kv, "globex", now);
     const auth = (k: string) => ({ headers: { authorization: `Bearer ${k}` } });
     const list = await (await portal.fetch("/api/admin/v1/tickets", auth(key))).json();
-    assertEquals(list.tickets.map((t: { ticket_number: string }) => t.ticket_number), [
+    assert.deepEqual(list.tickets.map((t: { ticket_number: string }) => t.ticket_number), [
       ticket_number,
     ]);
-    assertEquals(list.tickets[0].customer_ref, "CUST-RS-2026-045");
-    assertEquals(list.next_cursor, null);
+    assert.deepEqual(list.tickets[0].customer_ref, "CUST-RS-2026-045");
+    assert.deepEqual(list.next_cursor, null);
     const res = await portal.fetch(`/api/admin/v1/tickets/${ticket_number}/photos/1`, auth(key));
-    assertEquals(res.status, 200);
-    assertEquals(new Uint8Array(await res.arrayBuffer()), photo);
+    assert.deepEqual(res.status, 200);
+    assert.deepEqual(new Uint8Array(await res.arrayBuffer()), photo);
     const theirs = await portal.fetch(`/api/admin/v1/tickets/${ticket_number}`, auth(globexKey));
-    assertEquals(theirs.status, 404);
+    assert.deepEqual(theirs.status, 404);
     await theirs.body?.cancel();
     const empty = await (await portal.fetch("/api/admin/v1/tickets", auth(globexKey))).json();
-    assertEquals(empty.tickets, []);
+    assert.deepEqual(empty.tickets, []);
     const noKey = await portal.fetch("/api/admin/v1/tickets");
-    assertEquals(noKey.status, 401);
+    assert.deepEqual(noKey.status, 401);
     await noKey.body?.cancel();
   } finally {
     await portal.close();
@@ -98,7 +100,7 @@ Deno.test("admin ticket list: newest first, cursor pages, bad cursor 400, bad li
     }/orders/${ORDER}/report-issue`;
     for (let i = 0; i < 5; i++) {
       const r = await portal.fetch(api, { method: "POST", body: form(GOOD) });
-      assertEquals(r.status, 201);
+      assert.deepEqual(r.status, 201);
       await r.body?.cancel();
     }
     const { key } = await createApiKey(portal.services.kv, "acme", portal.services.clock.now());
@@ -113,12 +115,12 @@ Deno.test("admin ticket list: newest first, cursor pages, bad cursor 400, bad li
       cursor = body.next_cursor;
     }
     const year = portal.services.clock.now().getUTCFullYear();
-    assertEquals(seen, [5, 4, 3, 2, 1].map((n) => `TKT-${year}-00000${n}`));
+    assert.deepEqual(seen, [5, 4, 3, 2, 1].map((n) => `TKT-${year}-00000${n}`));
     const badCursor = await portal.fetch("/api/admin/v1/tickets?cursor=%%%", h);
-    assertEquals(badCursor.status, 400);
+    assert.deepEqual(badCursor.status, 400);
     await badCursor.body?.cancel();
     const badLimit = await portal.fetch("/api/admin/v1/tickets?limit=1000", h);
-    assertEquals(badLimit.status, 422);
+    assert.deepEqual(badLimit.status, 422);
     await badLimit.body?.cancel();
   } finally {
     await portal.close();

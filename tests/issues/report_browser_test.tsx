@@ -9,43 +9,14 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { Buffer } from "node:buffer";
-import { manifest } from "@/lib/app.ts";
-import { stopBundler } from "@/lib/framework/bundle.ts";
-import type { Manifest, PageProps } from "@/lib/framework/types.ts";
-import { formMessages } from "@/lib/issues/messages.ts";
+import { stopBundler } from "fresh/dev";
 import { listTickets } from "@/lib/issues/tickets.ts";
-import { reportHref } from "@/lib/pages/links.ts";
-import { pageMessages } from "@/lib/pages/messages.ts";
-import { PortalLayout } from "@/components/PortalLayout.tsx";
-import ReportIssue from "@/islands/ReportIssue.tsx";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
-import { type Portal, startPortal } from "@/tests/pages/portal_fixture.ts";
-import { fileBytes, JPEG_SIG, PNG_SIG } from "./harness.ts";
+import { type Portal, startPortal } from "@/tests/helpers/portal.ts";
+import { fileBytes, JPEG_SIG, PNG_SIG } from "@/tests/issues/issue_helpers.ts";
 
 const ORDER = "ORD-008456";
-const FIXTURE = "./routes/customer/[token]/orders/[order_id]/modal-fixture.tsx";
-
-function ModalFixture({ state, params, url }: PageProps) {
-  const a = state.access!;
-  const t = pageMessages.bind(state.locale);
-  const token = encodeURIComponent(a.token);
-  return (
-    <PortalLayout t={t} locale={state.locale} url={url} org={a.org}>
-      <h1>{params.order_id}</h1>
-      <ReportIssue
-        orderNumber={params.order_id}
-        postUrl={`/api/portal/customer/${token}/orders/${params.order_id}/report-issue`}
-        formUrl={reportHref(a.token, params.order_id)}
-        contactEmail={a.customer.email}
-        locale={state.locale}
-        messages={formMessages(state.locale)}
-      />
-    </PortalLayout>
-  );
-}
-// Adds the fixture page to the portal's manifest for this test process only.
-(manifest as unknown as Manifest).routes[FIXTURE] = { default: ModalFixture };
 
 /** A tiny valid PNG and JPEG (real headers; the server decides types by these bytes). */
 const png = {
@@ -73,7 +44,7 @@ function watchErrors(page: Page): string[] {
   return problems;
 }
 
-/** Opens the page that carries the island: the detail page if it has it, else the fixture. */
+/** Opens the order page, which carries the island, and waits for it to hydrate. */
 async function openModalPage(
   page: Page,
   portal: Portal,
@@ -82,9 +53,6 @@ async function openModalPage(
 ): Promise<void> {
   const detail = `${portal.url}${portal.dashboard}/orders/${ORDER}`;
   await page.goto(detail + query);
-  if ((await page.locator('mp-island[data-island="ReportIssue"]').count()) === 0) {
-    await page.goto(`${detail}/modal-fixture${query}`);
-  }
   await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
   await page.getByRole("button", { name: button }).waitFor();
 }
@@ -124,7 +92,7 @@ Deno.test({
     let portal: Portal | undefined;
     let browser: Browser | undefined;
     try {
-      portal = await startPortal();
+      portal = await startPortal({ listen: true });
       browser = await launchBrowser();
       const p = portal;
       const b = browser;
@@ -139,24 +107,24 @@ Deno.test({
         await trigger.click();
         const dialog = page.getByRole("dialog", { name: "Report Order Issue" });
         await dialog.waitFor();
-        assertEquals(await dialog.getByText(`Order: ${ORDER}`).count(), 1);
-        assertEquals(
+        assert.deepEqual(await dialog.getByText(`Order: ${ORDER}`).count(), 1);
+        assert.deepEqual(
           await page.locator("#ri-contact_email").inputValue(),
           "ops@retailstore.example",
         );
 
         // Submit empty: messages next to the fields, focus on the first invalid one.
         await dialog.getByRole("button", { name: "Submit Report" }).click();
-        assertEquals(
+        assert.deepEqual(
           await page.locator("#ri-issue_type-err").textContent(),
           "Choose an issue type.",
         );
-        assertEquals(
+        assert.deepEqual(
           await page.locator("#ri-description-err").textContent(),
           "Describe the issue in at least 10 characters.",
         );
-        assertEquals(await page.locator("#ri-issue_type").getAttribute("aria-invalid"), "true");
-        assertMatch(
+        assert.deepEqual(await page.locator("#ri-issue_type").getAttribute("aria-invalid"), "true");
+        assert.match(
           (await page.locator("#ri-description").getAttribute("aria-describedby"))!,
           /ri-description-err/,
         );
@@ -165,44 +133,44 @@ Deno.test({
         // Fix: type, a description with the live counter, phone; a disguised file is refused.
         await page.locator("#ri-issue_type").selectOption("damaged");
         await page.locator("#ri-description").fill("Two pallets arrived crushed on one side.");
-        assertEquals(
+        assert.deepEqual(
           await page.locator("#ri-description-count").textContent(),
           "40 / 1000 characters",
         );
         await page.locator("#ri-photos").setInputFiles([txt]);
-        assertEquals(
+        assert.deepEqual(
           await page.locator("#ri-photos-err").textContent(),
           "Only JPG, PNG or PDF files are accepted.",
         );
         await page.locator("#ri-photos").setInputFiles([png, jpg]);
         await files(page, 2);
-        assertEquals(await page.locator(".ri-file img").count(), 2, "image previews");
-        assertEquals(await page.locator("#ri-photos-err").count(), 0);
+        assert.deepEqual(await page.locator(".ri-file img").count(), 2, "image previews");
+        assert.deepEqual(await page.locator("#ri-photos-err").count(), 0);
         // Remove one and put it back: the remove buttons are labelled by file name.
         await page.getByRole("button", { name: "Remove label.jpg" }).click();
         await files(page, 1);
         await page.locator("#ri-photos").setInputFiles([jpg]);
         await files(page, 2);
-        assertEquals(await smallTargets(page, "dialog"), [], "48 px targets in the modal");
+        assert.deepEqual(await smallTargets(page, "dialog"), [], "48 px targets in the modal");
         await page.screenshot({ path: await artifactPath("report-issue-modal.png") });
 
         await dialog.getByRole("button", { name: "Submit Report" }).click();
         const toast = page.getByRole("status").filter({ hasText: "Issue reported." });
         await toast.waitFor();
-        assertMatch(
+        assert.match(
           (await toast.textContent())!,
           /^Issue reported\. We'll contact you within 24 hours\. Your ticket number is TKT-\d{4}-000001\.$/,
         );
         // The toast and the dialog's closing land in the same update, but not in one frame.
         await dialog.waitFor({ state: "hidden", timeout: 5_000 });
-        assertEquals(await dialog.isVisible(), false);
+        assert.deepEqual(await dialog.isVisible(), false);
         await page.waitForFunction(() =>
           document.activeElement?.textContent?.trim() === "Report Issue"
         );
         const { tickets } = await listTickets(p.services.kv, "acme");
-        assertEquals(tickets.length, 1);
-        assertEquals(tickets[0].photos.map((ph) => ph.type), ["image/png", "image/jpeg"]);
-        assertEquals(errors, []);
+        assert.deepEqual(tickets.length, 1);
+        assert.deepEqual(tickets[0].photos.map((ph) => ph.type), ["image/png", "image/jpeg"]);
+        assert.deepEqual(errors, []);
         await context.close();
       });
 
@@ -236,7 +204,7 @@ Deno.test({
           }
           await page.keyboard.press("Escape");
           await page.locator("dialog").waitFor({ state: "hidden" });
-          assertEquals(
+          assert.deepEqual(
             await page.evaluate(() => document.activeElement?.getAttribute("aria-haspopup")),
             "dialog",
             "focus is back on [Report Issue]",
@@ -249,7 +217,7 @@ Deno.test({
             await page.getByRole("dialog").getByRole("button", { name, exact: true }).focus();
             await page.keyboard.press("Enter");
             await page.locator("dialog").waitFor({ state: "hidden" });
-            assertEquals(
+            assert.deepEqual(
               await page.evaluate(() => document.activeElement?.getAttribute("aria-haspopup")),
               "dialog",
               `focus is back on [Report Issue] after ${name}`,
@@ -272,8 +240,8 @@ Deno.test({
           await page.keyboard.press("Enter");
           await page.getByRole("status").filter({ hasText: "Issue reported." }).waitFor();
           const { tickets } = await listTickets(p.services.kv, "acme");
-          assertEquals(tickets[0].description, "The wrong colour of widget was delivered.");
-          assertEquals(tickets[0].contact_phone, "+1 555 123 4567");
+          assert.deepEqual(tickets[0].description, "The wrong colour of widget was delivered.");
+          assert.deepEqual(tickets[0].contact_phone, "+1 555 123 4567");
           await context.close();
         },
       );
@@ -296,11 +264,11 @@ Deno.test({
             const d = document.querySelector("dialog")!;
             return d.scrollWidth - d.clientWidth;
           });
-          assertEquals(sideways, 0, "nothing in the modal scrolls sideways");
+          assert.deepEqual(sideways, 0, "nothing in the modal scrolls sideways");
           const submit = page.getByRole("button", { name: "Submit Report" });
           await submit.scrollIntoViewIfNeeded();
           assert(await submit.isVisible());
-          assertEquals(await smallTargets(page, "dialog"), []);
+          assert.deepEqual(await smallTargets(page, "dialog"), []);
           await page.screenshot({ path: await artifactPath("report-issue-modal-390.png") });
           await context.close();
         },
@@ -313,10 +281,10 @@ Deno.test({
         await openModalPage(page, p);
         await page.getByRole("button", { name: "Report Issue" }).click();
         await page.getByRole("dialog").waitFor();
-        assertEquals(await axeViolations(page), [], "modal open");
+        assert.deepEqual(await axeViolations(page), [], "modal open");
         await page.getByRole("button", { name: "Submit Report" }).click();
         await page.locator("#ri-description-err").waitFor();
-        assertEquals(await axeViolations(page), [], "modal with errors");
+        assert.deepEqual(await axeViolations(page), [], "modal with errors");
         await context.close();
       });
 
@@ -327,7 +295,7 @@ Deno.test({
         await openModalPage(page, p, "?lang=es", "Informar de un problema");
         await page.getByRole("button", { name: "Informar de un problema" }).click();
         await page.getByRole("button", { name: "Enviar informe" }).click();
-        assertEquals(
+        assert.deepEqual(
           await page.locator("#ri-issue_type-err").textContent(),
           "Elija un tipo de problema.",
         );
@@ -343,7 +311,7 @@ Deno.test({
           await page.goto(`${p.url}${p.dashboard}/orders/${ORDER}/report`);
           await page.getByRole("button", { name: "Submit Report" }).click();
           await page.locator("#ri-issue_type-err").waitFor();
-          assertEquals(await axeViolations(page), [], "form page with errors");
+          assert.deepEqual(await axeViolations(page), [], "form page with errors");
           await context.close();
         },
       );
@@ -357,27 +325,27 @@ Deno.test({
           await page.goto(`${p.url}${p.dashboard}/orders/${ORDER}`);
           await page.getByRole("link", { name: "Report Issue" }).click();
           await page.waitForURL(/\/report$/);
-          assertEquals(
+          assert.deepEqual(
             await page.getByRole("heading", { level: 1 }).textContent(),
             "Report Order Issue",
           );
           await page.getByRole("button", { name: "Submit Report" }).click();
           await page.waitForURL(/\/report$/);
-          assertEquals(
+          assert.deepEqual(
             await page.locator("#ri-issue_type-err").textContent(),
             "Choose an issue type.",
           );
-          assertEquals(await smallTargets(page, "form"), [], "48 px targets on the form page");
+          assert.deepEqual(await smallTargets(page, "form"), [], "48 px targets on the form page");
           await page.locator("#ri-issue_type").selectOption("quality");
           await page.locator("#ri-description").fill("The finish is scratched on every unit.");
           await page.locator("#ri-photos").setInputFiles([png, jpg]);
           await page.getByRole("button", { name: "Submit Report" }).click();
           await page.waitForURL(/\/report\?ticket=TKT-/);
           const status = page.getByRole("status");
-          assertMatch((await status.textContent())!, /^Issue reported\. We'll contact you/);
+          assert.match((await status.textContent())!, /^Issue reported\. We'll contact you/);
           const { tickets } = await listTickets(p.services.kv, "acme");
-          assertEquals(tickets[0].issue_type, "quality");
-          assertEquals(tickets[0].photos.length, 2);
+          assert.deepEqual(tickets[0].issue_type, "quality");
+          assert.deepEqual(tickets[0].photos.length, 2);
           await context.close();
         },
       );

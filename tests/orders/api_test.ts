@@ -5,9 +5,9 @@
  */
 import { WIREFRAME_LINES } from "@/tests/helpers/wireframe.ts";
 import fc from "fast-check";
-import { upsertOrder } from "@/lib/orders/store.ts";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
-import { type OrdersServer, startOrdersServer } from "./server.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
+import assert from "node:assert/strict";
+import { type OrdersServer, startOrdersServer } from "@/tests/orders/server_helpers.ts";
 
 async function withServer(fn: (s: OrdersServer) => Promise<void>) {
   const s = await startOrdersServer();
@@ -75,7 +75,7 @@ async function setup(s: OrdersServer) {
       name: `Customer ${ref}`,
       email: `${ref.toLowerCase()}@example.com`,
     });
-    assertEquals(r.status, 201, r.text);
+    assert.deepEqual(r.status, 201, r.text);
   }
   return { acme, globex };
 }
@@ -88,22 +88,22 @@ Deno.test("admin API: customers and orders are created (201) then replaced (200)
       email: "ops@retailstore.example",
       locale: "es",
     });
-    assertEquals(again.status, 200);
-    assertEquals([again.json.name, again.json.locale], ["Retail Store Co.", "es"]);
+    assert.deepEqual(again.status, 200);
+    assert.deepEqual([again.json.name, again.json.locale], ["Retail Store Co.", "es"]);
 
     const created = await call(s, "PUT", "/api/admin/v1/orders/ORD-008456", acme, orderBody());
-    assertEquals(created.status, 201, created.text);
-    assertEquals(created.json.lines.map((l: { line_total: string }) => l.line_total), [
+    assert.deepEqual(created.status, 201, created.text);
+    assert.deepEqual(created.json.lines.map((l: { line_total: string }) => l.line_total), [
       "3700.00",
       "0.30",
     ]);
-    assertEquals([created.json.subtotal, created.json.tax, created.json.total], [
+    assert.deepEqual([created.json.subtotal, created.json.tax, created.json.total], [
       "3700.30",
       "0.00",
       "3700.30",
     ]);
-    assertEquals(created.json.items_count, 2);
-    assertEquals(created.json.invoice_number, "INV-2026-08456");
+    assert.deepEqual(created.json.items_count, 2);
+    assert.deepEqual(created.json.invoice_number, "INV-2026-08456");
 
     const replaced = await call(
       s,
@@ -116,8 +116,8 @@ Deno.test("admin API: customers and orders are created (201) then replaced (200)
         status: "processing",
       }),
     );
-    assertEquals(replaced.status, 200);
-    assertEquals([replaced.json.shipping, replaced.json.total], ["25.00", "3735.35"]);
+    assert.deepEqual(replaced.status, 200);
+    assert.deepEqual([replaced.json.shipping, replaced.json.total], ["25.00", "3735.35"]);
 
     // The order number may be repeated in the body, but must match the URL.
     const same = await call(
@@ -127,7 +127,7 @@ Deno.test("admin API: customers and orders are created (201) then replaced (200)
       acme,
       orderBody({ order_number: "ORD-008456" }),
     );
-    assertEquals(same.status, 200, same.text);
+    assert.deepEqual(same.status, 200, same.text);
     const other = await call(
       s,
       "PUT",
@@ -135,7 +135,7 @@ Deno.test("admin API: customers and orders are created (201) then replaced (200)
       acme,
       orderBody({ order_number: "ORD-9" }),
     );
-    assertEquals(other.status, 422);
+    assert.deepEqual(other.status, 422);
     assert(other.json.error.fields.order_number);
 
     // Totals a client sends are refused, not trusted.
@@ -146,7 +146,7 @@ Deno.test("admin API: customers and orders are created (201) then replaced (200)
       acme,
       orderBody({ total: "1.00" }),
     );
-    assertEquals(withTotal.status, 422);
+    assert.deepEqual(withTotal.status, 422);
   });
 });
 
@@ -164,8 +164,8 @@ Deno.test("admin API: per-field 422s, unknown customer, bad JSON, wrong type, mi
         lines: [{ item_code: "P", description: "x", qty_ordered: "1.5e3", unit_price: "-1" }],
       }),
     );
-    assertEquals(bad.status, 422);
-    assertEquals(bad.json.error.code, "validation_failed");
+    assert.deepEqual(bad.status, 422);
+    assert.deepEqual(bad.json.error.code, "validation_failed");
     for (const f of ["status", "order_date", "lines.0.qty_ordered", "lines.0.unit_price"]) {
       assert(bad.json.error.fields[f]?.length > 0, `field ${f} in ${bad.text}`);
     }
@@ -176,13 +176,13 @@ Deno.test("admin API: per-field 422s, unknown customer, bad JSON, wrong type, mi
       acme,
       orderBody({ customer_ref: "NOPE" }),
     );
-    assertEquals(unknown.status, 422);
+    assert.deepEqual(unknown.status, 422);
     assert(unknown.json.error.fields.customer_ref);
     const badNumber = await call(s, "PUT", "/api/admin/v1/orders/..%2Fx", acme, orderBody());
-    assertEquals(badNumber.status, 422);
+    assert.deepEqual(badNumber.status, 422);
     assert(badNumber.json.error.fields.order_number);
 
-    assertEquals(
+    assert.deepEqual(
       (await call(s, "PUT", "/api/admin/v1/orders/ORD-1", acme, "{not json")).status,
       400,
     );
@@ -192,12 +192,12 @@ Deno.test("admin API: per-field 422s, unknown customer, bad JSON, wrong type, mi
       body: JSON.stringify(orderBody()),
     });
     await wrongType.body?.cancel();
-    assertEquals(wrongType.status, 415);
-    assertEquals(
+    assert.deepEqual(wrongType.status, 415);
+    assert.deepEqual(
       (await call(s, "PUT", "/api/admin/v1/orders/ORD-1", null, orderBody())).status,
       401,
     );
-    assertEquals(
+    assert.deepEqual(
       (await call(s, "PUT", "/api/admin/v1/orders/ORD-1", "nope", orderBody())).status,
       401,
     );
@@ -206,21 +206,25 @@ Deno.test("admin API: per-field 422s, unknown customer, bad JSON, wrong type, mi
       email: "not-an-email",
       locale: "fr",
     });
-    assertEquals(customerBad.status, 422);
-    assertEquals(Object.keys(customerBad.json.error.fields).sort(), ["email", "locale", "name"]);
+    assert.deepEqual(customerBad.status, 422);
+    assert.deepEqual(Object.keys(customerBad.json.error.fields).sort(), [
+      "email",
+      "locale",
+      "name",
+    ]);
   });
 });
 
 Deno.test("admin API: a key only reaches its own org", async () => {
   await withServer(async (s) => {
     const { acme, globex } = await setup(s);
-    assertEquals(
+    assert.deepEqual(
       (await call(s, "PUT", "/api/admin/v1/orders/ORD-1", acme, orderBody())).status,
       201,
     );
     // globex cannot attach an order to acme's customer, nor touch acme's order.
     const cross = await call(s, "PUT", "/api/admin/v1/orders/ORD-1", globex, orderBody());
-    assertEquals(cross.status, 422);
+    assert.deepEqual(cross.status, 422);
     const ship = await call(
       s,
       "PUT",
@@ -231,7 +235,7 @@ Deno.test("admin API: a key only reaches its own org", async () => {
         shipped_at: "2026-01-15T10:30:00Z",
       },
     );
-    assertEquals(ship.status, 404);
+    assert.deepEqual(ship.status, 404);
     const event = await call(
       s,
       "POST",
@@ -243,14 +247,14 @@ Deno.test("admin API: a key only reaches its own org", async () => {
         description: "Delivered",
       },
     );
-    assertEquals(event.status, 404);
+    assert.deepEqual(event.status, 404);
     // globex's own customer with the same ref is a different customer.
     const r = await call(s, "PUT", "/api/admin/v1/customers/CUST-1", globex, {
       name: "G",
       email: "g@example.com",
     });
-    assertEquals(r.status, 201);
-    assertEquals(
+    assert.deepEqual(r.status, 201);
+    assert.deepEqual(
       (await call(
         s,
         "PUT",
@@ -262,7 +266,7 @@ Deno.test("admin API: a key only reaches its own org", async () => {
     );
     const token = await s.linkToken("acme", "CUST-1");
     const acmeOrder = await call(s, "GET", `/api/portal/customer/${token}/orders/ORD-1`, null);
-    assertEquals(acmeOrder.json.status, "shipped");
+    assert.deepEqual(acmeOrder.json.status, "shipped");
   });
 });
 
@@ -277,10 +281,13 @@ Deno.test("admin API: shipments and manual events; public tracking shows them", 
       shipped_at: "2026-01-15T10:30:00-05:00",
       estimated_delivery: "2026-01-18",
     };
-    assertEquals((await call(s, "PUT", shipPath, acme, body)).status, 201);
-    assertEquals((await call(s, "PUT", shipPath, acme, body)).status, 200);
-    assertEquals((await call(s, "PUT", shipPath, acme, { ...body, carrier: "dhl" })).status, 422);
-    assertEquals(
+    assert.deepEqual((await call(s, "PUT", shipPath, acme, body)).status, 201);
+    assert.deepEqual((await call(s, "PUT", shipPath, acme, body)).status, 200);
+    assert.deepEqual(
+      (await call(s, "PUT", shipPath, acme, { ...body, carrier: "dhl" })).status,
+      422,
+    );
+    assert.deepEqual(
       (await call(s, "PUT", "/api/admin/v1/orders/NOPE/shipments/123456789012", acme, body)).status,
       404,
     );
@@ -291,18 +298,18 @@ Deno.test("admin API: shipments and manual events; public tracking shows them", 
       description: "In transit to City B",
       location: "City B",
     });
-    assertEquals(ev.status, 201, ev.text);
-    assertEquals(ev.json.status, "in_transit");
+    assert.deepEqual(ev.status, 201, ev.text);
+    assert.deepEqual(ev.json.status, "in_transit");
     const badEv = await call(s, "POST", `${shipPath}/events`, acme, {
       status: "teleported",
       occurred_at: "yesterday",
     });
-    assertEquals(badEv.status, 422);
+    assert.deepEqual(badEv.status, 422);
     assert(
       badEv.json.error.fields.status && badEv.json.error.fields.occurred_at &&
         badEv.json.error.fields.description,
     );
-    assertEquals(
+    assert.deepEqual(
       (await call(s, "POST", "/api/admin/v1/orders/ORD-1/shipments/999999999999/events", acme, {
         status: "in_transit",
         occurred_at: "2026-01-16T08:45:00Z",
@@ -315,34 +322,34 @@ Deno.test("admin API: shipments and manual events; public tracking shows them", 
     for await (const e of s.services.kv.list({ prefix: ["integration_logs", "acme"] })) {
       logs.push(e.value);
     }
-    assertEquals(logs.length, 1);
+    assert.deepEqual(logs.length, 1);
 
     const token = await s.linkToken("acme", "CUST-1");
     const tr = await call(s, "GET", `/api/portal/customer/${token}/orders/ORD-1/tracking`, null);
-    assertEquals(tr.status, 200);
-    assertEquals(tr.headers.get("cache-control"), "no-store");
+    assert.deepEqual(tr.status, 200);
+    assert.deepEqual(tr.headers.get("cache-control"), "no-store");
     const sh = tr.json.shipments[0];
-    assertEquals(sh.tracking_url, "https://www.fedex.com/fedextrack/?trknbr=123456789012");
-    assertEquals([sh.carrier, sh.carrier_name, sh.status, sh.estimated_delivery], [
+    assert.deepEqual(sh.tracking_url, "https://www.fedex.com/fedextrack/?trknbr=123456789012");
+    assert.deepEqual([sh.carrier, sh.carrier_name, sh.status, sh.estimated_delivery], [
       "fedex",
       "FedEx Freight",
       "in_transit",
       "2026-01-18",
     ]);
-    assertEquals(sh.events, [{
+    assert.deepEqual(sh.events, [{
       status: "in_transit",
       occurred_at: "2026-01-16T08:45:00-05:00",
       description: "In transit to City B",
       location: "City B",
     }]);
-    assertEquals(tr.json.status, "shipped");
+    assert.deepEqual(tr.json.status, "shipped");
     // FedEx is not configured in tests, so no carrier refresh is requested.
-    assertEquals(tr.json.refresh_requested, false);
-    assertMatch(tr.json.last_refreshed_at, /^2026-01-16T/);
+    assert.deepEqual(tr.json.refresh_requested, false);
+    assert.match(tr.json.last_refreshed_at, /^2026-01-16T/);
 
     const list = await call(s, "GET", `/api/portal/customer/${token}/orders`, null);
-    assertEquals(list.json.stats, { active: 1, in_transit: 1, delivered: 0 });
-    assertEquals(list.json.orders[0].shipments[0].tracking_number, "123456789012");
+    assert.deepEqual(list.json.stats, { active: 1, in_transit: 1, delivered: 0 });
+    assert.deepEqual(list.json.orders[0].shipments[0].tracking_number, "123456789012");
   });
 });
 
@@ -377,17 +384,17 @@ Deno.test("public API: list, filters and cursor pages over HTTP; 400 on bad quer
         cursor ? `${base}?cursor=${encodeURIComponent(cursor)}` : base,
         null,
       );
-      assertEquals(r.status, 200);
+      assert.deepEqual(r.status, 200);
       if (first) {
-        assertEquals(r.json.customer, {
+        assert.deepEqual(r.json.customer, {
           ref: "CUST-1",
           name: "Customer CUST-1",
           locale: "en",
           last_visit_at: null,
         });
-        assertEquals(r.json.stats, { active: 23, in_transit: 0, delivered: 11 });
-        assertEquals(r.headers.get("cache-control"), "no-store");
-        assertEquals(r.headers.get("x-robots-tag"), "noindex");
+        assert.deepEqual(r.json.stats, { active: 23, in_transit: 0, delivered: 11 });
+        assert.deepEqual(r.headers.get("cache-control"), "no-store");
+        assert.deepEqual(r.headers.get("x-robots-tag"), "noindex");
         assert(!("org" in r.json.orders[0]), "no internal fields");
         first = false;
       }
@@ -395,29 +402,29 @@ Deno.test("public API: list, filters and cursor pages over HTTP; 400 on bad quer
       seen.push(...r.json.orders.map((o: { order_number: string }) => o.order_number));
       cursor = r.json.next_cursor;
     } while (cursor);
-    assertEquals(seen.length, 45);
-    assertEquals(new Set(seen).size, 45);
+    assert.deepEqual(seen.length, 45);
+    assert.deepEqual(new Set(seen).size, 45);
     const dates = seen.map((n) => Number(n.slice(4)));
     // Newest first: December before November.
     assert(dates.indexOf(44) < dates.indexOf(0));
 
     const delivered = await call(s, "GET", `${base}?status=delivered&limit=50`, null);
-    assertEquals(delivered.json.orders.length, 11);
+    assert.deepEqual(delivered.json.orders.length, 11);
     assert(delivered.json.orders.every((o: { status: string }) => o.status === "delivered"));
     const active = await call(s, "GET", `${base}?status=active&limit=50`, null);
-    assertEquals(active.json.orders.length, 23);
+    assert.deepEqual(active.json.orders.length, 23);
 
     for (
       const q of ["status=lost", "cursor=%25%25", "cursor=W10", "limit=0", "limit=51", "limit=abc"]
     ) {
       const r = await call(s, "GET", `${base}?${q}`, null);
-      assertEquals(r.status, 400, q);
-      assertEquals(r.json.error.code, "bad_request", q);
+      assert.deepEqual(r.status, 400, q);
+      assert.deepEqual(r.json.error.code, "bad_request", q);
     }
     // Another customer of the same org sees none of these.
     const other = await s.linkToken("acme", "CUST-2");
     const r = await call(s, "GET", `/api/portal/customer/${other}/orders`, null);
-    assertEquals([r.json.orders.length, r.json.stats.active], [0, 0]);
+    assert.deepEqual([r.json.orders.length, r.json.stats.active], [0, 0]);
   });
 });
 
@@ -447,42 +454,42 @@ Deno.test("public API: order detail with exact totals and documents; other custo
 
     const token = await s.linkToken("acme", "CUST-1");
     const d = await call(s, "GET", `/api/portal/customer/${token}/orders/ORD-008456`, null);
-    assertEquals(d.status, 200, d.text);
-    assertEquals([d.json.subtotal, d.json.tax, d.json.shipping, d.json.total], [
+    assert.deepEqual(d.status, 200, d.text);
+    assert.deepEqual([d.json.subtotal, d.json.tax, d.json.shipping, d.json.total], [
       "8450.00",
       "0.00",
       null,
       "8450.00",
     ]);
-    assertEquals(d.json.lines.map((l: { line_total: string }) => l.line_total), [
+    assert.deepEqual(d.json.lines.map((l: { line_total: string }) => l.line_total), [
       "3700.00",
       "1845.00",
       "2905.00",
     ]);
-    assertEquals(d.json.delivery_address, "Retail Store Co., 456 Commerce St, City, ZIP");
-    assertEquals(
+    assert.deepEqual(d.json.delivery_address, "Retail Store Co., 456 Commerce St, City, ZIP");
+    assert.deepEqual(
       d.json.shipments[0].tracking_url,
       "https://www.ups.com/track?loc=en_US&tracknum=1Z999AA10123456784",
     );
-    assertEquals(d.json.documents.map((x: { id: string }) => x.id), [
+    assert.deepEqual(d.json.documents.map((x: { id: string }) => x.id), [
       "order-confirmation",
       "packing-slip",
       "invoice",
       "all",
     ]);
-    assertEquals(d.json.documents[2].name, "Invoice #INV-2026-00456 (PDF)");
-    assertEquals(
+    assert.deepEqual(d.json.documents[2].name, "Invoice #INV-2026-00456 (PDF)");
+    assert.deepEqual(
       d.json.documents[3].url,
       `${s.url}/api/portal/customer/${token}/orders/ORD-008456/documents/all`,
     );
-    assertEquals(d.headers.get("cache-control"), "no-store");
+    assert.deepEqual(d.headers.get("cache-control"), "no-store");
 
     // ORD-2 is CUST-2's, ORD-3 is another org's customer with the same ref, ORD-9 does not exist.
     for (const n of ["ORD-2", "ORD-3", "ORD-9", "..", "%20", "a".repeat(300)]) {
       for (const suffix of ["", "/tracking"]) {
         const r = await call(s, "GET", `/api/portal/customer/${token}/orders/${n}${suffix}`, null);
-        assertEquals(r.status, 404, `${n}${suffix}: ${r.text}`);
-        assertEquals(r.json.error.code, "not_found");
+        assert.deepEqual(r.status, 404, `${n}${suffix}: ${r.text}`);
+        assert.deepEqual(r.json.error.code, "not_found");
         assert(!r.text.includes("CUST-2") && !r.text.includes("Chocolate"));
       }
     }

@@ -4,7 +4,7 @@
  * export from lib/**\/messages.ts and lib/email/templates/*. New catalogue files are found
  * by walking lib/, so nobody has to remember to add them here.
  */
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { keyParityProblems, registeredCatalogues } from "@/lib/i18n/messages.ts";
 
 const LIB = new URL("../../lib/", import.meta.url);
@@ -56,7 +56,7 @@ Deno.test("every catalogue has the same keys in en, es and pl", async () => {
     checked.push(`defineMessages:${name}`);
     problems.push(...keyParityProblems(m.catalogue as Cat).map((p) => `${name}: ${p}`));
   }
-  assertEquals(problems, []);
+  assert.deepEqual(problems, []);
   assert(checked.some((c) => c.startsWith("lib/pages/messages.ts")), `checked: ${checked}`);
   assert(checked.some((c) => c.startsWith("lib/documents/messages.ts")), `checked: ${checked}`);
 });
@@ -70,7 +70,7 @@ Deno.test("no message is empty and placeholders match across languages", async (
   };
   for (const key of Object.keys(cat.en) as Array<keyof typeof cat.en>) {
     for (const l of ["es", "pl"] as const) {
-      assertEquals(placeholders(cat[l][key]), placeholders(cat.en[key]), `${l} ${key}`);
+      assert.deepEqual(placeholders(cat[l][key]), placeholders(cat.en[key]), `${l} ${key}`);
       const texts = typeof cat[l][key] === "string" ? [cat[l][key]] : Object.values(cat[l][key]);
       assert(texts.every((s) => String(s).trim().length > 0), `${l} ${key} is empty`);
     }

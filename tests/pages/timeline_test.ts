@@ -1,4 +1,4 @@
-import { assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 import { buildTimeline } from "@/lib/pages/timeline.ts";
 
 const ev = (occurred_at: string, status = "in_transit", description = "x") => ({
@@ -18,13 +18,13 @@ Deno.test("timeline: past events done, the latest current, estimate expected", (
       ev("2026-01-16T08:45:00Z"),
     ],
   }, now);
-  assertEquals(marks.map((m) => [m.mark, m.at]), [
+  assert.deepEqual(marks.map((m) => [m.mark, m.at]), [
     ["done", "2026-01-15T10:30:00Z"],
     ["done", "2026-01-15T16:15:00Z"],
     ["current", "2026-01-16T08:45:00Z"],
     ["expected", "2026-01-18"],
   ]);
-  assertEquals(marks[3].estimate, true);
+  assert.deepEqual(marks[3].estimate, true);
 });
 
 Deno.test("timeline: future events are expected; no extra estimate when delivery is planned", () => {
@@ -37,7 +37,7 @@ Deno.test("timeline: future events are expected; no extra estimate when delivery
       ev("2026-01-18T09:00:00Z", "delivered"),
     ],
   }, now);
-  assertEquals(marks.map((m) => m.mark), ["current", "expected", "expected"]);
+  assert.deepEqual(marks.map((m) => m.mark), ["current", "expected", "expected"]);
 });
 
 Deno.test("timeline: delivered shipments are all done, none current", () => {
@@ -46,7 +46,7 @@ Deno.test("timeline: delivered shipments are all done, none current", () => {
     estimated_delivery: "2026-01-14",
     events: [ev("2026-01-09T11:00:00Z", "picked_up"), ev("2026-01-14T13:42:00Z", "delivered")],
   }, now);
-  assertEquals(marks.map((m) => m.mark), ["done", "done"]);
+  assert.deepEqual(marks.map((m) => m.mark), ["done", "done"]);
 });
 
 Deno.test("timeline: location shown apart unless the description already says it", () => {
@@ -61,15 +61,15 @@ Deno.test("timeline: location shown apart unless the description already says it
       },
     ],
   }, now);
-  assertEquals(a.location, "Memphis, TN");
-  assertEquals(b.location, undefined);
+  assert.deepEqual(a.location, "Memphis, TN");
+  assert.deepEqual(b.location, undefined);
 });
 
 Deno.test("timeline: nothing shipped yet gives only the expected delivery", () => {
-  assertEquals(
+  assert.deepEqual(
     buildTimeline({ status: "label_created", estimated_delivery: "2026-01-20", events: [] }, now)
       .map((m) => m.mark),
     ["expected"],
   );
-  assertEquals(buildTimeline({ status: "label_created", events: [] }, now), []);
+  assert.deepEqual(buildTimeline({ status: "label_created", events: [] }, now), []);
 });

@@ -1,34 +1,27 @@
 /** The KV queue over a real `:memory:` KV: dedup, retries, dead letters, redelivery. */
 import { z } from "zod";
-import { loadConfig } from "@/lib/config.ts";
 import { deleteDeadLetter } from "@/lib/queue/dead_letters.ts";
 import {
   enqueue,
   enqueueInAtomic,
   handleQueueMessage,
   listDeadLetters,
-  observeRetries,
   PermanentError,
   type QueueMessage,
   registerQueueHandler,
   RetryableError,
   startQueueListener,
-  waitForQueueIdle,
 } from "@/lib/queue/queue.ts";
+import { makeTestServices, observeRetries, waitForQueueIdle } from "@/tests/helpers/services.ts";
 import { setLogSink } from "@/lib/log.ts";
-import { type Services, systemClock } from "@/lib/services.ts";
-import { assert, assertEquals, assertMatch } from "@/tests/helpers/assert.ts";
+import type { Services } from "@/lib/services.ts";
+import assert from "node:assert/strict";
 
 // Queue warnings are expected here; keep the test output readable.
 setLogSink(() => {});
 
 async function withQueue(fn: (services: Services) => Promise<void>) {
-  const kv = await Deno.openKv(":memory:");
-  const services: Services = {
-    kv,
-    config: loadConfig({ DENO_ENV: "test", KV_PATH: ":memory:" }),
-    clock: systemClock,
-  };
+  const services = await makeTestServices();
   const listener = startQueueListener(services, {
     retry: { retryDelaysMs: [1, 1, 1], jitter: 0 },
   });
@@ -36,7 +29,7 @@ async function withQueue(fn: (services: Services) => Promise<void>) {
     await fn(services);
   } finally {
     observeRetries(undefined);
-    kv.close();
+    services.close();
     await listener;
   }
 }
@@ -51,10 +44,10 @@ Deno.test("enqueue with the same key twice delivers one message", async () => {
     const a = await enqueue(services, "test.dedup", { n: 1 }, { key: "k1" });
     const b = await enqueue(services, "test.dedup", { n: 2 }, { key: "k1" });
     await waitForQueueIdle();
-    assertEquals(a.enqueued, true);
-    assertEquals(b.enqueued, false);
-    assertEquals(b.id, a.id, "the duplicate reports the first message's id");
-    assertEquals(seen, [{ n: 1 }]);
+    assert.deepEqual(a.enqueued, true);
+    assert.deepEqual(b.enqueued, false);
+    assert.deepEqual(b.id, a.id, "the duplicate reports the first message's id");
+    assert.deepEqual(seen, [{ n: 1 }]);
   });
 });
 
@@ -69,9 +62,9 @@ Deno.test("concurrent enqueues with one key: exactly one wins", async () => {
       Array.from({ length: 20 }, (_, i) => enqueue(services, "test.race", { i }, { key: "same" })),
     );
     await waitForQueueIdle();
-    assertEquals(results.filter((r) => r.enqueued).length, 1);
-    assertEquals(new Set(results.map((r) => r.id)).size, 1);
-    assertEquals(calls, 1);
+    assert.deepEqual(results.filter((r) => r.enqueued).length, 1);
+    assert.deepEqual(new Set(results.map((r) => r.id)).size, 1);
+    assert.deepEqual(calls, 1);
   });
 });
 
@@ -85,8 +78,8 @@ Deno.test("a failing handler is retried with attempt + 1 until it succeeds", asy
     });
     await enqueue(services, "test.flaky", { org: "acme" });
     await waitForQueueIdle();
-    assertEquals(attempts, [1, 2, 3]);
-    assertEquals((await listDeadLetters(services.kv)).dead_letters.length, 0);
+    assert.deepEqual(attempts, [1, 2, 3]);
+    assert.deepEqual((await listDeadLetters(services.kv)).dead_letters.length, 0);
   });
 });
 
@@ -100,23 +93,23 @@ Deno.test("after the last attempt the message is a dead letter, scoped by org", 
     const { id } = await enqueue(services, "test.always_fails", { org: "acme", secret: "s3" });
     await enqueue(services, "test.always_fails", { org: "globex" });
     await waitForQueueIdle();
-    assertEquals(calls, 8, "4 attempts for each of the 2 messages");
+    assert.deepEqual(calls, 8, "4 attempts for each of the 2 messages");
 
     const all = await listDeadLetters(services.kv);
-    assertEquals(all.dead_letters.length, 2);
-    assertEquals(all.dead_letters[1].id, id, "newest first");
+    assert.deepEqual(all.dead_letters.length, 2);
+    assert.deepEqual(all.dead_letters[1].id, id, "newest first");
 
     const acme = await listDeadLetters(services.kv, { org: "acme" });
-    assertEquals(acme.dead_letters.length, 1);
+    assert.deepEqual(acme.dead_letters.length, 1);
     const d = acme.dead_letters[0];
-    assertEquals([d.id, d.type, d.org, d.attempt], [id, "test.always_fails", "acme", 4]);
-    assertMatch(d.error, /receiver down/);
-    assertMatch(d.failed_at, /^\d{4}-\d\d-\d\dT/);
-    assertEquals(JSON.stringify(d.payload).includes("s3"), false, "redacted");
+    assert.deepEqual([d.id, d.type, d.org, d.attempt], [id, "test.always_fails", "acme", 4]);
+    assert.match(d.error, /receiver down/);
+    assert.match(d.failed_at, /^\d{4}-\d\d-\d\dT/);
+    assert.deepEqual(JSON.stringify(d.payload).includes("s3"), false, "redacted");
 
-    assertEquals(await deleteDeadLetter(services.kv, id), true);
-    assertEquals((await listDeadLetters(services.kv, { org: "acme" })).dead_letters.length, 0);
-    assertEquals((await listDeadLetters(services.kv)).dead_letters.length, 1);
+    assert.deepEqual(await deleteDeadLetter(services.kv, id), true);
+    assert.deepEqual((await listDeadLetters(services.kv, { org: "acme" })).dead_letters.length, 0);
+    assert.deepEqual((await listDeadLetters(services.kv)).dead_letters.length, 1);
   });
 });
 
@@ -134,9 +127,9 @@ Deno.test("a permanent failure or an invalid payload is dead-lettered without re
     await enqueue(services, "test.permanent", {});
     await enqueue(services, "test.schema", { n: "not a number" });
     await waitForQueueIdle();
-    assertEquals(calls, 1, "the schema handler never ran");
+    assert.deepEqual(calls, 1, "the schema handler never ran");
     const { dead_letters } = await listDeadLetters(services.kv);
-    assertEquals(dead_letters.map((d) => [d.type, d.attempt]), [
+    assert.deepEqual(dead_letters.map((d) => [d.type, d.attempt]), [
       ["test.schema", 1],
       ["test.permanent", 1],
     ]);
@@ -153,7 +146,7 @@ Deno.test("Retry-After is a lower bound for the retry delay", async () => {
     });
     await enqueue(services, "test.ratelimited", {});
     await waitForQueueIdle();
-    assertEquals(delays, [40]);
+    assert.deepEqual(delays, [40]);
   });
 });
 
@@ -170,7 +163,7 @@ Deno.test("a redelivered failing message does not fork its retry chain", async (
     await handleQueueMessage(services, msg);
     await handleQueueMessage(services, msg);
     await waitForQueueIdle();
-    assertEquals(attempts, [1, 1, 2], "one retry, not two");
+    assert.deepEqual(attempts, [1, 1, 2], "one retry, not two");
   });
 });
 
@@ -189,10 +182,10 @@ Deno.test("malformed messages, unknown types and KV's undelivered copies become 
     const { dead_letters } = await listDeadLetters(services.kv);
     const byType = Object.fromEntries(dead_letters.map((d) => [d.type, d]));
     assert(byType.malformed, "malformed message kept");
-    assertMatch(byType["test.nobody_handles_this"].error, /No handler/);
-    assertEquals(byType["test.crashy"].org, "acme");
-    assertEquals(byType["test.crashy"].payload, null, "raw payload not shown");
-    assertMatch(byType["test.crashy"].error, /stopped redelivering/);
+    assert.match(byType["test.nobody_handles_this"].error, /No handler/);
+    assert.deepEqual(byType["test.crashy"].org, "acme");
+    assert.deepEqual(byType["test.crashy"].payload, null, "raw payload not shown");
+    assert.match(byType["test.crashy"].error, /stopped redelivering/);
   });
 });
 
@@ -210,7 +203,7 @@ Deno.test("dead letters page by cursor", async () => {
       seen.push(...page.dead_letters.map((d) => (d.payload as { i: number }).i));
       cursor = page.next_cursor ?? undefined;
     } while (cursor);
-    assertEquals(seen, [4, 3, 2, 1, 0]);
+    assert.deepEqual(seen, [4, 3, 2, 1, 0]);
   });
 });
 
@@ -224,14 +217,14 @@ Deno.test("enqueueInAtomic: the message goes out only if the caller's operation 
     await services.kv.set(["thing", 1], "exists");
     const failing = services.kv.atomic().check({ key: ["thing", 1], versionstamp: null });
     enqueueInAtomic(services, failing, "test.in_atomic", { n: "lost" });
-    assertEquals((await failing.commit()).ok, false);
+    assert.deepEqual((await failing.commit()).ok, false);
 
     const op = services.kv.atomic().set(["thing", 2], "created");
     const msg = enqueueInAtomic(services, op, "test.in_atomic", { n: "sent", org: "acme" });
-    assertEquals((await op.commit()).ok, true);
+    assert.deepEqual((await op.commit()).ok, true);
     await waitForQueueIdle();
-    assertEquals(seen, [{ n: "sent", org: "acme" }]);
-    assertEquals([msg.type, msg.attempt], ["test.in_atomic", 1]);
+    assert.deepEqual(seen, [{ n: "sent", org: "acme" }]);
+    assert.deepEqual([msg.type, msg.attempt], ["test.in_atomic", 1]);
   });
 });
 
@@ -246,7 +239,7 @@ Deno.test("a delayed message is delivered and awaited; an oversized message is r
     await enqueue(services, "test.delayed", { name: "now" });
     await waitForQueueIdle();
     // Both arrive, and waitForQueueIdle waited for the delayed one (no timing asserted).
-    assertEquals(order.sort(), ["later", "now"]);
+    assert.deepEqual(order.sort(), ["later", "now"]);
 
     let threw = false;
     try {

@@ -1,15 +1,18 @@
 /** INT-003 logs and INT-001 integration status over real HTTP, scoped to the key's org. */
-import { upsertCustomer, upsertOrder, upsertShipment } from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
+import { upsertShipment } from "@/lib/orders/shipments.ts";
 import { recordFailure } from "@/lib/tracking/circuit.ts";
 import { writeLog } from "@/lib/tracking/integration_log.ts";
 import { getIntegrationStatus } from "@/lib/tracking/status.ts";
 import type { Services } from "@/lib/services.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
-import { startOrdersServer } from "@/tests/orders/server.ts";
-import { makeServices } from "./_helpers.ts";
+import assert from "node:assert/strict";
+import { startOrdersServer } from "@/tests/orders/server_helpers.ts";
+import { makeTestServices } from "@/tests/helpers/services.ts";
+import type { TestServer } from "@/tests/helpers/server.ts";
 
-async function get(url: string, key?: string) {
-  const res = await fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
+async function get(s: TestServer, url: string, key?: string) {
+  const res = await s.fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} });
   return { status: res.status, body: await res.json() };
 }
 
@@ -63,10 +66,10 @@ Deno.test("GET /api/admin/v1/logs: the key's org only, newest first, cursor-page
       tracking_numbers: ["SECRET-OF-OTHER"],
       outcome: "ok",
     });
-    assertEquals((await get(`${s.url}/api/admin/v1/logs`)).status, 401);
-    const first = await get(`${s.url}/api/admin/v1/logs?limit=2`, key);
-    assertEquals(first.status, 200);
-    assertEquals(
+    assert.deepEqual((await get(s, `${s.url}/api/admin/v1/logs`)).status, 401);
+    const first = await get(s, `${s.url}/api/admin/v1/logs?limit=2`, key);
+    assert.deepEqual(first.status, 200);
+    assert.deepEqual(
       first.body.logs.map((l: { tracking_numbers: string[] }) => l.tracking_numbers[0]),
       [
         "N2",
@@ -75,26 +78,30 @@ Deno.test("GET /api/admin/v1/logs: the key's org only, newest first, cursor-page
     );
     assert(first.body.next_cursor);
     const second = await get(
+      s,
       `${s.url}/api/admin/v1/logs?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`,
       key,
     );
-    assertEquals(
+    assert.deepEqual(
       second.body.logs.map((l: { tracking_numbers: string[] }) => l.tracking_numbers[0]),
       ["N0"],
     );
-    assertEquals(second.body.next_cursor, null);
+    assert.deepEqual(second.body.next_cursor, null);
     assert(!JSON.stringify(second.body).includes("SECRET-OF-OTHER"));
     const row = second.body.logs[0];
-    assertEquals([row.kind, row.carrier, row.outcome, row.http_status, row.latency_ms], [
+    assert.deepEqual([row.kind, row.carrier, row.outcome, row.http_status, row.latency_ms], [
       "carrier_call",
       "fedex",
       "ok",
       200,
       12,
     ]);
-    assertEquals((await get(`${s.url}/api/admin/v1/logs?cursor=garbage!!`, key)).status, 400);
-    const bad = await get(`${s.url}/api/admin/v1/logs?limit=abc`, key);
-    assertEquals([bad.status, bad.body.error.code], [422, "validation_failed"]);
+    assert.deepEqual(
+      (await get(s, `${s.url}/api/admin/v1/logs?cursor=garbage!!`, key)).status,
+      400,
+    );
+    const bad = await get(s, `${s.url}/api/admin/v1/logs?limit=abc`, key);
+    assert.deepEqual([bad.status, bad.body.error.code], [422, "validation_failed"]);
   } finally {
     await s.close();
   }
@@ -106,25 +113,27 @@ Deno.test("GET /api/admin/v1/integrations: unconfigured carriers say so", async 
     await s.org("acme");
     const key = await s.adminKey("acme");
     await seedShipments(s.services, "acme", 2);
-    assertEquals((await get(`${s.url}/api/admin/v1/integrations`)).status, 401);
-    const res = await get(`${s.url}/api/admin/v1/integrations`, key);
-    assertEquals(res.status, 200);
+    assert.deepEqual((await get(s, `${s.url}/api/admin/v1/integrations`)).status, 401);
+    const res = await get(s, `${s.url}/api/admin/v1/integrations`, key);
+    assert.deepEqual(res.status, 200);
     const byCarrier = Object.fromEntries(
       res.body.carriers.map((c: { carrier: string }) => [c.carrier, c]),
     );
-    assertEquals(Object.keys(byCarrier), ["fedex", "ups", "usps", "manual", "sandbox"]);
-    assertEquals(byCarrier.fedex.configured, false);
-    assertEquals(byCarrier.fedex.mode, "off");
-    assertEquals(byCarrier.fedex.shipments_tracked, 2);
+    assert.deepEqual(Object.keys(byCarrier), ["fedex", "ups", "usps", "manual", "sandbox"]);
+    assert.deepEqual(byCarrier.fedex.configured, false);
+    assert.deepEqual(byCarrier.fedex.mode, "off");
+    assert.deepEqual(byCarrier.fedex.shipments_tracked, 2);
     assert(byCarrier.fedex.note.includes("not polled"));
-    assertEquals(byCarrier.manual.mode, "manual");
+    assert.deepEqual(byCarrier.manual.mode, "manual");
   } finally {
     await s.close();
   }
 });
 
 Deno.test("integration status: configured carrier, errors in 24 h, open circuit, last good poll", async () => {
-  const services = await makeServices({ FEDEX_CLIENT_ID: "a", FEDEX_CLIENT_SECRET: "b" });
+  const services = await makeTestServices({
+    env: { FEDEX_CLIENT_ID: "a", FEDEX_CLIENT_SECRET: "b" },
+  });
   try {
     await writeLog(services, {
       org: "acme",
@@ -145,18 +154,18 @@ Deno.test("integration status: configured carrier, errors in 24 h, open circuit,
     for (let i = 0; i < 5; i++) await recordFailure(services, "fedex");
     await services.kv.set(["tracking_last_success", "fedex"], "2026-01-16T11:30:00.000Z");
     let fedex = (await getIntegrationStatus(services, "acme"))[0];
-    assertEquals(
+    assert.deepEqual(
       [fedex.configured, fedex.mode, fedex.errors_24h, fedex.circuit, fedex.last_successful_poll],
       [true, "live", 1, "open", "2026-01-16T11:30:00.000Z"],
     );
     // A day later the error has aged out and the circuit is past its cooldown.
     services.clock.advance(25 * 3_600_000);
     fedex = (await getIntegrationStatus(services, "acme"))[0];
-    assertEquals([fedex.errors_24h, fedex.circuit], [0, "closed"]);
+    assert.deepEqual([fedex.errors_24h, fedex.circuit], [0, "closed"]);
     // Another org sees none of acme's errors.
     services.clock.advance(-25 * 3_600_000);
-    assertEquals((await getIntegrationStatus(services, "other"))[0].errors_24h, 0);
+    assert.deepEqual((await getIntegrationStatus(services, "other"))[0].errors_24h, 0);
   } finally {
-    services.kv.close();
+    services.close();
   }
 });

@@ -1,5 +1,5 @@
 import { checkTrackingNumber } from "@/lib/tracking/check_digits.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
+import assert from "node:assert/strict";
 
 // Every number listed in carriers.md §7, with the outcome the rules there give.
 
@@ -13,38 +13,42 @@ Deno.test("UPS 1Z: the official CIE and spec numbers pass; legacy XML-guide numb
     ]
   ) {
     const r = checkTrackingNumber("ups", n);
-    assertEquals(
+    assert.deepEqual(
       [r.format, r.accepted, r.checkDigitValid, r.warnings],
       ["ups_1z", true, true, []],
       n,
     );
   }
   const legacy = checkTrackingNumber("ups", "1Z12345E0205271688");
-  assertEquals([legacy.accepted, legacy.checkDigitValid], [true, false]);
-  assertEquals(legacy.warnings.length, 1);
+  assert.deepEqual([legacy.accepted, legacy.checkDigitValid], [true, false]);
+  assert.deepEqual(legacy.warnings.length, 1);
   // A typo in a good number flips the check digit but, for UPS, only warns.
-  assertEquals(checkTrackingNumber("ups", "1Z023E2X0214323463").checkDigitValid, false);
+  assert.deepEqual(checkTrackingNumber("ups", "1Z023E2X0214323463").checkDigitValid, false);
 });
 
 Deno.test("UPS: spaces and lower case are normalised; garbage is rejected", () => {
   const r = checkTrackingNumber("ups", " 1z 023e2x 02 1432 3462 ");
-  assertEquals(r.normalized, "1Z023E2X0214323462");
-  assertEquals(r.checkDigitValid, true);
-  assertEquals(checkTrackingNumber("ups", "abc").accepted, false);
-  assertEquals(checkTrackingNumber("ups", "1Z<script>").accepted, false);
+  assert.deepEqual(r.normalized, "1Z023E2X0214323462");
+  assert.deepEqual(r.checkDigitValid, true);
+  assert.deepEqual(checkTrackingNumber("ups", "abc").accepted, false);
+  assert.deepEqual(checkTrackingNumber("ups", "1Z<script>").accepted, false);
   // A non-1Z UPS number (e.g. mail innovations) is plausible: accepted with a warning.
   const other = checkTrackingNumber("ups", "92748999984444000000000");
-  assertEquals([other.format, other.accepted, other.warnings.length], ["unknown", true, 1]);
+  assert.deepEqual([other.format, other.accepted, other.warnings.length], ["unknown", true, 1]);
 });
 
 Deno.test("FedEx Express 12 digits: 3,1,7 mod 11", () => {
   for (const n of ["128667043726", "797806677146", "568838414941", "797615467620"]) {
     const r = checkTrackingNumber("fedex", n);
-    assertEquals([r.format, r.checkDigitValid, r.accepted], ["fedex_express_12", true, true], n);
+    assert.deepEqual(
+      [r.format, r.checkDigitValid, r.accepted],
+      ["fedex_express_12", true, true],
+      n,
+    );
   }
   // The sandbox not-found number fails the check digit yet must still reach FedEx.
   const nf = checkTrackingNumber("fedex", "647719948679");
-  assertEquals([nf.checkDigitValid, nf.accepted, nf.warnings.length], [false, true, 1]);
+  assert.deepEqual([nf.checkDigitValid, nf.accepted, nf.warnings.length], [false, true, 1]);
 });
 
 Deno.test("FedEx Ground 15 digits: every mock number passes 1,3 mod 10", () => {
@@ -66,50 +70,54 @@ Deno.test("FedEx Ground 15 digits: every mock number passes 1,3 mod 10", () => {
   ];
   for (const n of mocks) {
     const r = checkTrackingNumber("fedex", n);
-    assertEquals([r.format, r.checkDigitValid], ["fedex_ground_15", true], n);
+    assert.deepEqual([r.format, r.checkDigitValid], ["fedex_ground_15", true], n);
   }
   const bad = checkTrackingNumber("fedex", "122816215025811");
-  assertEquals([bad.checkDigitValid, bad.accepted], [false, true]);
+  assert.deepEqual([bad.checkDigitValid, bad.accepted], [false, true]);
 });
 
 Deno.test("FedEx Ground 96 (22 digits) checks the 14-digit serial; SmartPost 20 warns", () => {
   const ok = checkTrackingNumber("fedex", "9611020123456789012343");
-  assertEquals([ok.format, ok.checkDigitValid], ["fedex_ground_96", true]);
-  assertEquals(checkTrackingNumber("fedex", "9611020123456789012344").checkDigitValid, false);
+  assert.deepEqual([ok.format, ok.checkDigitValid], ["fedex_ground_96", true]);
+  assert.deepEqual(checkTrackingNumber("fedex", "9611020123456789012344").checkDigitValid, false);
   const sp = checkTrackingNumber("fedex", "61292701078443410536");
-  assertEquals([sp.format, sp.checkDigitValid, sp.accepted], ["fedex_smartpost_20", false, true]);
+  assert.deepEqual([sp.format, sp.checkDigitValid, sp.accepted], [
+    "fedex_smartpost_20",
+    false,
+    true,
+  ]);
 });
 
 Deno.test("USPS IMpb: valid 22 and 26 digits pass; a bad check digit is rejected", () => {
   const r22 = checkTrackingNumber("usps", "9400 1091 0425 0532 9085 87");
-  assertEquals([r22.format, r22.checkDigitValid, r22.accepted], ["usps_impb_22", true, true]);
+  assert.deepEqual([r22.format, r22.checkDigitValid, r22.accepted], ["usps_impb_22", true, true]);
   const r26 = checkTrackingNumber("usps", "92419900000033499522966220");
-  assertEquals([r26.format, r26.checkDigitValid, r26.accepted], ["usps_impb_26", true, true]);
+  assert.deepEqual([r26.format, r26.checkDigitValid, r26.accepted], ["usps_impb_26", true, true]);
   const bad = checkTrackingNumber("usps", "9400109104250532908588");
-  assertEquals([bad.accepted, bad.checkDigitValid], [false, false]);
+  assert.deepEqual([bad.accepted, bad.checkDigitValid], [false, false]);
   assert(bad.error?.includes("check digit"));
   // The FedEx SmartPost number is 20 digits but fails the USPS rule.
-  assertEquals(checkTrackingNumber("usps", "61292701078443410536").accepted, false);
+  assert.deepEqual(checkTrackingNumber("usps", "61292701078443410536").accepted, false);
 });
 
 Deno.test("USPS: a 420+ZIP routing prefix (5 or 9 digit ZIP) is stripped before checking", () => {
   const zip5 = checkTrackingNumber("usps", "42010001" + "9400109104250532908587");
-  assertEquals([zip5.normalized, zip5.checkDigitValid], ["9400109104250532908587", true]);
+  assert.deepEqual([zip5.normalized, zip5.checkDigitValid], ["9400109104250532908587", true]);
   const zip9 = checkTrackingNumber("usps", "420100011234" + "9400109104250532908587");
-  assertEquals([zip9.normalized, zip9.checkDigitValid], ["9400109104250532908587", true]);
+  assert.deepEqual([zip9.normalized, zip9.checkDigitValid], ["9400109104250532908587", true]);
   const zip5of26 = checkTrackingNumber("usps", "42010001" + "92419900000033499522966220");
-  assertEquals(zip5of26.normalized, "92419900000033499522966220");
+  assert.deepEqual(zip5of26.normalized, "92419900000033499522966220");
 });
 
 Deno.test("S10 international: EA123456785US passes, a wrong check digit is rejected", () => {
   const ok = checkTrackingNumber("usps", "EA123456785US");
-  assertEquals([ok.format, ok.checkDigitValid, ok.accepted], ["s10", true, true]);
+  assert.deepEqual([ok.format, ok.checkDigitValid, ok.accepted], ["s10", true, true]);
   const bad = checkTrackingNumber("usps", "EA123456784US");
-  assertEquals([bad.format, bad.accepted], ["s10", false]);
+  assert.deepEqual([bad.format, bad.accepted], ["s10", false]);
 });
 
 Deno.test("manual and sandbox numbers are free text but still bounded", () => {
-  assertEquals(checkTrackingNumber("manual", "PRO-12345").accepted, true);
-  assertEquals(checkTrackingNumber("sandbox", "SBX1").accepted, true);
-  assertEquals(checkTrackingNumber("manual", "a/b").accepted, false);
+  assert.deepEqual(checkTrackingNumber("manual", "PRO-12345").accepted, true);
+  assert.deepEqual(checkTrackingNumber("sandbox", "SBX1").accepted, true);
+  assert.deepEqual(checkTrackingNumber("manual", "a/b").accepted, false);
 });

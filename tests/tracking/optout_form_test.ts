@@ -1,15 +1,9 @@
 /** The "Shipment emails" form's pure parts: where it may return to, the cross-site check, the body. */
-import {
-  isCrossSite,
-  MAX_FORM_BYTES,
-  OptOutForm,
-  ownOrigins,
-  readSmallForm,
-  redirectTarget,
-  sameLinkReturn,
-} from "@/lib/tracking/optout_form.ts";
-import { HttpError } from "@/lib/http/errors.ts";
-import { assert, assertEquals, assertRejects } from "@/tests/helpers/assert.ts";
+import { OptOutForm, redirectTarget, sameLinkReturn } from "@/lib/tracking/optout_form.ts";
+import { MAX_FORM_BYTES, readSmallForm } from "@/lib/http/forms.ts";
+import { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
+import { problemOf } from "@/lib/http/errors.ts";
+import assert from "node:assert/strict";
 
 const TOKEN = "mp_abc123";
 const HOME = `/customer/${TOKEN}`;
@@ -17,9 +11,9 @@ const HOME = `/customer/${TOKEN}`;
 Deno.test("return_to: only paths under the same link", () => {
   const ok = (v: string) =>
     sameLinkReturn(TOKEN, v)?.toString().replace("http://portal.invalid", "");
-  assertEquals(ok(HOME), HOME);
-  assertEquals(ok(`${HOME}/orders/ORD-008456`), `${HOME}/orders/ORD-008456`);
-  assertEquals(
+  assert.deepEqual(ok(HOME), HOME);
+  assert.deepEqual(ok(`${HOME}/orders/ORD-008456`), `${HOME}/orders/ORD-008456`);
+  assert.deepEqual(
     ok(`${HOME}/orders/ORD-008456?lang=es#shipment-emails`),
     `${HOME}/orders/ORD-008456?lang=es#shipment-emails`,
   );
@@ -40,26 +34,26 @@ Deno.test("return_to: only paths under the same link", () => {
       "/" + "a".repeat(2100),
     ]
   ) {
-    assertEquals(sameLinkReturn(TOKEN, bad), null, JSON.stringify(bad));
+    assert.deepEqual(sameLinkReturn(TOKEN, bad), null, JSON.stringify(bad));
   }
-  assertEquals(sameLinkReturn(TOKEN, undefined), null);
+  assert.deepEqual(sameLinkReturn(TOKEN, undefined), null);
 });
 
 Deno.test("redirect target: return_to with the notice, else the dashboard", () => {
-  assertEquals(
+  assert.deepEqual(
     redirectTarget(TOKEN, `${HOME}/orders/ORD-1?lang=pl#shipment-emails`, "emails_off"),
     `${HOME}/orders/ORD-1?lang=pl&notice=emails_off#shipment-emails`,
   );
   // An older notice is replaced, not repeated.
-  assertEquals(
+  assert.deepEqual(
     redirectTarget(TOKEN, `${HOME}/orders/ORD-1?notice=emails_off`, "emails_on"),
     `${HOME}/orders/ORD-1?notice=emails_on`,
   );
-  assertEquals(
+  assert.deepEqual(
     redirectTarget(TOKEN, "https://evil.example/", "emails_on"),
     `${HOME}?notice=emails_on`,
   );
-  assertEquals(redirectTarget(TOKEN, undefined, "emails_off"), `${HOME}?notice=emails_off`);
+  assert.deepEqual(redirectTarget(TOKEN, undefined, "emails_off"), `${HOME}?notice=emails_off`);
 });
 
 Deno.test("form fields: shipment_emails is off or on", () => {
@@ -73,18 +67,21 @@ Deno.test("cross-site check: Sec-Fetch-Site first, then Origin; Origin null is n
   const own = ownOrigins(new URL("http://127.0.0.1:8000/x"), "https://portal.example");
   const req = (headers: Record<string, string>) =>
     new Request("http://127.0.0.1:8000/x", { method: "POST", headers });
-  assertEquals(isCrossSite(req({}), own), false);
-  assertEquals(isCrossSite(req({ "sec-fetch-site": "same-origin" }), own), false);
-  assertEquals(isCrossSite(req({ "sec-fetch-site": "none" }), own), false);
-  assertEquals(isCrossSite(req({ "sec-fetch-site": "cross-site" }), own), true);
-  assertEquals(isCrossSite(req({ "sec-fetch-site": "same-site" }), own), true);
+  assert.deepEqual(isCrossSite(req({}), own), false);
+  assert.deepEqual(isCrossSite(req({ "sec-fetch-site": "same-origin" }), own), false);
+  assert.deepEqual(isCrossSite(req({ "sec-fetch-site": "none" }), own), false);
+  assert.deepEqual(isCrossSite(req({ "sec-fetch-site": "cross-site" }), own), true);
+  assert.deepEqual(isCrossSite(req({ "sec-fetch-site": "same-site" }), own), true);
   // With Referrer-Policy: no-referrer, a same-origin form POST carries `Origin: null`.
-  assertEquals(isCrossSite(req({ "sec-fetch-site": "same-origin", origin: "null" }), own), false);
-  assertEquals(isCrossSite(req({ origin: "null" }), own), false);
-  assertEquals(isCrossSite(req({ origin: "http://127.0.0.1:8000" }), own), false);
-  assertEquals(isCrossSite(req({ origin: "https://portal.example" }), own), false);
-  assertEquals(isCrossSite(req({ origin: "https://evil.example" }), own), true);
-  assertEquals(
+  assert.deepEqual(
+    isCrossSite(req({ "sec-fetch-site": "same-origin", origin: "null" }), own),
+    false,
+  );
+  assert.deepEqual(isCrossSite(req({ origin: "null" }), own), false);
+  assert.deepEqual(isCrossSite(req({ origin: "http://127.0.0.1:8000" }), own), false);
+  assert.deepEqual(isCrossSite(req({ origin: "https://portal.example" }), own), false);
+  assert.deepEqual(isCrossSite(req({ origin: "https://evil.example" }), own), true);
+  assert.deepEqual(
     isCrossSite(req({ "sec-fetch-site": "same-origin", origin: "https://evil.example" }), own),
     true,
   );
@@ -97,7 +94,7 @@ Deno.test("form body: urlencoded and multipart, bounded, typed", async () => {
       body,
       headers: type ? { "content-type": type } : {},
     });
-  assertEquals(
+  assert.deepEqual(
     await readSmallForm(
       post("shipment_emails=off&return_to=%2Fcustomer%2Fx", "application/x-www-form-urlencoded"),
     ),
@@ -106,16 +103,21 @@ Deno.test("form body: urlencoded and multipart, bounded, typed", async () => {
   const fd = new FormData();
   fd.set("shipment_emails", "on");
   fd.set("file", new File(["x"], "x.txt"));
-  assertEquals(await readSmallForm(new Request("http://x/", { method: "POST", body: fd })), {
+  assert.deepEqual(await readSmallForm(new Request("http://x/", { method: "POST", body: fd })), {
     shipment_emails: "on",
   });
   const status = async (r: Request) => {
-    const err = await assertRejects(() => readSmallForm(r));
-    assert(err instanceof HttpError);
-    return err.status;
+    try {
+      await readSmallForm(r);
+    } catch (err) {
+      const problem = problemOf(err);
+      assert(problem, `not a client error: ${err}`);
+      return problem.status;
+    }
+    assert.fail("expected readSmallForm to reject");
   };
-  assertEquals(await status(post("{}", "application/json")), 415);
-  assertEquals(
+  assert.deepEqual(await status(post("{}", "application/json")), 415);
+  assert.deepEqual(
     await status(post("a=" + "x".repeat(MAX_FORM_BYTES), "application/x-www-form-urlencoded")),
     413,
   );
@@ -126,6 +128,6 @@ Deno.test("form body: urlencoded and multipart, bounded, typed", async () => {
       c.close();
     },
   });
-  assertEquals(await status(post(stream, "application/x-www-form-urlencoded")), 413);
-  assertEquals(await status(post("garbage", "multipart/form-data; boundary=zz")), 400);
+  assert.deepEqual(await status(post(stream, "application/x-www-form-urlencoded")), 413);
+  assert.deepEqual(await status(post("garbage", "multipart/form-data; boundary=zz")), 400);
 });

@@ -1,58 +1,59 @@
 /** The demo sandbox carrier: no network, one milestone per poll, driven by a fake clock. */
 import { loadConfig } from "@/lib/config.ts";
 import { setLogSink } from "@/lib/log.ts";
-import {
-  createOrg,
-  getShipments,
-  upsertCustomer,
-  upsertOrder,
-  upsertShipment,
-} from "@/lib/orders/store.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
+import { upsertOrder } from "@/lib/orders/orders.ts";
+import { createOrg } from "@/lib/orders/orgs.ts";
+import { getShipments, upsertShipment } from "@/lib/orders/shipments.ts";
 import { adapterMode } from "@/lib/tracking/adapters.ts";
 import { pollBatch } from "@/lib/tracking/poller.ts";
 import { SandboxAdapter, sandboxEnabled } from "@/lib/tracking/sandbox.ts";
 import { getIntegrationStatus } from "@/lib/tracking/status.ts";
-import { assert, assertEquals } from "@/tests/helpers/assert.ts";
-import { makeServices } from "./_helpers.ts";
+import assert from "node:assert/strict";
+import { makeTestServices } from "@/tests/helpers/services.ts";
 
 setLogSink(() => {});
 
 Deno.test("the sandbox is on in the embedded development default only", () => {
   const cfg = (env: Record<string, string>) => loadConfig({ KV_PATH: ":memory:", ...env });
-  assertEquals(sandboxEnabled(cfg({})), true);
-  assertEquals(sandboxEnabled(cfg({ DENO_ENV: "production" })), false);
-  assertEquals(sandboxEnabled(cfg({ DENO_ENV: "test" })), false);
-  assertEquals(sandboxEnabled(cfg({ SEED_DEMO: "0" })), false);
-  assertEquals(sandboxEnabled(cfg({ DENO_ENV: "production", SANDBOX_CARRIER: "1" })), true);
-  assertEquals(sandboxEnabled(cfg({ SANDBOX_CARRIER: "0" })), false);
+  assert.deepEqual(sandboxEnabled(cfg({})), true);
+  assert.deepEqual(sandboxEnabled(cfg({ DENO_ENV: "production" })), false);
+  assert.deepEqual(sandboxEnabled(cfg({ DENO_ENV: "test" })), false);
+  assert.deepEqual(sandboxEnabled(cfg({ SEED_DEMO: "0" })), false);
+  assert.deepEqual(sandboxEnabled(cfg({ DENO_ENV: "production", SANDBOX_CARRIER: "1" })), true);
+  assert.deepEqual(sandboxEnabled(cfg({ SANDBOX_CARRIER: "0" })), false);
   // Real credentials always win over the sandbox.
-  assertEquals(
+  assert.deepEqual(
     adapterMode(cfg({ FEDEX_CLIENT_ID: "a", FEDEX_CLIENT_SECRET: "b" }), "fedex"),
     "live",
   );
-  assertEquals(adapterMode(cfg({}), "ups"), "sandbox");
-  assertEquals(adapterMode(cfg({}), "manual"), "off");
+  assert.deepEqual(adapterMode(cfg({}), "ups"), "sandbox");
+  assert.deepEqual(adapterMode(cfg({}), "manual"), "off");
 });
 
 Deno.test("sandbox adapter: starts at the label, clearly labelled; unknown numbers not found", async () => {
-  const services = await makeServices();
+  const services = await makeTestServices();
   try {
     const sb = new SandboxAdapter(services, () => ({ status: "label_created", events: [] }));
-    const first = (await sb.track(["X"])).get("X")!;
-    assert(first.ok);
-    assertEquals(first.shipment.events.map((e) => e.status), ["label_created"]);
-    assertEquals(first.shipment.events[0].carrier_code, "SANDBOX");
+    const [first] = await sb.track([{ tracking_number: "X" }]);
+    assert(first.ok && "shipment" in first);
+    assert.deepEqual(first.shipment.events.map((e) => e.status), ["label_created"]);
+    assert.deepEqual(first.shipment.events[0].carrier_code, "SANDBOX");
     assert(first.shipment.events[0].description.includes("(sandbox)"));
     assert(first.shipment.estimated_delivery);
-    const nf = (await new SandboxAdapter(services, () => undefined).track(["Y"])).get("Y")!;
-    assertEquals(!nf.ok && nf.reason, "not_found");
+    const [nf] = await new SandboxAdapter(services, () => undefined).track([
+      { tracking_number: "Y" },
+    ]);
+    assert(nf.ok && "awaiting_first_scan" in nf);
   } finally {
-    services.kv.close();
+    services.close();
   }
 });
 
 Deno.test("demo timeline moves: a FedEx shipment without credentials walks to delivered", async () => {
-  const services = await makeServices({ SANDBOX_CARRIER: "1", DENO_ENV: "development" });
+  const services = await makeTestServices({
+    env: { SANDBOX_CARRIER: "1", DENO_ENV: "development" },
+  });
   try {
     const now = services.clock.now();
     await createOrg(services.kv, {
@@ -101,7 +102,7 @@ Deno.test("demo timeline moves: a FedEx shipment without credentials walks to de
       });
       services.clock.advance(20 * 60_000);
     }
-    assertEquals(statuses, [
+    assert.deepEqual(statuses, [
       "label_created",
       "picked_up",
       "in_transit",
@@ -112,15 +113,15 @@ Deno.test("demo timeline moves: a FedEx shipment without credentials walks to de
       "delivered",
     ]);
     const [s] = await getShipments(services.kv, "acme", "C1", "ORD-1");
-    assertEquals(s.events.length, 6);
+    assert.deepEqual(s.events.length, 6);
     assert(s.events.every((e) => e.description.endsWith("(sandbox)")));
     // Oldest first, each with an offset.
     assert(s.events.every((e, i) => i === 0 || e.occurred_at > s.events[i - 1].occurred_at));
     assert(s.events.every((e) => e.occurred_at.endsWith("-05:00")));
     const fedex = (await getIntegrationStatus(services, "acme"))[0];
-    assertEquals([fedex.configured, fedex.mode], [false, "sandbox"]);
+    assert.deepEqual([fedex.configured, fedex.mode], [false, "sandbox"]);
     assert(fedex.note?.includes("sandbox"));
   } finally {
-    services.kv.close();
+    services.close();
   }
 });

@@ -6,6 +6,7 @@ import { defineMessages } from "@/lib/i18n/messages.ts";
 import type { Customer, Org } from "@/lib/orders/model.ts";
 import type { EnqueueResult } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
 import { type RenderedEmail, renderEmail } from "@/lib/email/render.ts";
 import { sendEmail } from "@/lib/email/send.ts";
 
@@ -82,11 +83,6 @@ export function renderMagicLinkEmail(
     footer: [t("validity", vars), t("contact", vars), t("footer", vars)],
   });
   return { ...rendered, subject: t("subject", vars) };
-}
-
-async function sha256Hex(s: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(s));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 /** Resend tag values allow letters, digits, `_` and `-` only. */

@@ -1,4 +1,2 @@
-/** Every page under a magic link: rate limit, link check, `ctx.state.access` (lib/access). */
-import { linkAccessMiddleware } from "@/lib/access/middleware.ts";
-
-export const handler = linkAccessMiddleware("page");
+/** Every page under a magic link: rate limit, link check, `ctx.state.access`. */
+export { linkAccess as default } from "@/lib/http/link_access.ts";

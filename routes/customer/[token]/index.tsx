@@ -2,8 +2,8 @@
  * The customer's dashboard (INT-007 Success State): welcome, Quick Stats, Your Orders with
  * the filter and paging, Shipment Tracking cards. Server-rendered, no scripts.
  */
+import { page } from "fresh";
 import { z } from "zod";
-import type { Handlers, PageProps } from "@/lib/framework/types.ts";
 import { formatRelative } from "@/lib/i18n/format.ts";
 import {
   type Customer,
@@ -12,17 +12,17 @@ import {
   type OrderSummary,
   type Org,
 } from "@/lib/orders/model.ts";
-import { type CustomerStats, InvalidCursorError, readDashboard } from "@/lib/orders/store.ts";
+import { type CustomerStats, InvalidCursorError } from "@/lib/orders/order_index.ts";
+import { readDashboard } from "@/lib/orders/orders.ts";
 import { dashboardHref, MAX_PREV, type PageState } from "@/lib/pages/links.ts";
-import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
 import { pageMessages } from "@/lib/pages/messages.ts";
 import { EmptyState } from "@/components/EmptyState.tsx";
 import { OrderFilter } from "@/components/OrderFilter.tsx";
 import { OrderTable } from "@/components/OrderTable.tsx";
 import { Pagination } from "@/components/Pagination.tsx";
-import { PortalLayout } from "@/components/PortalLayout.tsx";
 import { QuickStats } from "@/components/QuickStats.tsx";
 import { type ShipmentCard, ShipmentCards } from "@/components/ShipmentCards.tsx";
+import { linkDefine } from "@/lib/state.ts";
 
 /** Shipments in the cards: the latest shipped orders' parcels that are not delivered yet. */
 const TRACKING_CARDS = 5;
@@ -54,29 +54,26 @@ function pageState(url: URL): PageState {
   return { filter, cursor: cursor.data, prev };
 }
 
-export const handler: Handlers<DashboardData> = {
+export const handler = linkDefine.handlers({
   async GET(ctx) {
-    const access = ctx.state.access;
-    // The token middleware always sets access; without it there is nothing to show.
-    if (!access) return renderLinkInvalidPage(ctx, undefined);
-    const { kv, clock } = ctx.services;
-    const { org, customer, token } = access;
-    let page = pageState(ctx.url);
+    const { kv, clock } = ctx.state.services;
+    const { org, customer, token } = ctx.state.access;
+    let paging = pageState(ctx.url);
     // Stats, the page and the newest shipped orders: one getMany (a cursor page adds a range).
     const read = async () => {
       const opts = { recent: { filter: "shipped" as const, limit: TRACKING_CARDS } };
       try {
         return await readDashboard(kv, org.slug, customer.ref, {
           ...opts,
-          filter: page.filter,
-          cursor: page.cursor,
+          filter: paging.filter,
+          cursor: paging.cursor,
         });
       } catch (err) {
         if (!(err instanceof InvalidCursorError)) throw err;
-        page = { ...page, cursor: null, prev: [] };
+        paging = { ...paging, cursor: null, prev: [] };
         return await readDashboard(kv, org.slug, customer.ref, {
           ...opts,
-          filter: page.filter,
+          filter: paging.filter,
           cursor: null,
         });
       }
@@ -89,21 +86,22 @@ export const handler: Handlers<DashboardData> = {
       }))
     ).slice(0, TRACKING_CARDS);
     ctx.state.title = pageMessages.t(ctx.state.locale, "dash.title");
-    return ctx.render({
+    const data: DashboardData = {
       org,
       customer,
       token,
       stats,
       orders: result.orders,
       nextCursor: result.next_cursor,
-      page,
+      page: paging,
       cards,
       now: clock.now().toISOString(),
-    });
+    };
+    return page(data);
   },
-};
+});
 
-export default function Dashboard({ data, state, url }: PageProps<DashboardData>) {
+export default linkDefine.page<typeof handler>(function Dashboard({ data, state }) {
   const { locale } = state;
   const t = pageMessages.bind(locale);
   const { org, customer, token, page } = data;
@@ -111,7 +109,7 @@ export default function Dashboard({ data, state, url }: PageProps<DashboardData>
     ? formatRelative(locale, customer.last_visit_at, new Date(data.now))
     : t("dash.firstVisit");
   return (
-    <PortalLayout t={t} locale={locale} url={url} org={org}>
+    <>
       <section class="welcome" aria-labelledby="welcome-title">
         <h1 id="welcome-title" class="welcome__title">
           {t("dash.welcome", { name: customer.name })}
@@ -144,6 +142,6 @@ export default function Dashboard({ data, state, url }: PageProps<DashboardData>
         <Pagination t={t} token={token} state={page} nextCursor={data.nextCursor} />
       </section>
       <ShipmentCards t={t} locale={locale} token={token} cards={data.cards} />
-    </PortalLayout>
+    </>
   );
-}
+});

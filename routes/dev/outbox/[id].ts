@@ -4,8 +4,8 @@
  * HTML uses. Links still work, so the magic link can be followed from here.
  */
 import { getOutboxEntry } from "@/lib/email/dev_outbox.ts";
-import type { Handlers } from "@/lib/framework/types.ts";
-import { notFound } from "@/lib/http/errors.ts";
+import { NotFoundError } from "@/lib/errors.ts";
+import { define } from "@/lib/state.ts";
 
 export const EMAIL_VIEW_CSP = [
   "default-src 'none'",
@@ -15,10 +15,10 @@ export const EMAIL_VIEW_CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-export const handler: Handlers = {
+export const handler = define.handlers({
   async GET(ctx) {
-    const entry = await getOutboxEntry(ctx.services.kv, ctx.params.id);
-    if (!entry) throw notFound("No such email in the dev outbox.");
+    const entry = await getOutboxEntry(ctx.state.services.kv, ctx.params.id);
+    if (!entry) throw new NotFoundError("No such email in the dev outbox.");
     return new Response(entry.html, {
       headers: {
         "content-type": "text/html; charset=utf-8",
@@ -26,4 +26,4 @@ export const handler: Handlers = {
       },
     });
   },
-};
+});

@@ -3,9 +3,9 @@
  * their text part and the links in them, and a link to each one's HTML part.
  * A developer tool: English only (marked `lang="en"` whatever the chosen locale).
  */
+import { page } from "fresh";
 import { listOutbox, type OutboxEntry } from "@/lib/email/dev_outbox.ts";
-import type { Handlers, PageProps } from "@/lib/framework/types.ts";
-import { HttpError } from "@/lib/http/errors.ts";
+import { define } from "@/lib/state.ts";
 
 interface Data {
   entries: OutboxEntry[];
@@ -14,19 +14,14 @@ interface Data {
 
 const PAGE_SIZE = 20;
 
-export const handler: Handlers<Data> = {
+export const handler = define.handlers({
   async GET(ctx) {
     const cursor = ctx.url.searchParams.get("cursor") ?? undefined;
-    let page: Data;
-    try {
-      page = await listOutbox(ctx.services.kv, { limit: PAGE_SIZE, cursor });
-    } catch {
-      throw new HttpError(400, "bad_request", "The cursor is not valid.");
-    }
+    const entries: Data = await listOutbox(ctx.state.services.kv, { limit: PAGE_SIZE, cursor });
     ctx.state.title = "Dev outbox";
-    return ctx.render(page);
+    return page(entries);
   },
-};
+});
 
 /** The http(s) links in a text part, so a developer can follow a magic link in one click. */
 function linksIn(text: string): string[] {
@@ -89,7 +84,7 @@ function Email({ e }: { e: OutboxEntry }) {
   );
 }
 
-export default function Outbox({ data }: PageProps<Data>) {
+export default define.page<typeof handler>(function Outbox({ data }) {
   return (
     <main id="main" class="page dev-outbox" lang="en">
       <h1>Dev outbox</h1>
@@ -108,4 +103,4 @@ export default function Outbox({ data }: PageProps<Data>) {
       )}
     </main>
   );
-}
+});

@@ -1,14 +1,33 @@
 /**
  * The scriptable part every fake carrier shares: a real HTTP server on a free port, the
  * routing of token and tracking calls, issued OAuth tokens that can be expired on demand
- * (a tracking call without a live one gets the carrier's 401), and forced responses (429 with
- * Retry-After, 500s) queued for the next tracking calls.
+ * (a tracking call without a live one gets the carrier's 401), forced responses (429 with
+ * Retry-After, 500s) queued for the next tracking calls, and published samples from
+ * tests/fixtures/carriers served byte for byte (`serveFixture`, `serveFixtureFor`).
  */
 
 export interface Forced {
   status: number;
   headers?: Record<string, string>;
   body?: unknown;
+}
+
+/** A published carrier answer kept in tests/fixtures/carriers, served as it is. */
+export interface FixtureAnswer {
+  /** Path under tests/fixtures/carriers, e.g. "fedex/duplicate_number.json". */
+  file: string;
+  status?: number;
+  headers?: Record<string, string>;
+}
+
+/** The URL of a sample under tests/fixtures/carriers. */
+export function carrierFixture(file: string): URL {
+  return new URL(`../../fixtures/carriers/${file}`, import.meta.url);
+}
+
+/** A sample's text exactly as stored. */
+export function readCarrierFixture(file: string): string {
+  return Deno.readTextFileSync(carrierFixture(file));
 }
 
 export interface RecordedCall {
@@ -38,6 +57,8 @@ export abstract class FakeCarrierBase {
   #all: string[] = [];
   #issued = 0;
   #forced: Forced[] = [];
+  #fixtures: { token: FixtureAnswer[]; track: FixtureAnswer[] } = { token: [], track: [] };
+  #fixturesByNumber = new Map<string, FixtureAnswer>();
   #server: Deno.HttpServer<Deno.NetAddr>;
 
   /** The carrier's OAuth token endpoint (POST). */
@@ -70,6 +91,8 @@ export abstract class FakeCarrierBase {
 
   #route(req: Request, url: URL, body: string): Response {
     if (req.method === "POST" && url.pathname === this.tokenPath) {
+      const sample = this.#fixtures.token.shift();
+      if (sample) return this.#tokenSample(sample);
       return this.answerToken(req, body);
     }
     const m = req.method === this.trackRoute.method && url.pathname.match(this.trackRoute.path);
@@ -77,8 +100,37 @@ export abstract class FakeCarrierBase {
     this.trackCalls++;
     const forced = this.#takeForced();
     if (forced) return forced;
+    const queued = this.#fixtures.track.shift();
+    if (queued) return sampleResponse(queued);
     if (!this.#tokenOk(req)) return this.unauthorized();
+    const byNumber = m[1] ? this.#fixturesByNumber.get(decodeURIComponent(m[1])) : undefined;
+    if (byNumber) return sampleResponse(byNumber);
     return this.answerTrack(req, body, m);
+  }
+
+  /** A token sample: its `access_token` becomes a live token of this server. */
+  #tokenSample(sample: FixtureAnswer): Response {
+    const text = readCarrierFixture(sample.file);
+    const token = (JSON.parse(text) as { access_token?: unknown }).access_token;
+    if (typeof token === "string" && (sample.status ?? 200) < 300) {
+      this.tokenCalls++;
+      this.#valid.add(token);
+      this.#all.push(token);
+    }
+    return sampleResponse(sample);
+  }
+
+  /**
+   * The next `times` calls to the token or tracking route get this sample (tracking samples
+   * come before the token check, like `force`).
+   */
+  serveFixture(route: "token" | "track", answer: FixtureAnswer, times = 1) {
+    for (let i = 0; i < times; i++) this.#fixtures[route].push(answer);
+  }
+
+  /** Every authorized tracking call for this number (the path's number) gets this sample. */
+  serveFixtureFor(trackingNumber: string, answer: FixtureAnswer) {
+    this.#fixturesByNumber.set(trackingNumber, answer);
   }
 
   /** A new token, valid until `expireTokens()`. */
@@ -119,6 +171,13 @@ export abstract class FakeCarrierBase {
   async close() {
     await this.#server.shutdown();
   }
+}
+
+function sampleResponse(a: FixtureAnswer): Response {
+  return new Response(readCarrierFixture(a.file), {
+    status: a.status ?? 200,
+    headers: { "content-type": "application/json", ...a.headers },
+  });
 }
 
 /** Appends the USPS/IMpb mod-10 check digit to a numeric payload. */

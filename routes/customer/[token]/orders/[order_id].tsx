@@ -3,7 +3,7 @@
  * timeline island and the carrier link-out, items with exact totals, documents, and
  * [Report Issue]. An order outside this link's customer is a 404 page.
  */
-import type { Handlers, PageProps } from "@/lib/framework/types.ts";
+import { page } from "fresh";
 import {
   formatDate,
   formatMoney,
@@ -11,17 +11,17 @@ import {
   formatTime,
   formatUnitPrice,
 } from "@/lib/i18n/format.ts";
-import type { Locale, Order, Org, Shipment } from "@/lib/orders/model.ts";
+import { NotFoundError } from "@/lib/errors.ts";
+import type { Locale, Order, Shipment } from "@/lib/orders/model.ts";
 import { trackingUrl } from "@/lib/orders/carrier_links.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
-import { getOrder, getShipments } from "@/lib/orders/store.ts";
+import { getOrder } from "@/lib/orders/orders.ts";
+import { getShipments } from "@/lib/orders/shipments.ts";
 import { documentLinks } from "@/lib/documents/links.ts";
 import { t as docT } from "@/lib/documents/messages.ts";
 import { carrierBrand, carrierDisplayName } from "@/lib/pages/carrier.ts";
 import { dashboardHref, reportHref, trackingApiHref } from "@/lib/pages/links.ts";
-import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
 import { pageMessages, type T } from "@/lib/pages/messages.ts";
-import { PortalLayout } from "@/components/PortalLayout.tsx";
 import { StatusBadge, TrackingBadge } from "@/components/StatusBadge.tsx";
 import TrackingTimeline from "@/islands/TrackingTimeline.tsx";
 import ReportIssue from "@/islands/ReportIssue.tsx";
@@ -31,62 +31,54 @@ import { isTrackingEmailOptedOut } from "@/lib/tracking/notify.ts";
 import { type Notice, NoticeParam } from "@/lib/tracking/optout_form.ts";
 import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
 import { log } from "@/lib/log.ts";
+import { linkDefine } from "@/lib/state.ts";
 
-type DetailData =
-  | {
-    found: true;
-    org: Org;
-    token: string;
-    order: Order;
-    shipments: Shipment[];
-    now: string;
-    /** Pre-fills the report form's contact email. */
-    contactEmail: string;
-    /** Shipment emails: the customer's setting, who it is for, and the form's way back. */
-    emails: {
-      optedOut: boolean;
-      customerName: string;
-      returnTo: string;
-      notice: Notice | null;
-    };
-  }
-  | { found: false; org: Org; token: string; number: string };
+interface DetailData {
+  token: string;
+  order: Order;
+  shipments: Shipment[];
+  now: string;
+  /** Pre-fills the report form's contact email. */
+  contactEmail: string;
+  /** Shipment emails: the customer's setting, who it is for, and the form's way back. */
+  emails: {
+    optedOut: boolean;
+    customerName: string;
+    returnTo: string;
+    notice: Notice | null;
+  };
+}
 
-export const handler: Handlers<DetailData> = {
+export const handler = linkDefine.handlers({
   async GET(ctx) {
-    const access = ctx.state.access;
-    if (!access) return renderLinkInvalidPage(ctx, undefined);
-    const { org, customer, token } = access;
+    const { org, customer, token } = ctx.state.access;
     const number = ctx.params.order_id;
-    const t = pageMessages.bind(ctx.state.locale);
-    const notFound = () => {
-      ctx.state.title = t("notfound.title");
-      return ctx.render({ found: false, org, token, number }, { status: 404 });
-    };
-    if (!OrderNumber.safeParse(number).success) return notFound();
-    const { kv, clock } = ctx.services;
+    // Scoped by org and customer: another customer's order number is simply not found.
+    if (!OrderNumber.safeParse(number).success) throw new NotFoundError("No such order.");
+    const { services } = ctx.state;
     const [order, shipments, optedOut] = await Promise.all([
-      getOrder(kv, org.slug, customer.ref, number),
-      getShipments(kv, org.slug, customer.ref, number),
-      isTrackingEmailOptedOut(kv, org.slug, customer.ref),
+      getOrder(services.kv, org.slug, customer.ref, number),
+      getShipments(services.kv, org.slug, customer.ref, number),
+      isTrackingEmailOptedOut(services.kv, org.slug, customer.ref),
     ]);
-    if (!order) return notFound();
+    if (!order) throw new NotFoundError("No such order.");
     // A cache older than TRACKING_STALE_MINUTES asks the queue for a carrier refresh
-    // (deduplicated per shipment). It only enqueues, and runs while the page renders; the
-    // page shows the cache it has and never waits for a carrier.
-    const refreshing = Promise.all(shipments.map((s) => requestRefreshIfStale(ctx.services, s)))
+    // (deduplicated per shipment). It only enqueues: the page shows the cache it has and
+    // never waits for a carrier.
+    const refreshing = Promise.all(shipments.map((s) => requestRefreshIfStale(services, s)))
       .catch((err) => log.warn("order page refresh request failed", { err }));
-    ctx.state.title = t("detail.title", { number: order.order_number });
+    ctx.state.title = pageMessages.t(ctx.state.locale, "detail.title", {
+      number: order.order_number,
+    });
     const back = new URL(ctx.url);
     back.searchParams.delete("notice");
     const notice = NoticeParam.safeParse(ctx.url.searchParams.get("notice"));
-    const res = ctx.render({
-      found: true,
-      org,
+    await refreshing;
+    return page<DetailData>({
       token,
       order,
       shipments,
-      now: clock.now().toISOString(),
+      now: services.clock.now().toISOString(),
       contactEmail: customer.email,
       emails: {
         optedOut,
@@ -95,37 +87,20 @@ export const handler: Handlers<DetailData> = {
         notice: notice.success ? notice.data : null,
       },
     });
-    await refreshing;
-    return res;
   },
-};
+});
 
-export default function OrderDetail({ data, state, url }: PageProps<DetailData>) {
+export default linkDefine.page<typeof handler>(function OrderDetail({ data, state }) {
   const { locale } = state;
   const t = pageMessages.bind(locale);
-  const back = (
-    <a class="btn btn--ghost back" href={dashboardHref(data.token)}>
-      <span aria-hidden="true">←</span> {t("detail.back")}
-    </a>
-  );
-  if (!data.found) {
-    return (
-      <PortalLayout t={t} locale={locale} url={url} org={data.org}>
-        <section class="card state">
-          <span class="state__icon state__icon--box" aria-hidden="true"></span>
-          <h1 class="state__title">{t("notfound.title")}</h1>
-          <p>{t("notfound.body", { number: data.number })}</p>
-          <p>{back}</p>
-        </section>
-      </PortalLayout>
-    );
-  }
   const { order, token } = data;
   return (
-    <PortalLayout t={t} locale={locale} url={url} org={data.org}>
+    <>
       <div class="detail-head">
         <h1>{t("detail.title", { number: order.order_number })}</h1>
-        {back}
+        <a class="btn btn--ghost back" href={dashboardHref(token)}>
+          <span aria-hidden="true">←</span> {t("detail.back")}
+        </a>
       </div>
       <OrderInformation t={t} locale={locale} order={order} />
       <section class="card" id="tracking" tabIndex={-1} aria-labelledby="tracking-title">
@@ -164,9 +139,9 @@ export default function OrderDetail({ data, state, url }: PageProps<DetailData>)
           messages={formMessages(locale)}
         />
       </div>
-    </PortalLayout>
+    </>
   );
-}
+});
 
 function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: Order }) {
   return (

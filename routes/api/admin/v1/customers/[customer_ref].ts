@@ -1,22 +1,21 @@
 /** PUT /api/admin/v1/customers/{customer_ref}: create or replace a customer of the key's org. */
-import type { Handlers } from "@/lib/framework/types.ts";
-import { json, readJson } from "@/lib/http/json.ts";
-import { adminOrg, pathParam, storeErrorToHttp } from "@/lib/orders/api.ts";
+import { json, pathParam, readJson } from "@/lib/http/json.ts";
+import { upsertCustomer } from "@/lib/orders/customers.ts";
 import { CustomerInput, CustomerRef } from "@/lib/orders/input.ts";
-import { upsertCustomer } from "@/lib/orders/store.ts";
+import { adminDefine } from "@/lib/state.ts";
 
-export const handler: Handlers = {
+export const handler = adminDefine.handlers({
   async PUT(ctx) {
-    const org = adminOrg(ctx);
-    const ref = pathParam(ctx, "customer_ref", CustomerRef);
+    const { adminOrg: org, services } = ctx.state;
+    const ref = pathParam(ctx.params, "customer_ref", CustomerRef);
     const body = await readJson(ctx.req, CustomerInput);
     const { customer, created } = await upsertCustomer(
-      ctx.services.kv,
+      services.kv,
       org.slug,
       ref,
       body,
-      ctx.services.clock.now(),
-    ).catch(storeErrorToHttp);
+      services.clock.now(),
+    );
     return json(customer, created ? 201 : 200);
   },
-};
+});

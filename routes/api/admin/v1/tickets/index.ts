@@ -1,7 +1,21 @@
-/** `GET /api/admin/v1/tickets`: the org's support tickets, newest first, cursor-paged. */
-import type { Handlers } from "@/lib/framework/types.ts";
-import { listTicketsApi } from "@/lib/issues/handlers.ts";
+/** `GET /api/admin/v1/tickets?cursor=&limit=`: the org's support tickets, newest first. */
+import { json, pageQuery, readQuery } from "@/lib/http/json.ts";
+import { ticketView } from "@/lib/http/views.ts";
+import { listTickets } from "@/lib/issues/tickets.ts";
+import { adminDefine } from "@/lib/state.ts";
 
-export const handler: Handlers = {
-  GET: listTicketsApi,
-};
+const ListQuery = pageQuery({ max: 100, default: 20 });
+
+export const handler = adminDefine.handlers({
+  async GET(ctx) {
+    const { services, adminOrg } = ctx.state;
+    const q = readQuery(ctx.url, ListQuery);
+    const page = await listTickets(services.kv, adminOrg.slug, q);
+    const base = services.config.publicBaseUrl;
+    return json(
+      { tickets: page.tickets.map((t) => ticketView(t, base)), next_cursor: page.next_cursor },
+      200,
+      { "cache-control": "no-store" },
+    );
+  },
+});

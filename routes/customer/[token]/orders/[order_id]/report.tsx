@@ -4,27 +4,23 @@
  * redirect (303) to the success message, so reloading never posts twice. A hidden
  * `idempotency_key` makes a double submit one ticket.
  */
-import type { Handlers, PageProps } from "@/lib/framework/types.ts";
-import { HttpError } from "@/lib/http/errors.ts";
-import { reportForOrder } from "@/lib/issues/handlers.ts";
+import { page } from "fresh";
+import { DomainError, NotFoundError } from "@/lib/errors.ts";
+import { problemOf } from "@/lib/http/errors.ts";
+import { submitReportFromRequest } from "@/lib/http/report_form.ts";
 import { issueMessages } from "@/lib/issues/messages.ts";
 import { ISSUE_CSS } from "@/lib/issues/styles.ts";
 import { getTicket } from "@/lib/issues/tickets.ts";
-import type { Org } from "@/lib/orders/model.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
-import { getOrder } from "@/lib/orders/store.ts";
-import { renderLinkInvalidPage } from "@/lib/pages/link_error.tsx";
+import { getOrder } from "@/lib/orders/orders.ts";
 import { orderHref, reportHref } from "@/lib/pages/links.ts";
-import { pageMessages } from "@/lib/pages/messages.ts";
-import { PortalLayout } from "@/components/PortalLayout.tsx";
 import { ReportIssueFields } from "@/components/ReportIssueFields.tsx";
+import { linkDefine } from "@/lib/state.ts";
 
 type Data =
-  | { kind: "notfound"; org: Org; token: string; number: string }
-  | { kind: "done"; org: Org; token: string; number: string; ticket: string }
+  | { kind: "done"; token: string; number: string; ticket: string }
   | {
     kind: "form";
-    org: Org;
     token: string;
     number: string;
     values: Record<string, string>;
@@ -38,29 +34,26 @@ function newKey(): string {
   return crypto.randomUUID();
 }
 
-export const handler: Handlers<Data> = {
+export const handler = linkDefine.handlers({
   async GET(ctx) {
-    const access = ctx.state.access;
-    if (!access) return renderLinkInvalidPage(ctx, undefined);
+    const { access, services } = ctx.state;
     const { org, customer, token } = access;
     const number = ctx.params.order_id;
-    const m = issueMessages.bind(ctx.state.locale);
-    ctx.state.title = m("title");
+    ctx.state.title = issueMessages.t(ctx.state.locale, "title");
     const order = OrderNumber.safeParse(number).success
-      ? await getOrder(ctx.services.kv, org.slug, customer.ref, number)
+      ? await getOrder(services.kv, org.slug, customer.ref, number)
       : null;
-    if (!order) return ctx.render({ kind: "notfound", org, token, number }, { status: 404 });
+    if (!order) throw new NotFoundError("No such order.");
     const done = ctx.url.searchParams.get("ticket");
     if (done) {
-      const ticket = await getTicket(ctx.services.kv, org.slug, done);
+      const ticket = await getTicket(services.kv, org.slug, done);
       // Only this customer's ticket for this order; anything else shows a fresh form.
       if (ticket && ticket.customer_ref === customer.ref && ticket.order_number === number) {
-        return ctx.render({ kind: "done", org, token, number, ticket: ticket.ticket_number });
+        return page<Data>({ kind: "done", token, number, ticket: ticket.ticket_number });
       }
     }
-    return ctx.render({
+    return page<Data>({
       kind: "form",
-      org,
       token,
       number,
       values: { contact_email: customer.email, idempotency_key: newKey() },
@@ -70,69 +63,53 @@ export const handler: Handlers<Data> = {
   },
 
   async POST(ctx) {
-    const access = ctx.state.access;
-    if (!access) {
-      await ctx.req.body?.cancel().catch(() => {});
-      return renderLinkInvalidPage(ctx, undefined);
-    }
-    const { org, token } = access;
+    const { access } = ctx.state;
     const number = ctx.params.order_id;
     const m = issueMessages.bind(ctx.state.locale);
     ctx.state.title = m("title");
     const fields = new Map<string, string>();
     try {
-      const { ticket } = await reportForOrder(ctx, fields);
-      const to = `${reportHref(token, number)}?ticket=${ticket.ticket_number}`;
-      return new Response(null, { status: 303, headers: { location: to } });
+      const { ticket } = await submitReportFromRequest(ctx, fields);
+      const to = `${reportHref(access.token, number)}?ticket=${ticket.ticket_number}`;
+      return ctx.redirect(to, 303);
     } catch (err) {
-      if (!(err instanceof HttpError)) throw err;
-      if (err.status === 401) return renderLinkInvalidPage(ctx, undefined);
-      if (err.status === 404) {
-        return ctx.render({ kind: "notfound", org, token, number }, { status: 404 });
-      }
+      // A form the customer can correct comes back with its messages; a missing order,
+      // the rate limit and anything unexpected go to the error page.
+      const problem = err instanceof DomainError && !(err instanceof NotFoundError)
+        ? problemOf(err)
+        : null;
+      if (!problem || problem.status === 401 || problem.status === 429) throw err;
       const errors: Record<string, string> = {};
-      for (const [f, msgs] of Object.entries(err.fields ?? {})) {
+      for (const [f, msgs] of Object.entries(problem.fields ?? {})) {
         if (FIELDS.includes(f)) errors[f] = msgs[0];
       }
       const values = Object.fromEntries(fields);
       // Keep the same key: submitting the corrected form is still the same report.
       values.idempotency_key ||= newKey();
       values.contact_email ??= access.customer.email;
-      return ctx.render({
+      return page<Data>({
         kind: "form",
-        org,
-        token,
+        token: access.token,
         number,
         values,
         errors,
-        alert: Object.keys(errors).length ? m("err_summary") : err.message,
-      }, { status: err.status });
+        alert: Object.keys(errors).length ? m("err_summary") : problem.message,
+      }, { status: problem.status });
     }
   },
-};
+});
 
-export default function ReportPage({ data, state, url }: PageProps<Data>) {
+export default linkDefine.page<typeof handler>(function ReportPage({ data, state }) {
   const { locale } = state;
-  const t = pageMessages.bind(locale);
   const m = issueMessages.bind(locale);
   const back = (
     <a class="btn btn--ghost" href={orderHref(data.token, data.number)}>
       <span aria-hidden="true">←</span> {m("back_to_order")}
     </a>
   );
-  if (data.kind === "notfound") {
-    return (
-      <PortalLayout t={t} locale={locale} url={url} org={data.org}>
-        <section class="card state">
-          <h1 class="state__title">{t("notfound.title")}</h1>
-          <p>{t("notfound.body", { number: data.number })}</p>
-        </section>
-      </PortalLayout>
-    );
-  }
   if (data.kind === "done") {
     return (
-      <PortalLayout t={t} locale={locale} url={url} org={data.org}>
+      <>
         <style dangerouslySetInnerHTML={{ __html: ISSUE_CSS }} />
         <section class="card ri-form">
           <h1>{m("title")}</h1>
@@ -141,13 +118,13 @@ export default function ReportPage({ data, state, url }: PageProps<Data>) {
           </p>
           <p>{back}</p>
         </section>
-      </PortalLayout>
+      </>
     );
   }
   const { values, errors } = data;
   const invalid = FIELDS.filter((f) => errors[f]);
   return (
-    <PortalLayout t={t} locale={locale} url={url} org={data.org}>
+    <>
       <style dangerouslySetInnerHTML={{ __html: ISSUE_CSS }} />
       <form
         class="card ri-form"
@@ -191,6 +168,6 @@ export default function ReportPage({ data, state, url }: PageProps<Data>) {
           <button type="submit" class="btn">{m("submit")}</button>
         </div>
       </form>
-    </PortalLayout>
+    </>
   );
-}
+});

@@ -4,33 +4,32 @@
  * A customer that does not exist in the key's org is a 404.
  */
 import { z } from "zod";
+import type { Context } from "fresh";
 import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
-import type { Handlers, RouteContext } from "@/lib/framework/types.ts";
-import { notFound } from "@/lib/http/errors.ts";
-import { json, readJson } from "@/lib/http/json.ts";
-import { adminOrg, pathParam } from "@/lib/orders/api.ts";
+import { NotFoundError } from "@/lib/errors.ts";
+import { json, pathParam, readJson } from "@/lib/http/json.ts";
+import { getCustomer } from "@/lib/orders/customers.ts";
 import { CustomerRef } from "@/lib/orders/input.ts";
 import type { Customer } from "@/lib/orders/model.ts";
-import { getCustomer } from "@/lib/orders/store.ts";
+import { adminDefine, type AdminState } from "@/lib/state.ts";
 
 const LinkRequest = z.strictObject({ send_email: z.boolean().optional() });
 
-async function requireCustomer(ctx: RouteContext): Promise<Customer> {
-  const org = adminOrg(ctx);
-  const ref = pathParam(ctx, "customer_ref", CustomerRef);
-  const customer = await getCustomer(ctx.services.kv, org.slug, ref);
-  if (!customer) throw notFound(`No customer "${ref}" in this org.`);
+async function requireCustomer(ctx: Context<AdminState>): Promise<Customer> {
+  const ref = pathParam(ctx.params, "customer_ref", CustomerRef);
+  const customer = await getCustomer(ctx.state.services.kv, ctx.state.adminOrg.slug, ref);
+  if (!customer) throw new NotFoundError(`No customer "${ref}" in this org.`);
   return customer;
 }
 
-export const handler: Handlers = {
+export const handler = adminDefine.handlers({
   async POST(ctx) {
     const customer = await requireCustomer(ctx);
     // An empty body is `{}`; a body must otherwise be JSON.
     const body = ctx.req.headers.get("content-length") === "0" || !ctx.req.body
       ? {}
       : await readJson(ctx.req, LinkRequest);
-    const link = await createLink(ctx.services, customer.org, customer.ref, {
+    const link = await createLink(ctx.state.services, customer.org, customer.ref, {
       sendEmail: body.send_email === true,
     });
     // The answer holds a capability URL: never cached anywhere.
@@ -41,7 +40,8 @@ export const handler: Handlers = {
   },
   async DELETE(ctx) {
     const customer = await requireCustomer(ctx);
-    await revokeLinks(ctx.services.kv, customer.org, customer.ref, ctx.services.clock.now());
+    const { kv, clock } = ctx.state.services;
+    await revokeLinks(kv, customer.org, customer.ref, clock.now());
     return new Response(null, { status: 204 });
   },
-};
+});

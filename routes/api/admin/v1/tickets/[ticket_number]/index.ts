@@ -1,7 +1,17 @@
 /** `GET /api/admin/v1/tickets/{ticket_number}`: one ticket with its photo URLs. */
-import type { Handlers } from "@/lib/framework/types.ts";
-import { getTicketApi } from "@/lib/issues/handlers.ts";
+import { NotFoundError } from "@/lib/errors.ts";
+import { json } from "@/lib/http/json.ts";
+import { ticketView } from "@/lib/http/views.ts";
+import { getTicket } from "@/lib/issues/tickets.ts";
+import { adminDefine } from "@/lib/state.ts";
 
-export const handler: Handlers = {
-  GET: getTicketApi,
-};
+export const handler = adminDefine.handlers({
+  async GET(ctx) {
+    const { services, adminOrg } = ctx.state;
+    const ticket = await getTicket(services.kv, adminOrg.slug, ctx.params.ticket_number);
+    if (!ticket) throw new NotFoundError("No such ticket.");
+    return json(ticketView(ticket, services.config.publicBaseUrl), 200, {
+      "cache-control": "no-store",
+    });
+  },
+});

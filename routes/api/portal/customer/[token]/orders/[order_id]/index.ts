@@ -2,25 +2,25 @@
  * GET /api/portal/customer/{token}/orders/{order_id}: one order of this link's customer with
  * lines, totals, delivery address, shipments and its documents. Any other order is a 404.
  */
-import type { Handlers } from "@/lib/framework/types.ts";
-import { notFound } from "@/lib/http/errors.ts";
+import { NotFoundError } from "@/lib/errors.ts";
 import { json } from "@/lib/http/json.ts";
-import { documentsView, linkAccess, orderDetailView, PRIVATE_HEADERS } from "@/lib/orders/api.ts";
+import { documentsView, orderDetailView, PRIVATE_HEADERS } from "@/lib/http/views.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
-import { getOrder, getShipments } from "@/lib/orders/store.ts";
+import { getOrder } from "@/lib/orders/orders.ts";
+import { getShipments } from "@/lib/orders/shipments.ts";
+import { linkDefine } from "@/lib/state.ts";
 
-export const handler: Handlers = {
+export const handler = linkDefine.handlers({
   async GET(ctx) {
-    const access = linkAccess(ctx);
+    const { access, services } = ctx.state;
     const number = ctx.params.order_id;
-    if (!OrderNumber.safeParse(number).success) throw notFound("No such order.");
-    const { kv, config } = ctx.services;
+    if (!OrderNumber.safeParse(number).success) throw new NotFoundError("No such order.");
     const [order, shipments] = await Promise.all([
-      getOrder(kv, access.org.slug, access.customer.ref, number),
-      getShipments(kv, access.org.slug, access.customer.ref, number),
+      getOrder(services.kv, access.org.slug, access.customer.ref, number),
+      getShipments(services.kv, access.org.slug, access.customer.ref, number),
     ]);
-    if (!order) throw notFound("No such order.");
-    const documents = documentsView(config.publicBaseUrl, access.token, order);
+    if (!order) throw new NotFoundError("No such order.");
+    const documents = documentsView(services.config.publicBaseUrl, access.token, order);
     return json(orderDetailView(order, shipments, documents), 200, PRIVATE_HEADERS);
   },
-};
+});

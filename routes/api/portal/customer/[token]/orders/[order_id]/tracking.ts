@@ -3,29 +3,29 @@
  * the carrier's tracking page, status, estimate, events (oldest first) and when the data
  * was last refreshed. Any order outside this link's customer is a 404.
  */
-import type { Handlers } from "@/lib/framework/types.ts";
-import { notFound } from "@/lib/http/errors.ts";
+import { NotFoundError } from "@/lib/errors.ts";
 import { json } from "@/lib/http/json.ts";
-import { linkAccess, PRIVATE_HEADERS, shipmentView } from "@/lib/orders/api.ts";
+import { PRIVATE_HEADERS, shipmentView } from "@/lib/http/views.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
-import { getOrderSummary, getShipments } from "@/lib/orders/store.ts";
+import { getOrderSummary } from "@/lib/orders/orders.ts";
+import { getShipments } from "@/lib/orders/shipments.ts";
 import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
+import { linkDefine } from "@/lib/state.ts";
 
-export const handler: Handlers = {
+export const handler = linkDefine.handlers({
   async GET(ctx) {
-    const access = linkAccess(ctx);
+    const { access, services } = ctx.state;
     const number = ctx.params.order_id;
-    if (!OrderNumber.safeParse(number).success) throw notFound("No such order.");
-    const { kv } = ctx.services;
+    if (!OrderNumber.safeParse(number).success) throw new NotFoundError("No such order.");
     const [order, shipments] = await Promise.all([
-      getOrderSummary(kv, access.org.slug, access.customer.ref, number),
-      getShipments(kv, access.org.slug, access.customer.ref, number),
+      getOrderSummary(services.kv, access.org.slug, access.customer.ref, number),
+      getShipments(services.kv, access.org.slug, access.customer.ref, number),
     ]);
-    if (!order) throw notFound("No such order.");
+    if (!order) throw new NotFoundError("No such order.");
     // Data older than TRACKING_STALE_MINUTES asks the queue for a carrier refresh (deduplicated;
     // never waits for the carrier); the answer says so, so a client can look again shortly.
     const requested = await Promise.all(
-      shipments.map((s) => requestRefreshIfStale(ctx.services, s)),
+      shipments.map((s) => requestRefreshIfStale(services, s)),
     );
     const refreshed = shipments.map((s) => s.last_refreshed_at).filter((t): t is string => !!t)
       .sort();
@@ -41,4 +41,4 @@ export const handler: Handlers = {
       PRIVATE_HEADERS,
     );
   },
-};
+});

@@ -1,0 +1,115 @@
+/**
+ * Island bundles with esbuild: one entry per island (the component plus the hydrating boot
+ * code), shared chunks (Preact) split out and loaded once, content-hashed file names so they
+ * can be cached forever. `deno task build` writes them to `_fresh/`; in development, without
+ * a current build, they are built in memory at start-up. Never imported in production: the
+ * build cache loads this module only when it must bundle.
+ */
+import * as esbuild from "esbuild";
+import { BUILD_DIR, BUNDLE_PREFIX, type IslandBundles, sha256Hex } from "./build_cache.ts";
+import { islandName } from "./islands.ts";
+
+/** Browsers the island bundles must run in (phones included). */
+const TARGET = ["es2020", "chrome90", "safari14", "firefox90"];
+
+/** Builds every island under `root/islands` (files given relative, `./islands/X.tsx`). */
+export async function buildIslands(
+  projectRoot: string,
+  islandFiles: string[],
+  opts: { minify?: boolean } = {},
+): Promise<IslandBundles> {
+  // esbuild reports normalized paths; so must we, to map its outputs back.
+  const root = await Deno.realPath(projectRoot);
+  if (islandFiles.length === 0) return { entries: {}, files: new Map(), inputs: {} };
+  const entryPoints: Record<string, string> = {};
+  for (const f of islandFiles) entryPoints[islandName(f)] = `island:${f}`;
+
+  const clientPath = new URL("./client.ts", import.meta.url).pathname;
+  const result = await esbuild.build({
+    absWorkingDir: root,
+    entryPoints,
+    bundle: true,
+    splitting: true,
+    format: "esm",
+    platform: "browser",
+    target: TARGET,
+    minify: opts.minify ?? true,
+    jsx: "automatic",
+    jsxImportSource: "preact",
+    outdir: `${root}/${BUILD_DIR}/js`,
+    entryNames: "[name]-[hash]",
+    chunkNames: "chunk-[hash]",
+    metafile: true,
+    write: false,
+    logLevel: "silent",
+    plugins: [{
+      name: "island-entries",
+      setup(build) {
+        // The import map's `@/` alias (deno.json): the project root.
+        build.onResolve({ filter: /^@\// }, (args) => ({ path: `${root}/${args.path.slice(2)}` }));
+        build.onResolve({ filter: /^island:/ }, (args) => ({
+          path: args.path.slice("island:".length),
+          namespace: "island",
+        }));
+        build.onLoad({ filter: /.*/, namespace: "island" }, (args) => ({
+          contents:
+            `import C from ${JSON.stringify(`${root}/${args.path.replace(/^\.\//, "")}`)};\n` +
+            `import { boot } from ${JSON.stringify(clientPath)};\n` +
+            `boot(${JSON.stringify(islandName(args.path))}, C);\n`,
+          loader: "ts",
+          resolveDir: root,
+        }));
+      },
+    }],
+  });
+
+  const files = new Map<string, Uint8Array>();
+  const outdir = `${root}/${BUILD_DIR}/js/`;
+  for (const out of result.outputFiles) {
+    files.set(BUNDLE_PREFIX + out.path.slice(outdir.length), out.contents);
+  }
+  const entries: Record<string, string> = {};
+  for (const [outPath, meta] of Object.entries(result.metafile.outputs)) {
+    if (!meta.entryPoint) continue;
+    const name = islandName(meta.entryPoint.replace(/^island:/, ""));
+    entries[name] = BUNDLE_PREFIX + outPath.slice(`${BUILD_DIR}/js/`.length);
+  }
+  const inputs: Record<string, string> = {};
+  for (const input of Object.keys(result.metafile.inputs)) {
+    if (input.startsWith("island:") || input.includes("node_modules/")) continue;
+    const abs = input.startsWith("/") ? input : `${root}/${input}`;
+    inputs[input] = await sha256Hex(await Deno.readFile(abs));
+  }
+  return { entries, files, inputs };
+}
+
+const inMemory = new Map<string, Promise<IslandBundles>>();
+
+/** `buildIslands` once per project root and process (tests start many apps). */
+export function buildIslandsOnce(root: string, islandFiles: string[]): Promise<IslandBundles> {
+  const key = `${root}\n${islandFiles.join("\n")}`;
+  let built = inMemory.get(key);
+  if (!built) {
+    built = buildIslands(root, islandFiles);
+    inMemory.set(key, built);
+  }
+  return built;
+}
+
+/** Stops esbuild's service process (tests call this so no child process leaks). */
+export function stopBundler(): Promise<void> {
+  return esbuild.stop();
+}
+
+/** Writes bundles and `_fresh/islands.json` (what a Deno Deploy build step runs). */
+export async function writeBundles(root: string, bundles: IslandBundles) {
+  await Deno.remove(`${root}/${BUILD_DIR}/js`, { recursive: true }).catch(() => {});
+  await Deno.mkdir(`${root}/${BUILD_DIR}/js`, { recursive: true });
+  for (const [path, bytes] of bundles.files) {
+    await Deno.writeFile(`${root}/${BUILD_DIR}/js/${path.slice(BUNDLE_PREFIX.length)}`, bytes);
+  }
+  await Deno.writeTextFile(
+    `${root}/${BUILD_DIR}/islands.json`,
+    JSON.stringify({ entries: bundles.entries, inputs: bundles.inputs }, null, 2),
+  );
+}

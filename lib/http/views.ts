@@ -1,0 +1,98 @@
+/**
+ * The JSON the APIs answer with: public views of customers, orders, shipments, documents and
+ * tickets. Internal fields (org slug, timestamps of our own writes, blob ids) stay inside.
+ */
+import { CARRIER_NAMES, trackingUrl } from "@/lib/orders/carrier_links.ts";
+import type { Customer, DocumentId, Order, OrderSummary, Shipment } from "@/lib/orders/model.ts";
+import { DOCUMENT_IDS } from "@/lib/orders/model.ts";
+import type { Ticket } from "@/lib/issues/tickets.ts";
+
+/** Token answers must not be cached or indexed (capability URLs). */
+export const PRIVATE_HEADERS = {
+  "cache-control": "no-store",
+  "x-robots-tag": "noindex",
+} as const;
+export function customerView(c: Customer) {
+  return {
+    ref: c.ref,
+    name: c.name,
+    locale: c.locale,
+    last_visit_at: c.last_visit_at ?? null,
+  };
+}
+
+export function orderSummaryView(o: OrderSummary) {
+  const { org: _org, created_at: _c, ...rest } = o;
+  return { ...rest, shipping: o.shipping ?? null };
+}
+
+export function shipmentView(s: Shipment) {
+  return {
+    carrier: s.carrier,
+    carrier_name: s.carrier_name ?? CARRIER_NAMES[s.carrier],
+    tracking_number: s.tracking_number,
+    tracking_url: trackingUrl(s.carrier, s.tracking_number),
+    service: s.service ?? null,
+    shipped_at: s.shipped_at,
+    status: s.status,
+    estimated_delivery: s.estimated_delivery ?? null,
+    estimated_window: s.estimated_window ?? null,
+    overdue: s.overdue ?? false,
+    events: s.events.map((e) => ({
+      status: e.status,
+      occurred_at: e.occurred_at,
+      description: e.description,
+      location: e.location ?? null,
+    })),
+    last_refreshed_at: s.last_refreshed_at ?? null,
+    delivery: s.delivery ?? null,
+  };
+}
+
+const DOCUMENT_NAMES: Record<DocumentId, (o: Order) => string> = {
+  "order-confirmation": () => "Order Confirmation (PDF)",
+  "packing-slip": () => "Packing Slip (PDF)",
+  invoice: (o) => `Invoice #${o.invoice_number} (PDF)`,
+};
+
+/** The order's documents with their download URLs under this link. */
+export function documentsView(baseUrl: string, token: string, o: Order) {
+  const base = `${baseUrl}/api/portal/customer/${encodeURIComponent(token)}/orders/${
+    encodeURIComponent(o.order_number)
+  }/documents/`;
+  return [
+    ...DOCUMENT_IDS.map((id) => ({ id, name: DOCUMENT_NAMES[id](o), url: base + id })),
+    { id: "all", name: "All documents (ZIP)", url: base + "all" },
+  ];
+}
+
+export function orderDetailView(
+  o: Order,
+  shipments: Shipment[],
+  documents: ReturnType<typeof documentsView>,
+) {
+  const { org: _org, created_at: _c, lines, ...rest } = o;
+  return {
+    ...rest,
+    shipping: o.shipping ?? null,
+    lines: lines.map((l) => ({ ...l, uom: l.uom ?? null })),
+    shipments: shipments.map(shipmentView),
+    documents,
+  };
+}
+
+/** What the admin API shows of a ticket: photos with their download URLs. */
+export function ticketView(ticket: Ticket, baseUrl: string) {
+  const { photos, ...rest } = ticket;
+  const self = `${baseUrl}/api/admin/v1/tickets/${ticket.ticket_number}`;
+  return {
+    ...rest,
+    photos: photos.map((p, i) => ({
+      name: p.name,
+      type: p.type,
+      size: p.size,
+      sha256: p.sha256,
+      url: `${self}/photos/${i + 1}`,
+    })),
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The one error page (Fresh 2's `_error`, in place of `_404` and `_500`). `routes/_middleware.ts`
+ * has already turned whatever was thrown into an `HttpError` with the right status and headers
+ * (the original error is its `cause`); this page shows it in the visitor's language:
+ *
+ * - an invalid, revoked or expired link (INT-007 Error State, 401), with the org's contact
+ *   when the link still names an org;
+ * - the rate limit (429), with when to try again;
+ * - an order outside this link's customer (404), inside the customer's portal chrome;
+ * - any other missing page (404), and everything else, by its message (5xx say nothing).
+ */
+import { HttpError, page } from "fresh";
+import { ContactLinks } from "@/components/Contact.tsx";
+import { Header } from "@/components/Header.tsx";
+import { PortalLayout } from "@/components/PortalLayout.tsx";
+import { LinkInvalidError } from "@/lib/access/tokens.ts";
+import { RateLimitedError } from "@/lib/errors.ts";
+import { log } from "@/lib/log.ts";
+import type { Org } from "@/lib/orders/model.ts";
+import { dashboardHref } from "@/lib/pages/links.ts";
+import { pageMessages, type T } from "@/lib/pages/messages.ts";
+import { siteMessages } from "@/lib/pages/site_messages.ts";
+import { define } from "@/lib/state.ts";
+
+type View =
+  | { kind: "link_invalid"; org?: Org }
+  | { kind: "rate_limited"; minutes: number; again: string }
+  | { kind: "order_not_found"; org: Org; token: string; number: string }
+  | { kind: "not_found" }
+  | { kind: "error"; status: number; message: string };
+
+export const handler = define.handlers((ctx) => {
+  const error = ctx.error;
+  if (!(error instanceof HttpError)) {
+    // Thrown before the root middleware could map it (a bug in the outermost middleware).
+    log.error("unhandled error", { route: ctx.route ?? "(none)", err: error });
+  }
+  const status = error instanceof HttpError ? error.status : 500;
+  const cause = error instanceof HttpError ? error.cause : error;
+  const t = pageMessages.bind(ctx.state.locale ?? "en");
+  const access = ctx.state.access;
+  let view: View;
+  if (cause instanceof LinkInvalidError) {
+    ctx.state.title = t("err.title");
+    view = { kind: "link_invalid", org: cause.org };
+  } else if (cause instanceof RateLimitedError) {
+    ctx.state.title = t("rl.title");
+    // The same URL without ?lang, so "Try again" does not re-set the cookie needlessly.
+    const again = new URL(ctx.url);
+    again.searchParams.delete("lang");
+    const minutes = Math.max(1, Math.ceil(Math.max(1, cause.retryAfterSeconds) / 60));
+    view = { kind: "rate_limited", minutes, again: again.pathname + again.search };
+  } else if (status === 404 && access && ctx.params.order_id !== undefined) {
+    ctx.state.title = t("notfound.title");
+    view = {
+      kind: "order_not_found",
+      org: access.org,
+      token: access.token,
+      number: ctx.params.order_id,
+    };
+  } else if (status === 404) {
+    view = { kind: "not_found" };
+  } else {
+    view = { kind: "error", status, message: error instanceof HttpError ? error.message : "" };
+  }
+  return page(view, { status, headers: error instanceof HttpError ? error.headers : undefined });
+});
+
+export default define.page<typeof handler>(function ErrorPage({ data, state, url }) {
+  const locale = state.locale ?? "en";
+  const t = pageMessages.bind(locale);
+  if (data.kind === "order_not_found") {
+    return (
+      <PortalLayout t={t} locale={locale} url={url} org={data.org}>
+        <section class="card state">
+          <span class="state__icon state__icon--box" aria-hidden="true"></span>
+          <h1 class="state__title">{t("notfound.title")}</h1>
+          <p>{t("notfound.body", { number: data.number })}</p>
+          <p>
+            <a class="btn btn--ghost back" href={dashboardHref(data.token)}>
+              <span aria-hidden="true">←</span> {t("detail.back")}
+            </a>
+          </p>
+        </section>
+      </PortalLayout>
+    );
+  }
+  return (
+    <>
+      <Header t={t} locale={locale} url={url} />
+      {data.kind === "link_invalid"
+        ? <LinkInvalid t={t} org={data.org} />
+        : data.kind === "rate_limited"
+        ? <RateLimited t={t} minutes={data.minutes} again={data.again} />
+        : <Plain locale={locale} view={data} />}
+    </>
+  );
+});
+
+function LinkInvalid({ t, org }: { t: T; org?: Org }) {
+  return (
+    <main id="main" class="page" tabIndex={-1}>
+      <section class="card state state--error">
+        <span class="state__icon state__icon--warn" aria-hidden="true"></span>
+        <h1 class="state__title">{t("err.title")}</h1>
+        <p>{t("err.body")}</p>
+        <p>{org ? t("err.contactOrg", { org: org.name }) : t("err.contactGeneric")}</p>
+        {org && (
+          <p class="state__contact">
+            {t("contact.label")} <ContactLinks org={org} phoneLabel={t("contact.phone")} />
+          </p>
+        )}
+      </section>
+    </main>
+  );
+}
+
+function RateLimited({ t, minutes, again }: { t: T; minutes: number; again: string }) {
+  return (
+    <main id="main" class="page" tabIndex={-1}>
+      <section class="card state state--wait">
+        <span class="state__icon state__icon--clock" aria-hidden="true"></span>
+        <h1 class="state__title">{t("rl.title")}</h1>
+        <p>{t("rl.body")}</p>
+        <p>{t("rl.wait", { count: minutes })}</p>
+        <p>
+          <a class="btn" href={again}>{t("rl.retry")}</a>
+        </p>
+      </section>
+    </main>
+  );
+}
+
+function Plain(
+  { locale, view }: {
+    locale: Parameters<typeof siteMessages.bind>[0];
+    view: Extract<View, { kind: "not_found" | "error" }>;
+  },
+) {
+  const t = siteMessages.bind(locale);
+  if (view.kind === "not_found") {
+    return (
+      <main id="main" class="page state-page" tabIndex={-1}>
+        <h1>{t("notFound.title")}</h1>
+        <p>{t("notFound.body")}</p>
+        <p>
+          <a href="/">{t("notFound.home")}</a>
+        </p>
+      </main>
+    );
+  }
+  return (
+    <main id="main" class="page state-page" tabIndex={-1}>
+      <h1>{view.status >= 500 ? t("error.title") : view.message}</h1>
+      <p>{t("error.retry")}</p>
+    </main>
+  );
+}
