@@ -164,6 +164,11 @@ export async function enqueue(
   return { id: first.value?.id ?? msg.id, enqueued: false };
 }
 
+/** Whether `key` was used by an `enqueue` whose dedup record still lives (`dedupForMs`). */
+export async function enqueueKeyUsed(kv: Deno.Kv, key: string): Promise<boolean> {
+  return (await kv.get(keys.dedup(key))).versionstamp !== null;
+}
+
 async function commitEnqueue(
   services: Services,
   msg: QueueMessage,
