@@ -4,6 +4,9 @@
  * the customer sees carrier events within seconds instead of at the next cron round (up to
  * 30 minutes), and a stored shipment never lacks its queued fetch.
  *
+ * The fetch claims the page-view refresh of its staleness window (`refreshId`), so customers
+ * opening the order while it runs cause no second carrier call.
+ *
  * A fetch is queued when the carrier is polled with this configuration and the change can
  * alter what the carrier answers: a new shipment, a new carrier or ship date (which pick
  * another shipment for a reused number), or one never fetched yet. An ERP re-sending an
@@ -16,7 +19,7 @@ import type { Shipment } from "@/lib/orders/model.ts";
 import { enqueueInAtomic } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { adapterMode, POLLED_CARRIERS, type PolledCarrier } from "./adapters.ts";
-import { POLL_BATCH, type PollBatch } from "./poller.ts";
+import { POLL_BATCH, type PollBatch, refreshId } from "./poller.ts";
 
 const polled = (c: Shipment["carrier"]): c is PolledCarrier =>
   (POLLED_CARRIERS as readonly string[]).includes(c);
@@ -78,7 +81,13 @@ export async function putShipment(
       // Runs once per commit attempt; only the attempt that commits counts.
       inCommit: (op, change) => {
         queued = needsFetch(services, change);
-        if (queued) enqueueInAtomic(services, op, POLL_BATCH, fetchBatch(change.shipment, now));
+        if (!queued) return;
+        // Page views before the fetch is done would ask for the same: claim their key.
+        const stale = services.config.TRACKING_STALE_MINUTES;
+        enqueueInAtomic(services, op, POLL_BATCH, fetchBatch(change.shipment, now), {
+          claimKey: `tracking.${refreshId(change.shipment, stale, now.getTime())}`,
+          dedupForMs: stale * 60_000,
+        });
       },
     },
   );

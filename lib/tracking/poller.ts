@@ -498,6 +498,20 @@ async function logPoll(
 }
 
 /**
+ * The id of a shipment's refresh in one staleness window, per shipment (another order with
+ * the same number is refreshed on its own); its queue key is `tracking.{id}`. The first fetch
+ * of a new shipment claims it too, so page views while that fetch runs ask for no other.
+ */
+export function refreshId(
+  s: Pick<Shipment, "org" | "order_number" | "tracking_number">,
+  staleMinutes: number,
+  nowMs: number,
+): string {
+  const window = Math.floor(nowMs / (staleMinutes * 60_000));
+  return `refresh:${s.org}:${s.order_number}:${s.tracking_number}:${window}`;
+}
+
+/**
  * Called by the order page and tracking API: when the shipment's cache is older than
  * TRACKING_STALE_MINUTES, asks the queue for a refresh (deduplicated per shipment and
  * staleness window). Never throws and never waits for a carrier; returns whether this call
@@ -518,10 +532,7 @@ export async function requestRefreshIfStale(
     const now = services.clock.now().getTime();
     const last = shipment.last_refreshed_at ? Date.parse(shipment.last_refreshed_at) : 0;
     if (now - last < staleMs) return false;
-    const window = Math.floor(now / staleMs);
-    // Per shipment: another order with the same number is refreshed on its own.
-    const id =
-      `refresh:${shipment.org}:${shipment.order_number}:${shipment.tracking_number}:${window}`;
+    const id = refreshId(shipment, services.config.TRACKING_STALE_MINUTES, now);
     const batch: PollBatch = {
       carrier,
       org: shipment.org,

@@ -3,6 +3,7 @@
  * only changes that alter what the carrier answers fetch again; carriers that are not polled
  * are never asked. Real KV and queue, the production FedEx adapter and the local server.
  */
+import { shipmentView } from "@/lib/http/views.ts";
 import { setLogSink } from "@/lib/log.ts";
 import { upsertCustomer } from "@/lib/orders/customers.ts";
 import { upsertOrder } from "@/lib/orders/orders.ts";
@@ -12,7 +13,7 @@ import { getShipments } from "@/lib/orders/shipments.ts";
 import { registerEmailHandlers } from "@/lib/email/send.ts";
 import { startQueueListener } from "@/lib/queue/queue.ts";
 import { fetchBatch, putShipment } from "@/lib/tracking/fetch_now.ts";
-import { pollBatch, registerTrackingJobs } from "@/lib/tracking/poller.ts";
+import { pollBatch, registerTrackingJobs, requestRefreshIfStale } from "@/lib/tracking/poller.ts";
 import type { Services } from "@/lib/services.ts";
 import assert from "node:assert/strict";
 import { FakeFedex } from "@/tests/fakes/carriers/fedex.ts";
@@ -75,6 +76,11 @@ Deno.test("a new shipment is fetched at once; until then it has no refresh time"
     const put = await putShipment(services, "acme", "ORD-1", N, input);
     assert.deepEqual([put.created, put.fetch_queued], [true, true]);
     assert.deepEqual(put.shipment.last_refreshed_at, undefined);
+    // The tracking API says so instead of showing a refresh time.
+    const view = shipmentView(put.shipment);
+    assert.deepEqual([view.last_refreshed_at, view.awaiting_carrier], [null, true]);
+    // Customers opening the order meanwhile ask for no second fetch.
+    assert.deepEqual(await requestRefreshIfStale(services, put.shipment), false);
     await waitForQueueIdle();
     assert.deepEqual(fake.batches, [[N]]);
     const s = await stored(services);
