@@ -22,10 +22,10 @@ export const trackingMessages = defineMessages("tracking", {
     email_delivered: "It was delivered on {date}.",
     email_estimate: "Estimated delivery: {date}.",
     email_exception:
-      "The carrier reported a problem: {detail}. We are following it up; contact us if you need the goods urgently.",
+      "The carrier reported a problem: “{detail}”. We are following it up; contact us if you need the goods urgently.",
     email_exception_unknown:
       "The carrier reported a problem with the delivery. We are following it up; contact us if you need the goods urgently.",
-    email_delay: "The carrier reports a delay: {detail}.",
+    email_delay: "The carrier reports a delay: “{detail}”.",
     email_revised_estimate: "New estimated delivery: {date}.",
     email_received_by: "Received by: {name}.",
     email_signed_by: "Signed for by: {name}.",
@@ -43,7 +43,7 @@ export const trackingMessages = defineMessages("tracking", {
     email_left_pickup_point: "It was left at a pickup point.",
     email_left_post_office: "It was left at the post office.",
     email_left_residence: "It was left at the residence.",
-    email_left_other: "Where it was left, as the carrier reports it: {place}.",
+    email_left_other: "Where it was left, as the carrier reports it: “{place}”.",
     email_pod_signature:
       "The carrier holds a signed proof of delivery; contact us if you need a copy.",
     email_pod_photo: "The carrier holds a photo of the delivery; contact us if you need a copy.",
@@ -87,10 +87,10 @@ export const trackingMessages = defineMessages("tracking", {
     email_delivered: "Se entregó el {date}.",
     email_estimate: "Entrega estimada: {date}.",
     email_exception:
-      "El transportista ha informado de un problema: {detail}. Lo estamos siguiendo; contacte con nosotros si necesita la mercancía con urgencia.",
+      "El transportista ha informado de un problema: «{detail}». Lo estamos siguiendo; contacte con nosotros si necesita la mercancía con urgencia.",
     email_exception_unknown:
       "El transportista ha informado de un problema con la entrega. Lo estamos siguiendo; contacte con nosotros si necesita la mercancía con urgencia.",
-    email_delay: "El transportista informa de un retraso: {detail}.",
+    email_delay: "El transportista informa de un retraso: «{detail}».",
     email_revised_estimate: "Nueva fecha estimada de entrega: {date}.",
     email_received_by: "Recibido por: {name}.",
     email_signed_by: "Firmado por: {name}.",
@@ -108,7 +108,7 @@ export const trackingMessages = defineMessages("tracking", {
     email_left_pickup_point: "Se dejó en un punto de recogida.",
     email_left_post_office: "Se dejó en la oficina de correos.",
     email_left_residence: "Se dejó en el domicilio.",
-    email_left_other: "Dónde se dejó, según el transportista: {place}.",
+    email_left_other: "Dónde se dejó, según el transportista: «{place}».",
     email_pod_signature:
       "El transportista dispone de una prueba de entrega firmada; contacte con nosotros si necesita una copia.",
     email_pod_photo:
@@ -156,10 +156,10 @@ export const trackingMessages = defineMessages("tracking", {
     email_delivered: "Doręczono {date}.",
     email_estimate: "Przewidywana dostawa: {date}.",
     email_exception:
-      "Przewoźnik zgłosił problem: {detail}. Zajmujemy się tym; skontaktuj się z nami, jeśli towar jest pilnie potrzebny.",
+      "Przewoźnik zgłosił problem: „{detail}”. Zajmujemy się tym; skontaktuj się z nami, jeśli towar jest pilnie potrzebny.",
     email_exception_unknown:
       "Przewoźnik zgłosił problem z doręczeniem. Zajmujemy się tym; skontaktuj się z nami, jeśli towar jest pilnie potrzebny.",
-    email_delay: "Przewoźnik zgłasza opóźnienie: {detail}.",
+    email_delay: "Przewoźnik zgłasza opóźnienie: „{detail}”.",
     email_revised_estimate: "Nowy przewidywany termin dostawy: {date}.",
     email_received_by: "Osoba odbierająca: {name}.",
     email_signed_by: "Podpis przy odbiorze: {name}.",
@@ -177,7 +177,7 @@ export const trackingMessages = defineMessages("tracking", {
     email_left_pickup_point: "Zostawiono ją w punkcie odbioru.",
     email_left_post_office: "Zostawiono ją w placówce pocztowej.",
     email_left_residence: "Zostawiono ją w miejscu zamieszkania.",
-    email_left_other: "Miejsce pozostawienia według przewoźnika: {place}.",
+    email_left_other: "Miejsce pozostawienia według przewoźnika: „{place}”.",
     email_pod_signature:
       "Przewoźnik ma potwierdzenie doręczenia z podpisem; skontaktuj się z nami, jeśli potrzebujesz kopii.",
     email_pod_photo:

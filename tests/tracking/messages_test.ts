@@ -142,7 +142,7 @@ Deno.test("delivered email: who signed, where it was left, proof of delivery, in
     },
   });
   assert.match(other.text, /Received by: J SMITH\./);
-  assert.match(other.text, /as the carrier reports it: Behind the blue gate\./);
+  assert.match(other.text, /as the carrier reports it: “Behind the blue gate”\./);
   assert.match(other.text, /no proof of delivery/);
   assert(!/Signed for by/.test(other.text));
   // Carrier text is one line and escaped in the HTML part.
@@ -177,15 +177,15 @@ Deno.test("exception email: the carrier's reason and revised estimate, in en/es/
   };
   const expect: Record<Locale, string[]> = {
     en: [
-      "The carrier reported a problem: Customer not available or business closed. We are",
+      "The carrier reported a problem: “Customer not available or business closed”. We are",
       "New estimated delivery: Jan 20, 2026.",
     ],
     es: [
-      "ha informado de un problema: Customer not available or business closed. Lo",
+      "ha informado de un problema: «Customer not available or business closed». Lo",
       "Nueva fecha estimada de entrega: 20 ene 2026.",
     ],
     pl: [
-      "Przewoźnik zgłosił problem: Customer not available or business closed. Zajmujemy",
+      "Przewoźnik zgłosił problem: „Customer not available or business closed”. Zajmujemy",
       "Nowy przewidywany termin dostawy: 20 sty 2026.",
     ],
   };
@@ -201,7 +201,7 @@ Deno.test("exception email: the carrier's reason and revised estimate, in en/es/
     customer: customer("en"),
     shipment: { ...exception, delivery: undefined },
   });
-  assert.match(noReason.text, /problem: Delivery exception: Customer not available/);
+  assert.match(noReason.text, /problem: “Delivery exception: Customer not available/);
   assert.match(noReason.text, /Estimated delivery: Jan 18, 2026\./);
   const bare = renderStatusEmail({
     org,
@@ -219,6 +219,6 @@ Deno.test("exception email: the carrier's reason and revised estimate, in en/es/
       delivery: { delay_reason: "Weather delay", revised_estimate: "2026-01-21" },
     },
   });
-  assert.match(late.text, /reports a delay: Weather delay\./);
+  assert.match(late.text, /reports a delay: “Weather delay”\./);
   assert.match(late.text, /New estimated delivery: Jan 21, 2026\./);
 });
