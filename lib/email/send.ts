@@ -10,7 +10,12 @@
  *    request is answered from Resend's idempotency cache and nothing is sent again.
  */
 import { log } from "@/lib/log.ts";
-import { enqueue, type EnqueueResult, registerQueueHandler } from "@/lib/queue/queue.ts";
+import {
+  enqueue,
+  enqueueKeyUsed,
+  type EnqueueResult,
+  registerQueueHandler,
+} from "@/lib/queue/queue.ts";
 import type { HandlerMeta } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { DevOutbox } from "./dev_outbox.ts";
@@ -103,6 +108,16 @@ export async function emailSentMarker(
   idempotencyKey: string,
 ): Promise<SentMarker | null> {
   return (await kv.get<SentMarker>(keys.sent(idempotencyKey))).value;
+}
+
+/**
+ * Whether an email with this idempotency key was queued or sent (while the records last,
+ * `SENT_MARKER_MS`): lets a template that changes its key format honour emails sent under
+ * the old one.
+ */
+export async function emailKeyUsed(kv: Deno.Kv, idempotencyKey: string): Promise<boolean> {
+  if (await emailSentMarker(kv, idempotencyKey)) return true;
+  return await enqueueKeyUsed(kv, `email:${idempotencyKey}`);
 }
 
 async function deliverEmail(email: Email, services: Services, meta: HandlerMeta): Promise<void> {

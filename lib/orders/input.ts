@@ -3,7 +3,8 @@
  * The store trusts only what passed these; per-field messages become a 422's `fields`.
  */
 import { z } from "zod";
-import { CARRIERS, LOCALES, ORDER_STATUSES, TRACKING_STATUSES } from "./model.ts";
+import { carrierFromName, oneLineName } from "./carrier_names.ts";
+import { LOCALES, ORDER_STATUSES, TRACKING_STATUSES } from "./model.ts";
 import { AmountString, PriceString, QuantityString } from "./money.ts";
 
 /** Hard caps that keep every KV value under 64 KiB and every atomic op well under its limit. */
@@ -102,14 +103,24 @@ export const OrgInput = z.strictObject({
 });
 export type OrgInput = z.infer<typeof OrgInput>;
 
+/**
+ * A shipment as the ERP sends it. `carrier` is a carrier name (lib/orders/carrier_names.ts):
+ * FedEx, UPS or USPS under their common names are tracked, any other name is the manual
+ * carrier shown as sent; an explicit `carrier_name` is the name to show.
+ */
 export const ShipmentInput = z.strictObject({
-  carrier: z.enum(CARRIERS),
-  carrier_name: text(60).optional(),
+  carrier: oneLineName("Carrier"),
+  carrier_name: oneLineName("Carrier name").optional(),
   shipped_at: TimestampString,
-  service: text(100).optional(),
+  service: oneLineName("Service", 100).optional(),
   estimated_delivery: DateOrTimestamp.optional(),
+}).transform(({ carrier, carrier_name, ...rest }) => {
+  const choice = carrierFromName(carrier);
+  const name = carrier_name ?? choice.carrier_name;
+  return { ...rest, carrier: choice.carrier, ...(name ? { carrier_name: name } : {}) };
 });
-export type ShipmentInput = z.infer<typeof ShipmentInput>;
+/** The shipment after its carrier name was read: `carrier` is one of ours. */
+export type ShipmentInput = z.output<typeof ShipmentInput>;
 
 /** A manual tracking update entered by warehouse staff. */
 export const TrackingEventInput = z.strictObject({

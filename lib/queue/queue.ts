@@ -164,6 +164,11 @@ export async function enqueue(
   return { id: first.value?.id ?? msg.id, enqueued: false };
 }
 
+/** Whether `key` was used by an `enqueue` whose dedup record still lives (`dedupForMs`). */
+export async function enqueueKeyUsed(kv: Deno.Kv, key: string): Promise<boolean> {
+  return (await kv.get(keys.dedup(key))).versionstamp !== null;
+}
+
 async function commitEnqueue(
   services: Services,
   msg: QueueMessage,
@@ -202,10 +207,25 @@ export function enqueueInAtomic<P>(
   op: Deno.AtomicOperation,
   type: string,
   payload: P,
-  opts: { delayMs?: number } = {},
+  opts: {
+    delayMs?: number;
+    /**
+     * Records this idempotency key as used (for `dedupForMs`), so a later `enqueue` with it is
+     * a no-op; it is not checked here (this message is enqueued whenever the op commits).
+     */
+    claimKey?: string;
+    dedupForMs?: number;
+  } = {},
 ): QueueMessage<P> {
   const msg: QueueMessage<P> = { type, id: timeOrderedId(), payload, attempt: 1 };
   checkSize(msg);
+  if (opts.claimKey !== undefined) {
+    op.set(
+      keys.dedup(opts.claimKey),
+      { id: msg.id, type, at: services.clock.now().toISOString() },
+      { expireIn: opts.dedupForMs ?? DEFAULT_DEDUP_MS },
+    );
+  }
   op.enqueue(msg, {
     delay: Math.max(0, Math.round(opts.delayMs ?? 0)),
     keysIfUndelivered: deadLetterKeys(msg.id, orgOf(payload)),
