@@ -190,7 +190,8 @@ async function commitEnqueue(
 /**
  * Adds a message to the caller's own atomic operation, so it is enqueued if and only if that
  * operation commits (e.g. a ticket and its email job). The caller does its own dedup checks
- * in the same operation. Returns the message (its `id` is the dead-letter id).
+ * in the same operation, or passes `key` to make the operation fail when that key was
+ * enqueued before (as `enqueue`'s `key`). Returns the message (its `id` is the dead-letter id).
  *
  * @example
  * const op = kv.atomic().check(...).set(ticketKey, ticket);
@@ -202,10 +203,19 @@ export function enqueueInAtomic<P>(
   op: Deno.AtomicOperation,
   type: string,
   payload: P,
-  opts: { delayMs?: number } = {},
+  opts: { delayMs?: number; key?: string; dedupForMs?: number } = {},
 ): QueueMessage<P> {
   const msg: QueueMessage<P> = { type, id: timeOrderedId(), payload, attempt: 1 };
   checkSize(msg);
+  if (opts.key !== undefined) {
+    // As `enqueue` with a key: the operation fails if this key was enqueued before.
+    const dedup = keys.dedup(opts.key);
+    op.check({ key: dedup, versionstamp: null }).set(
+      dedup,
+      { id: msg.id, type, at: services.clock.now().toISOString() },
+      { expireIn: opts.dedupForMs ?? DEFAULT_DEDUP_MS },
+    );
+  }
   op.enqueue(msg, {
     delay: Math.max(0, Math.round(opts.delayMs ?? 0)),
     keysIfUndelivered: deadLetterKeys(msg.id, orgOf(payload)),
