@@ -43,6 +43,17 @@ export class RateLimitedError extends DomainError {
   }
 }
 
+/**
+ * The work cannot be done just now (too much of it waiting, or a failure on our side that
+ * passes), through no fault of the caller: the same request may succeed after
+ * `retryAfterSeconds`. `message` is what the client is told, so it names no internals.
+ */
+export class UnavailableError extends DomainError {
+  constructor(readonly retryAfterSeconds: number, message: string) {
+    super(message);
+  }
+}
+
 /** The caller's credentials are missing or unknown. */
 export class UnauthorizedError extends DomainError {}
 

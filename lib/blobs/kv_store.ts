@@ -15,6 +15,9 @@
  *   (a ticket) commits, deleting that marker in the same atomic op (`claim(ids, op)`); `sweep`
  *   deletes unclaimed blobs, so a request that died between upload and ticket leaves nothing.
  *
+ * A blob put with `expireIn` (a cache entry) has every key written with that expiry, the chunks
+ * an hour longer than the manifest, so it needs no sweep and is never seen without its chunks.
+ *
  * Keys: ["blob", id] manifest · ["blob_chunk", id, n] bytes · ["blob_upload", id] ·
  * ["blob_unclaimed", id].
  */
@@ -23,6 +26,8 @@ import { type BlobMeta, type BlobStore, BlobTooLargeError, type PutOptions } fro
 
 /** Under the 65,536-byte KV value limit with room for the value's own encoding. */
 export const CHUNK_BYTES = 60 * 1024;
+/** How much longer an expiring blob's chunks live than its manifest. */
+const CHUNK_EXPIRY_GRACE_MS = 3_600_000;
 /** Deletes are batched under KV's 1,000 mutations per atomic op. */
 const DELETE_BATCH = 500;
 
@@ -81,9 +86,11 @@ export class KvBlobStore implements BlobStore {
     let fill = 0;
     let size = 0;
     let chunks = 0;
+    const expiry = opts.expireIn === undefined ? undefined : { expireIn: opts.expireIn };
+    const chunkExpiry = expiry && { expireIn: expiry.expireIn + CHUNK_EXPIRY_GRACE_MS };
     const flush = async () => {
       if (fill === 0) return;
-      await this.kv.set(keys.chunk(id, chunks), pending.slice(0, fill));
+      await this.kv.set(keys.chunk(id, chunks), pending.slice(0, fill), chunkExpiry);
       chunks++;
       fill = 0;
     };
@@ -118,8 +125,8 @@ export class KvBlobStore implements BlobStore {
     // The commit point: manifest visible, upload marker gone, blob unclaimed until used.
     const res = await this.kv.atomic()
       .check({ key: keys.manifest(id), versionstamp: null })
-      .set(keys.manifest(id), meta)
-      .set(keys.unclaimed(id), { at: startedAt } satisfies Marker)
+      .set(keys.manifest(id), meta, expiry)
+      .set(keys.unclaimed(id), { at: startedAt } satisfies Marker, expiry)
       .delete(keys.upload(id))
       .commit();
     if (!res.ok) throw new Error("Blob id collision");

@@ -21,6 +21,11 @@ export interface PutOptions {
   contentType: string;
   /** The put fails with BlobTooLargeError as soon as more than this many bytes arrive. */
   maxBytes: number;
+  /**
+   * Milliseconds after which the blob removes itself (a cache entry, not a record's file).
+   * Its chunks outlive its manifest, so a reader never finds a manifest without its chunks.
+   */
+  expireIn?: number;
 }
 
 export interface BlobStore {

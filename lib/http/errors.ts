@@ -16,6 +16,7 @@ import {
   RateLimitedError,
   TooLargeError,
   UnauthorizedError,
+  UnavailableError,
   UnsupportedTypeError,
 } from "@/lib/errors.ts";
 import { LinkInvalidError } from "@/lib/access/tokens.ts";
@@ -81,6 +82,11 @@ export function problemOf(err: unknown): Problem | null {
   if (err instanceof LinkInvalidError) return problem(401, "link_invalid", err.message);
   if (err instanceof RateLimitedError) {
     return problem(429, "rate_limited", err.message, undefined, {
+      "retry-after": String(Math.max(1, Math.ceil(err.retryAfterSeconds))),
+    });
+  }
+  if (err instanceof UnavailableError) {
+    return problem(503, "service_unavailable", err.message, undefined, {
       "retry-after": String(Math.max(1, Math.ceil(err.retryAfterSeconds))),
     });
   }

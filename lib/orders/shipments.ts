@@ -21,7 +21,7 @@ import {
   retryPause,
 } from "./atomic.ts";
 import { keyId, keys } from "./keys.ts";
-import { type OrderHeader, writeHeaderOps } from "./order_index.ts";
+import { nextUpdatedAt, type OrderHeader, writeHeaderOps } from "./order_index.ts";
 import { LimitError, OrderNotFoundError } from "./orders.ts";
 
 /** No such shipment on this order. */
@@ -148,7 +148,10 @@ async function writeShipment(
       ...prevHeader,
       shipments: summaries,
       status: impliedStatus(prevHeader.status, summaries),
-      updated_at: shipment.last_refreshed_at ?? prevHeader.updated_at,
+      updated_at: nextUpdatedAt(
+        prevHeader.updated_at,
+        shipment.last_refreshed_at ?? prevHeader.updated_at,
+      ),
     };
 
     const op = kv.atomic().check(ownerEntry, headerEntry, shipmentEntry);
