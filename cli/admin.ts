@@ -127,6 +127,17 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, label?: string): 
   return r.data;
 }
 
+/** `parse` for values that came from flags: problems are named by flag (`--support-email`). */
+function parseFlags<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const byFlag = Object.entries(fieldsFromZod(r.error.issues))
+      .map(([field, msgs]) => `--${field.replaceAll("_", "-")}: ${msgs.join(" ")}`);
+    throw new UsageError(`Invalid input: ${byFlag.join("; ")}`);
+  }
+  return r.data;
+}
+
 function required(flags: Flags, name: keyof typeof OPTIONS): string {
   const v = flags[name];
   if (typeof v !== "string" || v === "") throw new UsageError(`Missing --${name}.`);
@@ -166,7 +177,7 @@ async function readOrderFile(flags: Flags, io: CliIo): Promise<unknown> {
 
 const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Result>> = {
   async "org create"(services, flags) {
-    const input = parse(OrgInput, {
+    const input = parseFlags(OrgInput, {
       slug: required(flags, "slug"),
       name: required(flags, "name"),
       support_email: required(flags, "support-email"),
@@ -193,7 +204,7 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
   async "customer upsert"(services, flags) {
     const org = await requireOrg(services, flags);
     const ref = parse(CustomerRef, required(flags, "ref"), "--ref");
-    const input = parse(CustomerInput, {
+    const input = parseFlags(CustomerInput, {
       name: required(flags, "name"),
       email: required(flags, "email"),
       ...(flags.phone ? { phone: flags.phone } : {}),
