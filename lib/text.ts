@@ -7,10 +7,11 @@
 /**
  * Characters that end a line, bend it or hide what follows it: C0 and C1 controls (CR, LF,
  * TAB, NUL, ESC…), the Unicode line and paragraph separators, the bidirectional embeddings,
- * overrides and isolates ("Trojan Source", CVE-2021-42574) and the zero-width no-break space.
+ * overrides, isolates and marks ("Trojan Source", CVE-2021-42574) and the zero-width no-break
+ * space.
  */
-export const LINE_BREAKERS = /[\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\uFEFF]/u;
-const LINE_BREAKERS_RUN = /[\s\p{Cc}\p{Zl}\p{Zp}\u202A-\u202E\u2066-\u2069\uFEFF]+/gu;
+export const LINE_BREAKERS = /[\p{Cc}\p{Zl}\p{Zp}\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/u;
+const LINE_BREAKERS_RUN = /[\s\p{Cc}\p{Zl}\p{Zp}\u200E\u200F\u202A-\u202E\u2066-\u2069\uFEFF]+/gu;
 
 /** Characters as a person counts them (code points, not UTF-16 units). */
 export function codePoints(s: string): number {

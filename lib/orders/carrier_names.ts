@@ -8,6 +8,7 @@
  * "Fed-Ex Ground" and "fedexground" match), so punctuation and spacing never decide.
  */
 import { z } from "zod";
+import { isOneLine } from "@/lib/text.ts";
 import type { CarrierId } from "./model.ts";
 
 /**
@@ -105,10 +106,7 @@ export function oneLineName(what: string, max = CARRIER_NAME_MAX) {
     .trim()
     .min(1, "Required.")
     .max(max, `At most ${max} characters.`)
-    .refine(
-      (s) => !/[\p{Cc}\p{Zl}\p{Zp}\u200e\u200f\u202a-\u202e\u2066-\u2069]/u.test(s),
-      `${what}: one line, without control characters.`,
-    )
+    .refine(isOneLine, `${what}: one line, without control characters.`)
     .refine((s) => /[\p{L}\p{N}]/u.test(s), `${what}: needs a letter or a digit.`);
 }
 
