@@ -1,7 +1,9 @@
 /**
+ * Request and response bodies.
+ *
  * Reading request bodies, the one way: every body the portal reads is cut with a 408
- * (`RequestTimeoutError`) when the client sends nothing for `BODY_IDLE_TIMEOUT_MS` (default
- * 30 s) or is still sending `BODY_TOTAL_TIMEOUT_MS` (default 10 min) after the request began.
+ * (`RequestTimeoutError`) when the client sends nothing for `REQUEST_BODY_IDLE_SECONDS`
+ * (default 30) or is still sending `REQUEST_BODY_TIMEOUT_SECONDS` (default 600) after the request began.
  *
  * `bodyTimeouts()` wraps each incoming body once, at the edge, so every reader is covered
  * (multipart uploads, JSON, forms, pushed PDFs). The idle clock runs only while a reader is
@@ -112,4 +114,27 @@ export async function readBodyBytes(
     at += c.byteLength;
   }
   return out;
+}
+
+// Response bodies for large files held in memory.
+
+/** The piece size a big body is handed to the server in. */
+const PIECE_BYTES = 64 * 1024;
+
+/**
+ * Bytes as a stream of 64 KiB pieces. Deno copies a Uint8Array body whole and writes it in
+ * one go, which holds the event loop for every other request while megabytes go out (measured:
+ * `/healthz` p99 from ~1 ms to >100 ms under ten 1 MB downloads); in pieces, other requests
+ * get their turn between them. The pieces are views, so the bytes (a cache entry) are never
+ * copied or detached here.
+ */
+export function streamBytes(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at >= bytes.byteLength) return controller.close();
+      controller.enqueue(bytes.subarray(at, at + PIECE_BYTES));
+      at += PIECE_BYTES;
+    },
+  });
 }

@@ -45,13 +45,19 @@ function withMutableHeaders(res: Response): Response {
 /** `Deno.serve(portalEdge(app.handler(), config))`, or `await edge(new Request(url))`. */
 export function portalEdge(
   app: Handler,
-  config: Pick<Config, "trustedProxies" | "BODY_IDLE_TIMEOUT_MS" | "BODY_TOTAL_TIMEOUT_MS">,
+  config: Pick<
+    Config,
+    "trustedProxies" | "REQUEST_BODY_IDLE_SECONDS" | "REQUEST_BODY_TIMEOUT_SECONDS"
+  >,
 ): Handler {
   const edge = new Hono<Env>()
     .use(compress({ threshold: COMPRESS_THRESHOLD }))
     .use(securityHeaders(config.trustedProxies))
     .use(
-      bodyTimeouts({ idleMs: config.BODY_IDLE_TIMEOUT_MS, totalMs: config.BODY_TOTAL_TIMEOUT_MS }),
+      bodyTimeouts({
+        idleMs: config.REQUEST_BODY_IDLE_SECONDS * 1000,
+        totalMs: config.REQUEST_BODY_TIMEOUT_SECONDS * 1000,
+      }),
     )
     .all("*", async (c) => withMutableHeaders(await app(c.req.raw, c.env)));
   edge.onError((err, c) => {

@@ -10,13 +10,16 @@ import {
   ConflictError,
   type Fields,
   ForbiddenError,
+  IdempotencyKeyReusedError,
   InvalidInputError,
   MalformedInputError,
   NotFoundError,
+  QuotaExceededError,
   RateLimitedError,
   RequestTimeoutError,
   TooLargeError,
   UnauthorizedError,
+  UnavailableError,
   UnsupportedTypeError,
 } from "@/lib/errors.ts";
 import { LinkInvalidError } from "@/lib/access/tokens.ts";
@@ -32,9 +35,12 @@ export type ErrorCode =
   | "method_not_allowed"
   | "request_timeout"
   | "conflict"
+  | "idempotency_key_reused"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "quota_exceeded"
+  | "service_unavailable"
   | "internal_error";
 
 export interface Problem {
@@ -58,6 +64,7 @@ const CODES: Record<number, ErrorCode> = {
   415: "unsupported_media_type",
   422: "validation_failed",
   429: "rate_limited",
+  503: "service_unavailable",
 };
 
 export const INTERNAL_MESSAGE = "Something went wrong on our side.";
@@ -82,7 +89,13 @@ function problem(
 export function problemOf(err: unknown): Problem | null {
   if (err instanceof LinkInvalidError) return problem(401, "link_invalid", err.message);
   if (err instanceof RateLimitedError) {
-    return problem(429, "rate_limited", err.message, undefined, {
+    const code = err instanceof QuotaExceededError ? "quota_exceeded" : "rate_limited";
+    return problem(429, code, err.message, err.fields, {
+      "retry-after": String(Math.max(1, Math.ceil(err.retryAfterSeconds))),
+    });
+  }
+  if (err instanceof UnavailableError) {
+    return problem(503, "service_unavailable", err.message, undefined, {
       "retry-after": String(Math.max(1, Math.ceil(err.retryAfterSeconds))),
     });
   }
@@ -94,7 +107,10 @@ export function problemOf(err: unknown): Problem | null {
   }
   if (err instanceof ForbiddenError) return problem(403, "forbidden", err.message);
   if (err instanceof NotFoundError) return problem(404, "not_found", err.message);
-  if (err instanceof ConflictError) return problem(409, "conflict", err.message);
+  if (err instanceof ConflictError) return problem(409, "conflict", err.message, err.fields);
+  if (err instanceof IdempotencyKeyReusedError) {
+    return problem(422, "idempotency_key_reused", err.message);
+  }
   if (err instanceof InvalidInputError) {
     return problem(422, "validation_failed", err.message, err.fields);
   }
@@ -111,7 +127,9 @@ export function problemOf(err: unknown): Problem | null {
   if (err instanceof UnsupportedTypeError) {
     return problem(415, "unsupported_media_type", err.message, err.fields);
   }
-  if (err instanceof HttpError && err.status < 500) {
+  // A 503 says a provider we depend on is down (the staff sign-in's OpenID provider): the
+  // client may try again. Any other 5xx is unexpected.
+  if (err instanceof HttpError && (err.status < 500 || err.status === 503)) {
     const code = CODES[err.status] ?? "bad_request";
     return problem(
       err.status,

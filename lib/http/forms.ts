@@ -1,42 +1,12 @@
 /**
- * Small HTML form posts (the order page's "Shipment emails" form): a bounded reader and the
- * cross-site check.
- *
- * The link token is the capability, so a third site cannot build a working form without it;
- * the cross-site check is defence in depth for a leaked link. It trusts `Sec-Fetch-Site`
- * first: the portal sends `Referrer-Policy: no-referrer`, and with that policy browsers send
- * `Origin: null` on a same-origin form POST, so `null` cannot be read as "foreign".
+ * Small HTML form posts (the order page's "Shipment emails" form, the staff console): a
+ * bounded reader. The cross-site check every form post makes first is `lib/http/origin.ts`.
  */
 import { MalformedInputError, TooLargeError, UnsupportedTypeError } from "@/lib/errors.ts";
 import { readBodyBytes } from "@/lib/http/body.ts";
 
 /** Our forms are a few short fields; anything bigger is not ours. */
 export const MAX_FORM_BYTES = 8 * 1024;
-
-/**
- * True when the browser says the request came from another site. `Sec-Fetch-Site` must be
- * `same-origin` (or `none`, a user's own navigation) when present; `Origin`, when present
- * and not `null`, must be one of the portal's own origins. Without either header (old
- * clients, curl) the link token alone decides.
- */
-export function isCrossSite(req: Request, ownOrigins: readonly string[]): boolean {
-  const site = req.headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") return true;
-  const origin = req.headers.get("origin");
-  if (origin === null || origin === "null") return false;
-  return !ownOrigins.includes(origin);
-}
-
-/** The portal's origins as seen by a browser: this request's, and the configured public one. */
-export function ownOrigins(requestUrl: URL, publicBaseUrl: string): string[] {
-  const out = [requestUrl.origin, `https://${requestUrl.host}`];
-  try {
-    out.push(new URL(publicBaseUrl).origin);
-  } catch {
-    // A bad PUBLIC_BASE_URL is refused by loadConfig; nothing to add here.
-  }
-  return out;
-}
 
 const tooLarge = () => new TooLargeError(`Forms are limited to ${MAX_FORM_BYTES} bytes.`);
 

@@ -1,7 +1,7 @@
 /**
  * The order page's "Shipment emails" form (POST /customer/{token}/notifications): its fields
  * and where it may send the browser back to. Reading the post and the cross-site check are
- * HTTP and live in `lib/http/forms.ts`.
+ * HTTP and live in `lib/http/forms.ts` and `lib/http/origin.ts`.
  */
 import { z } from "zod";
 

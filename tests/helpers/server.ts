@@ -71,7 +71,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let url = "http://portal.test";
   let server: Deno.HttpServer | undefined;
   if (opts.listen) {
-    server = Deno.serve({ hostname: opts.hostname ?? "127.0.0.1", port: 0, onListen() {} }, handler);
+    server = Deno.serve(
+      { hostname: opts.hostname ?? "127.0.0.1", port: 0, onListen() {} },
+      handler,
+    );
     const { port } = server.addr as Deno.NetAddr;
     url = `http://127.0.0.1:${port}`;
     services.config.PORT = port;

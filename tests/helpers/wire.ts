@@ -19,32 +19,38 @@ export function rawRequest(
   opts: { method?: string; headers?: Record<string, string>; body?: Uint8Array } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, { method: opts.method ?? "GET", headers: opts.headers }, (res) => {
-      const chunks: Uint8Array[] = [];
-      res.on("data", (c: Uint8Array) => chunks.push(c));
-      res.on("end", () => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(res.headers)) {
-          headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
-        }
-        const size = chunks.reduce((n, c) => n + c.byteLength, 0);
-        const body = new Uint8Array(size);
-        let at = 0;
-        for (const c of chunks) {
-          body.set(c, at);
-          at += c.byteLength;
-        }
-        resolve({ status: res.statusCode ?? 0, headers, body });
-      });
-      res.on("error", reject);
-    });
+    const req = http.request(
+      url,
+      { method: opts.method ?? "GET", headers: opts.headers },
+      (res) => {
+        const chunks: Uint8Array[] = [];
+        res.on("data", (c: Uint8Array) => chunks.push(c));
+        res.on("end", () => {
+          const headers: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) {
+            headers[k] = Array.isArray(v) ? v.join(", ") : String(v);
+          }
+          const size = chunks.reduce((n, c) => n + c.byteLength, 0);
+          const body = new Uint8Array(size);
+          let at = 0;
+          for (const c of chunks) {
+            body.set(c, at);
+            at += c.byteLength;
+          }
+          resolve({ status: res.statusCode ?? 0, headers, body });
+        });
+        res.on("error", reject);
+      },
+    );
     req.on("error", reject);
     req.end(opts.body);
   });
 }
 
 export async function gunzip(bytes: Uint8Array): Promise<string> {
-  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream("gzip"));
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(
+    new DecompressionStream("gzip"),
+  );
   return await new Response(stream).text();
 }
 

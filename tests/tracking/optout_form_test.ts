@@ -1,6 +1,7 @@
 /** The "Shipment emails" form's pure parts: where it may return to, the cross-site check, the body. */
 import { OptOutForm, redirectTarget, sameLinkReturn } from "@/lib/tracking/optout_form.ts";
-import { isCrossSite, MAX_FORM_BYTES, ownOrigins, readSmallForm } from "@/lib/http/forms.ts";
+import { MAX_FORM_BYTES, readSmallForm } from "@/lib/http/forms.ts";
+import { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
 import { problemOf } from "@/lib/http/errors.ts";
 import assert from "node:assert/strict";
 

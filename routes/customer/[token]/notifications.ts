@@ -9,7 +9,8 @@
  * whichever link was used (see lib/tracking/notify.ts), and the page says so.
  */
 import { fieldsFromZod, ForbiddenError, InvalidInputError } from "@/lib/errors.ts";
-import { isCrossSite, ownOrigins, readSmallForm } from "@/lib/http/forms.ts";
+import { readSmallForm } from "@/lib/http/forms.ts";
+import { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
 import { log } from "@/lib/log.ts";
 import { trackingMessages } from "@/lib/tracking/messages.ts";
 import { setTrackingEmailOptOut } from "@/lib/tracking/notify.ts";
