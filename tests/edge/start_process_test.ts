@@ -134,7 +134,6 @@ Deno.test({
     assert.notEqual(demo, -1);
     assert.equal(lines[demo + 1].trim(), link.href);
     const logLines = lines.filter((_, i) => i !== demo && i !== demo + 1);
-    assert(logLines.length >= heads.length, `a line per request (${logLines.length})`);
     for (const line of logLines) {
       const entry = JSON.parse(line); // one JSON object per line, or this throws
       assert.equal(typeof entry, "object");
@@ -144,6 +143,6 @@ Deno.test({
       assert.doesNotMatch(line, TOKEN, line);
       assert.doesNotMatch(line, /[\u0000-\u001f\u0085\u2028\u2029]/, "no raw control character");
     }
-    assert(logLines.some((l) => l.includes('"msg":"request"')));
+    assert(logLines.length >= heads.length, `a line per request (${logLines.length})`);
   },
 });

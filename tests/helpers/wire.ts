@@ -56,8 +56,8 @@ export async function gunzip(bytes: Uint8Array): Promise<string> {
 
 /**
  * Writes `head` then each of `chunks` (a pause of `gapMs` before each) on a raw socket, and
- * reads the answer until the server closes or `timeoutMs` passes. Stops writing once the
- * server has answered. Returns the answer's text and when it came (ms since the start).
+ * reads the answer until it is whole (by its Content-Length), the server closes or
+ * `timeoutMs` passes. Stops writing once the server has answered. Returns the answer's text and when it came (ms since the start).
  */
 export async function tcpRequest(
   port: number,
@@ -83,6 +83,7 @@ export async function tcpRequest(
       if (n === null) return;
       answeredAtMs ??= performance.now() - started;
       text += decoder.decode(buf.subarray(0, n), { stream: true });
+      if (complete(text)) return;
     }
   })();
   const deadline = started + (opts.timeoutMs ?? 10_000);
@@ -105,6 +106,15 @@ export async function tcpRequest(
     conn.close();
   } catch { /* closed */ }
   return { text, answeredAtMs };
+}
+
+/** Whether `text` holds a whole answer with a Content-Length (the server may keep the socket). */
+function complete(text: string): boolean {
+  const end = text.indexOf("\r\n\r\n");
+  if (end === -1) return false;
+  const length = text.slice(0, end).match(/\r\ncontent-length: *(\d+)/i)?.[1];
+  return length !== undefined &&
+    new TextEncoder().encode(text.slice(end + 4)).byteLength >= +length;
 }
 
 /** One of this machine's own addresses that is not loopback, or null if it has none. */
