@@ -141,6 +141,7 @@ Deno.test({
       assert(!line.includes(secret), `token in: ${line}`);
       assert(!line.toLowerCase().includes(pct.slice(12).toLowerCase()), `escaped token: ${line}`);
       assert.doesNotMatch(line, TOKEN, line);
+      // deno-lint-ignore no-control-regex -- the point: no raw control character in a line
       assert.doesNotMatch(line, /[\u0000-\u001f\u0085\u2028\u2029]/, "no raw control character");
     }
     assert(logLines.length >= heads.length, `a line per request (${logLines.length})`);
