@@ -82,7 +82,10 @@ export function oidcProviderFromConfig(
     ...(config.OIDC_CLIENT_SECRET
       ? { clientSecret: config.OIDC_CLIENT_SECRET, tokenAuthMethod: config.OIDC_TOKEN_AUTH_METHOD }
       : {}),
-    redirectUri: config.publicBaseUrl + STAFF_PATHS.callback,
+    // Read when used: with PORT=0 the public origin is known only once the server listens.
+    get redirectUri() {
+      return config.publicBaseUrl + STAFF_PATHS.callback;
+    },
   };
 }
 
