@@ -49,6 +49,8 @@ export interface StaffAccess {
   session: StaffSession;
   /** The session's synchronizer token, for the forms of this page. */
   csrfToken: string;
+  /** The org's display name (the header shows it). */
+  orgName: string;
 }
 
 /** Under a magic link, where the link middleware has checked the token. */

@@ -7,6 +7,7 @@ import { z } from "zod";
 
 const oneLine = (max: number, what: string) =>
   z.string().trim().min(1, `${what} is empty.`).max(max, `At most ${max} characters.`)
+    // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
     .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), "One line of text.");
 
 export const LinkRecipientFields = {

@@ -363,7 +363,9 @@ export async function revokeLinks(
   opts: { by?: LinkCreator; also?: (op: Deno.AtomicOperation, count: number) => void } = {},
 ): Promise<number> {
   const hashes: string[] = [];
-  for await (const e of kv.list<LinkIndexEntry>({ prefix: keys.customerPrefix(orgSlug, customerRef) })) {
+  for await (
+    const e of kv.list<LinkIndexEntry>({ prefix: keys.customerPrefix(orgSlug, customerRef) })
+  ) {
     if (!e.value.revoked_at) hashes.push(e.key[3] as string);
   }
   let count = 0;
@@ -561,7 +563,10 @@ export async function listLinks(
       api_calls: u.api ?? 0,
     });
   }
-  return out.sort((a, b) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
+  return out.sort((
+    a,
+    b,
+  ) => (a.created_at < b.created_at ? 1 : a.created_at > b.created_at ? -1 : 0));
 }
 
 /** What a request under a link is, for its counters. */

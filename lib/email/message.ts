@@ -63,6 +63,7 @@ export function holdsRawSecret(text: string): boolean {
 }
 
 const OneLine = (max: number) =>
+  // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
   z.string().trim().min(1).max(max).refine((s) => !/[\u0000-\u001f\u007f]/.test(s), "one line");
 
 /**

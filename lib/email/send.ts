@@ -39,10 +39,10 @@ import { magicLinkTemplate } from "./templates/magic_link.ts";
 export {
   EMAIL_SEND,
   enqueueEmailInAtomic,
-  SENT_MARKER_MS,
   sendEmail,
   type SendEmailInput,
   sendTemplatedEmail,
+  SENT_MARKER_MS,
 } from "./outgoing.ts";
 
 let warnedNoResend = false;

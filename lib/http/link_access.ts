@@ -20,12 +20,7 @@
 import { RateLimitedError } from "@/lib/errors.ts";
 import { clientAddress } from "@/lib/access/client_ip.ts";
 import { hitRateLimit, type RateLimitDecision, WINDOW_MS } from "@/lib/access/rate_limit.ts";
-import {
-  LinkInvalidError,
-  type LinkUse,
-  linkUsageTally,
-  verifyLink,
-} from "@/lib/access/tokens.ts";
+import { LinkInvalidError, linkUsageTally, type LinkUse, verifyLink } from "@/lib/access/tokens.ts";
 import { recordVisit } from "@/lib/orders/customers.ts";
 import { define } from "@/lib/state.ts";
 

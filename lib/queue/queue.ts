@@ -20,12 +20,7 @@
 import { z } from "zod";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
-import {
-  type DeadLetterInput,
-  deadLetterKeys,
-  orgOf,
-  writeDeadLetter,
-} from "./dead_letters.ts";
+import { type DeadLetterInput, deadLetterKeys, orgOf, writeDeadLetter } from "./dead_letters.ts";
 import { errorText, PermanentError, RetryableError } from "./errors.ts";
 import { timeOrderedId } from "./ids.ts";
 
