@@ -21,9 +21,9 @@
  * per request (lib/access/rate_limit.ts `tally`). `expireIn` removes records some time after
  * they ended, while the read path still checks `expires_at` because that deletion is eventual.
  */
-import { enqueueEmailInAtomic } from "@/lib/email/outgoing.ts";
+import { enqueueEmailInAtomic, UndeliverableEmailError } from "@/lib/email/outgoing.ts";
 import { magicLinkEmailJob } from "@/lib/email/templates/magic_link.ts";
-import { NotFoundError, UnauthorizedError } from "@/lib/errors.ts";
+import { InvalidInputError, NotFoundError, UnauthorizedError } from "@/lib/errors.ts";
 import type { Customer, Org } from "@/lib/orders/model.ts";
 import { getCustomer, UnknownCustomerError } from "@/lib/orders/customers.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
@@ -272,13 +272,38 @@ export async function createLink(
         sealed: await sealToken(token, link_id),
       },
     });
-    enqueueEmailInAtomic(services, op, job);
+    // The email is checked before the link exists and queued in the link's own operation: a
+    // link is never live without the email that was asked for.
+    try {
+      enqueueEmailInAtomic(services, op, job);
+    } catch (err) {
+      throw linkEmailRefused(err, opts.recipientEmail !== undefined);
+    }
   }
   opts.also?.(op, { link_id });
   const res = await op.commit();
   // 256 random bits never collide in practice; a failed check means something is very wrong.
   if (!res.ok) throw new Error("Link token collision");
   return { link_id, url, token, tokenHash, expires_at: record.expires_at, emailed_to };
+}
+
+/**
+ * An address on file that is not one (stored before addresses were checked) is a 422 naming
+ * the record to correct, and no link is made.
+ */
+function linkEmailRefused(err: unknown, toRecipient: boolean): unknown {
+  if (!(err instanceof UndeliverableEmailError)) return err;
+  const fields: Record<string, string[]> = {};
+  if (err.fields?.to) {
+    fields[toRecipient ? "recipient_email" : "customer.email"] = [
+      toRecipient ? "Not a valid address." : "Not a valid address: correct the customer.",
+    ];
+  }
+  if (err.fields?.reply_to) fields["org.support_email"] = ["Not a valid address."];
+  return new InvalidInputError(
+    Object.keys(fields).length ? fields : { send_email: ["The email cannot be sent."] },
+    "The link was not created: its email cannot be sent to the address on file.",
+  );
 }
 
 /**

@@ -5,9 +5,12 @@
 export {
   EMAIL_SEND,
   emailSentMarker,
+  prepareEmail,
+  queueEmailInAtomic,
   registerEmailHandlers,
   sendEmail,
   sendTemplatedEmail,
+  UndeliverableEmailError,
 } from "./send.ts";
 export type { SendEmailInput } from "./send.ts";
 export { escapeHtml, renderEmail } from "./render.ts";

@@ -16,8 +16,14 @@
 import { resolveEmailLink } from "@/lib/access/email_links.ts";
 import { discardLink } from "@/lib/access/tokens.ts";
 import { log } from "@/lib/log.ts";
+import { toOneLine } from "@/lib/text.ts";
 import { UnknownCustomerError } from "@/lib/orders/customers.ts";
-import { PermanentError, registerQueueHandler, RetryableError } from "@/lib/queue/queue.ts";
+import {
+  enqueueKeyUsed,
+  PermanentError,
+  registerQueueHandler,
+  RetryableError,
+} from "@/lib/queue/queue.ts";
 import type { HandlerMeta } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { DevOutbox } from "./dev_outbox.ts";
@@ -30,7 +36,7 @@ import {
   type MailAdapter,
   type TemplatedEmailJob,
 } from "./message.ts";
-import { EMAIL_SEND, SENT_MARKER_MS } from "./outgoing.ts";
+import { EMAIL_SEND, SENT_MARKER_MS, SUBJECT_MAX } from "./outgoing.ts";
 import { ResendMailer } from "./resend_mailer.ts";
 import { countEmail } from "./stats.ts";
 import { emailTemplate, registerEmailTemplate } from "./templates.ts";
@@ -39,10 +45,13 @@ import { magicLinkTemplate } from "./templates/magic_link.ts";
 export {
   EMAIL_SEND,
   enqueueEmailInAtomic,
+  prepareEmail,
+  queueEmailInAtomic,
   sendEmail,
   type SendEmailInput,
   sendTemplatedEmail,
   SENT_MARKER_MS,
+  UndeliverableEmailError,
 } from "./outgoing.ts";
 
 let warnedNoResend = false;
@@ -83,6 +92,16 @@ export async function emailSentMarker(
   return (await kv.get<SentMarker>(keys.sent(idempotencyKey))).value;
 }
 
+/**
+ * Whether an email with this idempotency key was queued or sent (while the records last,
+ * `SENT_MARKER_MS`): lets a template that changes its key format honour emails sent under
+ * the old one.
+ */
+export async function emailKeyUsed(kv: Deno.Kv, idempotencyKey: string): Promise<boolean> {
+  if (await emailSentMarker(kv, idempotencyKey)) return true;
+  return await enqueueKeyUsed(kv, `email:${idempotencyKey}`);
+}
+
 /** A templated job rendered now: its template, its link, the email the adapter sends. */
 async function renderJob(
   services: Services,
@@ -107,7 +126,8 @@ async function renderJob(
       org: job.org,
       to: job.to,
       reply_to: job.reply_to,
-      subject: content.subject,
+      // Defence in depth: whatever a stored name holds, a subject is one line.
+      subject: toOneLine(content.subject, SUBJECT_MAX),
       html: content.html,
       text: content.text,
       idempotency_key: job.idempotency_key,

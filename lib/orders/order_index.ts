@@ -90,6 +90,18 @@ export async function getStats(kv: Deno.Kv, org: string, ref: string): Promise<C
 /** The stored order record: everything but the lines, which live in chunks beside it. */
 export type OrderHeader = Omit<Order, "lines"> & { line_chunks: number };
 
+/**
+ * The order's new `updated_at` for a write at `at`: never earlier than, nor equal to, the one it
+ * replaces. Documents and their ETags are versioned by it (lib/documents/download.ts), so two
+ * different states of an order must never share one (two writes in one millisecond, or a
+ * shipment whose last refresh is older than the order's last change).
+ */
+export function nextUpdatedAt(prev: string | undefined, at: string): string {
+  const before = prev ? Date.parse(prev) : NaN;
+  if (Number.isNaN(before) || Date.parse(at) > before) return at;
+  return new Date(before + 1).toISOString();
+}
+
 function indexFilters(status: OrderStatus): string[] {
   const filters = ["all", status];
   if (status === "processing" || status === "shipped") filters.push("active");

@@ -23,6 +23,7 @@ import {
   HEAD_SIZE,
   headerSummary,
   listIndex,
+  nextUpdatedAt,
   type OrderHead,
   type OrderHeader,
   pageFromHead,
@@ -143,7 +144,7 @@ async function writeOrder(
       ...(input.estimated_ship_date ? { estimated_ship_date: input.estimated_ship_date } : {}),
       shipments: prev?.shipments ?? [],
       created_at: prev?.created_at ?? now.toISOString(),
-      updated_at: now.toISOString(),
+      updated_at: nextUpdatedAt(prev?.updated_at, now.toISOString()),
       line_chunks: chunks.length,
     };
     if (estimateBytes(header) > MAX_VALUE_BYTES) {
