@@ -210,7 +210,8 @@ async function change(
 ): Promise<{ ticket: Ticket; state: TicketState; changed: boolean }> {
   const { kv, clock } = services;
   const ticket = await getTicket(kv, actor.org, number);
-  if (!ticket) throw new TicketNotFoundError(`No ticket ${number}.`);
+  // The same words whether the number is unknown or another org's: nothing to tell apart.
+  if (!ticket) throw new TicketNotFoundError("No such ticket.");
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const entry = await kv.get<TicketState>(keys.state(actor.org, number));
     const before = entry.value ?? initialState(ticket);
