@@ -4,17 +4,13 @@
  * shown in listings and greet the recipient in the email.
  */
 import { z } from "zod";
+import { EmailAddress, oneLine } from "@/lib/orders/input.ts";
 
-const oneLine = (max: number, what: string) =>
-  z.string().trim().min(1, `${what} is empty.`).max(max, `At most ${max} characters.`)
-    // deno-lint-ignore no-control-regex -- control characters are exactly what is refused
-    .refine((s) => !/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(s), "One line of text.");
-
+/** The operator-input rules every entry shares (lib/orders/input.ts, lib/text.ts). */
 export const LinkRecipientFields = {
-  recipient_name: oneLine(200, "The name").optional(),
-  recipient_email: z.string().trim().toLowerCase().max(254, "At most 254 characters.")
-    .pipe(z.email("A valid email address.")).optional(),
-  label: oneLine(100, "The label").optional(),
+  recipient_name: oneLine(200).optional(),
+  recipient_email: EmailAddress.transform((s) => s.toLowerCase()).optional(),
+  label: oneLine(100).optional(),
 };
 
 /** `POST /api/admin/v1/customers/{ref}/links`: the old `{send_email?}` and the new fields. */
