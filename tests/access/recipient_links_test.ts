@@ -275,3 +275,48 @@ Deno.test("CLI: link create for a recipient, link list (no tokens), link revoke 
     assert.equal(ended.status, 401);
   });
 });
+
+Deno.test("counting a use costs no KV write of its own: a page view or download is one write", async () => {
+  await withWorld(async (w) => {
+    const made = await call(w, "POST", "/customers/CUST-A/links", { label: "Counted" });
+    const token = pathOf(made.json.url).split("/")[2];
+    const kv = w.s.services.kv;
+    // The first view writes the visit (hourly) too; the ones after are the steady state.
+    await (await w.s.fetch(pathOf(made.json.url))).body?.cancel();
+    let writes = 0;
+    const atomic = kv.atomic.bind(kv);
+    const set = kv.set.bind(kv);
+    kv.atomic = () => {
+      writes++;
+      return atomic();
+    };
+    kv.set = (...args: Parameters<Deno.Kv["set"]>) => {
+      writes++;
+      return set(...args);
+    };
+    try {
+      for (
+        const p of [
+          pathOf(made.json.url),
+          `/api/portal/customer/${token}/orders`,
+          `/api/portal/customer/${token}/orders/ORD-A1/documents/order-confirmation`,
+        ]
+      ) {
+        writes = 0;
+        const r = await w.s.fetch(p);
+        await r.body?.cancel();
+        assert(r.status < 500, `${p}: ${r.status}`);
+        // The document cache may store a rendered PDF (its own write, once per document);
+        // the access path itself — rate limit and use counts together — is one write.
+        if (!p.includes("/documents/")) assert.equal(writes, 1, `${p}: ${writes} writes`);
+      }
+    } finally {
+      kv.atomic = atomic;
+      kv.set = set;
+    }
+    const [link] = (await call(w, "GET", "/customers/CUST-A/links")).json.links;
+    assert.equal(link.views, 2);
+    assert.equal(link.api_calls, 1);
+    assert.equal(link.downloads, 1);
+  });
+});
