@@ -10,6 +10,7 @@ import { readSmallForm } from "@/lib/http/forms.ts";
 import { currentStaff, safeStaffReturn } from "@/lib/http/oidc.ts";
 import { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
 import { staffClientIp } from "@/lib/http/staff_access.ts";
+import { contentSecurityPolicy } from "@/lib/http/security_headers.ts";
 import { listOrgs } from "@/lib/orders/orgs.ts";
 import { staffMessages } from "@/lib/staff/messages.ts";
 import { define } from "@/lib/state.ts";
@@ -23,6 +24,18 @@ export const handler = define.handlers({
     // Already signed in: straight on.
     if (await currentStaff(services, ctx.req, { ip: staffClientIp(ctx.req, ctx.info) })) {
       return ctx.redirect(returnTo, 303);
+    }
+    if (oidc) {
+      // The button's POST is redirected to the provider: its origin must be a form-action
+      // (this page runs no script, so the policy's nonce matches nothing).
+      const origins = await oidc.signInOrigins();
+      ctx.state.responseHeaders.set(
+        "content-security-policy",
+        contentSecurityPolicy(crypto.randomUUID()).replace(
+          "form-action 'self'",
+          `form-action 'self' ${origins.join(" ")}`,
+        ),
+      );
     }
     const org = ctx.url.searchParams.get("org") ?? "";
     ctx.state.title = staffMessages.t(ctx.state.locale, "signin.title");

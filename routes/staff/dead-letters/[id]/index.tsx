@@ -68,8 +68,11 @@ export default staffDefine.page<typeof handler>(function DeadLetterPage({ data, 
         </dl>
         <h2>{t("dl.error")}</h2>
         <p class="st-pre st-break">{d.error}</p>
-        <h2>{t("dl.payload")}</h2>
-        <pre class="st-code">{JSON.stringify(d.payload, null, 2)}</pre>
+        <h2 id="dl-payload">{t("dl.payload")}</h2>
+        {/* Focusable: a long line scrolls sideways, and a keyboard must reach it too. */}
+        <pre class="st-code" tabIndex={0} role="region" aria-labelledby="dl-payload">
+          {JSON.stringify(d.payload, null, 2)}
+        </pre>
         {data.canResend && d.resendable && (
           <form method="post" action={`/staff/dead-letters/${d.id}/resend`} class="st-form">
             <CsrfField token={state.staff.csrfToken} />
