@@ -5,7 +5,7 @@
  */
 import type { Locale } from "@/lib/orders/model.ts";
 import type { LinkView } from "@/lib/access/tokens.ts";
-import { formatMoney } from "@/lib/i18n/format.ts";
+import { formatDate, formatMoney } from "@/lib/i18n/format.ts";
 import type { StaffCustomerView } from "@/lib/staff/links.ts";
 import { staffMessages } from "@/lib/staff/messages.ts";
 import { CsrfField, fmtTime, Notice, PageHead, type StaffT } from "./StaffChrome.tsx";
@@ -137,38 +137,6 @@ export function CustomerDetail(
           </div>
         </dl>
       </section>
-      <section class="st-card" aria-labelledby="orders-h">
-        <h2 id="orders-h">{t("customer.orders")}</h2>
-        {orders.length === 0
-          ? <p class="st-muted">{t("customer.noOrders")}</p>
-          : (
-            <div class="st-tablewrap">
-              <table class="st-table">
-                <thead>
-                  <tr>
-                    <th scope="col">{t("tickets.order")}</th>
-                    <th scope="col">{t("customer.orderDate")}</th>
-                    <th scope="col">{t("tickets.status")}</th>
-                    <th scope="col" class="st-num">{t("customer.total")}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {orders.map((o) => (
-                    <tr>
-                      <th scope="row">{o.order_number}</th>
-                      <td data-label={t("customer.orderDate")}>{o.order_date}</td>
-                      <td data-label={t("tickets.status")}>{t(`order.${o.status}`)}</td>
-                      <td data-label={t("customer.total")} class="st-num">
-                        {formatMoney(locale, o.total, o.currency)}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        {data.view.more_orders && <p class="st-hint">{t("customer.moreOrders")}</p>}
-      </section>
       <section class="st-card" id="links" tabIndex={-1} aria-labelledby="links-h">
         <h2 id="links-h">{t("links.title")}</h2>
         <p class="st-hint">{t("links.intro")}</p>
@@ -249,6 +217,38 @@ export function CustomerDetail(
             )}
           </div>
         )}
+      </section>
+      <section class="st-card" aria-labelledby="orders-h">
+        <h2 id="orders-h">{t("customer.orders")}</h2>
+        {orders.length === 0
+          ? <p class="st-muted">{t("customer.noOrders")}</p>
+          : (
+            <div class="st-tablewrap">
+              <table class="st-table">
+                <thead>
+                  <tr>
+                    <th scope="col">{t("tickets.order")}</th>
+                    <th scope="col">{t("customer.orderDate")}</th>
+                    <th scope="col">{t("tickets.status")}</th>
+                    <th scope="col" class="st-num">{t("customer.total")}</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {orders.map((o) => (
+                    <tr>
+                      <th scope="row">{o.order_number}</th>
+                      <td data-label={t("customer.orderDate")}>{formatDate(locale, o.order_date)}</td>
+                      <td data-label={t("tickets.status")}>{t(`order.${o.status}`)}</td>
+                      <td data-label={t("customer.total")} class="st-num">
+                        {formatMoney(locale, o.total, o.currency)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )}
+        {data.view.more_orders && <p class="st-hint">{t("customer.moreOrders")}</p>}
       </section>
     </>
   );

@@ -56,7 +56,7 @@ export async function getCustomerForStaff(
   requirePermission(actor, "console.view");
   const customer = await requireCustomer(services, actor, ref);
   const [page, links] = await Promise.all([
-    listOrders(services.kv, actor.org, customer.ref, { limit: 20 }),
+    listOrders(services.kv, actor.org, customer.ref, { limit: 10 }),
     listLinks(services, actor.org, customer.ref),
   ]);
   return { customer, orders: page.orders, more_orders: page.next_cursor !== null, links };

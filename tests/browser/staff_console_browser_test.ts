@@ -24,6 +24,13 @@ import { TestClock } from "@/tests/helpers/services.ts";
 import { CLIENT_ID, CLIENT_SECRET, startProvider } from "@/tests/staff/provider_helpers.ts";
 
 const LOCALES = ["en", "es", "pl"] as const;
+/** A real 1 × 1 PNG (an orange pixel), so the thumbnail renders. */
+const PHOTO = Uint8Array.from(
+  atob(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==",
+  ),
+  (c) => c.charCodeAt(0),
+);
 const WIDTHS = [390, 1280] as const;
 
 function watchErrors(page: Page): string[] {
@@ -83,10 +90,7 @@ async function overflow(page: Page): Promise<string[]> {
 async function consoleData(p: Portal): Promise<{ ticket: string; letter: string }> {
   const s = p.services;
   const blobs = blobStoreFor(s);
-  const png = await blobs.put(
-    Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]),
-    { contentType: "image/png", maxBytes: 1 << 20 },
-  );
+  const png = await blobs.put(PHOTO, { contentType: "image/png", maxBytes: 1 << 20 });
   const { ticket } = await createTicket(s, blobs, {
     org: DEMO_ORG.slug,
     customer_ref: DEMO_CUSTOMER.ref,
