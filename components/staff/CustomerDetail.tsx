@@ -237,7 +237,9 @@ export function CustomerDetail(
                   {orders.map((o) => (
                     <tr>
                       <th scope="row">{o.order_number}</th>
-                      <td data-label={t("customer.orderDate")}>{formatDate(locale, o.order_date)}</td>
+                      <td data-label={t("customer.orderDate")}>
+                        {formatDate(locale, o.order_date)}
+                      </td>
                       <td data-label={t("tickets.status")}>{t(`order.${o.status}`)}</td>
                       <td data-label={t("customer.total")} class="st-num">
                         {formatMoney(locale, o.total, o.currency)}
