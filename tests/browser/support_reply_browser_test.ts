@@ -8,6 +8,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { stopBundler } from "fresh/dev";
+import { createApiKey } from "@/lib/access/api_keys.ts";
 import { listOutbox } from "@/lib/email/dev_outbox.ts";
 import assert from "node:assert/strict";
 import { artifactPath, axeViolations, launchBrowser } from "@/tests/helpers/browser.ts";
@@ -129,6 +130,18 @@ Deno.test({
       assert.equal(mine.replies.length, 1);
       assert.equal(mine.replies[0].body, REPLY);
       assert(!JSON.stringify(body).includes("4471"), "no internal note in the API");
+
+      // The admin API shows the workflow's status, not "open" for ever.
+      const { key } = await createApiKey(p.services.kv, "acme", p.services.clock.now());
+      for (const path of [`/api/admin/v1/tickets/${ticket}`, "/api/admin/v1/tickets"]) {
+        const res = await fetch(`${p.url}${path}`, { headers: { authorization: `Bearer ${key}` } });
+        const json = await res.json();
+        const t = json.tickets?.find((x: { ticket_number: string }) =>
+          x.ticket_number === ticket
+        ) ??
+          json;
+        assert.equal(t.status, "resolved", path);
+      }
 
       // The outbox: the confirmation, the reply and the resolution, each once, to the contact.
       await waitForQueueIdle();
