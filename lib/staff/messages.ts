@@ -207,6 +207,10 @@ export const staffMessages = defineMessages("staff", {
     "int.waiting": "Waiting or retrying",
     "int.dead": "Dead letters",
     "int.lastSent": "Last email sent: {date}.",
+    "int.noteSandbox": "No credentials: shipments are moved by the demo sandbox, not the carrier.",
+    "int.noteNoCredentials":
+      "No credentials: not polled. Set {env}_CLIENT_ID and {env}_CLIENT_SECRET to track.",
+    "int.noteCircuit": "Calls paused after repeated failures; retried automatically.",
     "carrier.fedex": "FedEx",
     "carrier.ups": "UPS",
     "carrier.usps": "USPS",
@@ -506,6 +510,11 @@ export const staffMessages = defineMessages("staff", {
     "int.waiting": "Esperando o reintentando",
     "int.dead": "Mensajes fallidos",
     "int.lastSent": "Último correo enviado: {date}.",
+    "int.noteSandbox":
+      "Sin credenciales: el entorno de demostración mueve los envíos, no el transportista.",
+    "int.noteNoCredentials":
+      "Sin credenciales: no se consulta. Defina {env}_CLIENT_ID y {env}_CLIENT_SECRET para seguir envíos.",
+    "int.noteCircuit": "Llamadas en pausa tras fallos repetidos; se reintenta automáticamente.",
     "carrier.fedex": "FedEx",
     "carrier.ups": "UPS",
     "carrier.usps": "USPS",
@@ -807,6 +816,12 @@ export const staffMessages = defineMessages("staff", {
     "int.waiting": "Czekające lub ponawiane",
     "int.dead": "Nieudane wiadomości",
     "int.lastSent": "Ostatni wysłany e-mail: {date}.",
+    "int.noteSandbox":
+      "Brak danych dostępowych: przesyłki przesuwa środowisko demonstracyjne, nie przewoźnik.",
+    "int.noteNoCredentials":
+      "Brak danych dostępowych: brak odpytywania. Ustaw {env}_CLIENT_ID i {env}_CLIENT_SECRET, aby śledzić.",
+    "int.noteCircuit":
+      "Wywołania wstrzymane po powtarzających się błędach; ponowienie nastąpi automatycznie.",
     "carrier.fedex": "FedEx",
     "carrier.ups": "UPS",
     "carrier.usps": "USPS",

@@ -19,6 +19,15 @@ export const handler = staffDefine.handlers({
 
 export default staffDefine.page<typeof handler>(function Integrations({ data, state }) {
   const t = staffMessages.bind(state.locale);
+  // The admin API's `note` is English; the console says the same in the member's language.
+  const note = (c: (typeof data.carriers)[number]) =>
+    !c.configured
+      ? c.mode === "sandbox"
+        ? t("int.noteSandbox")
+        : t("int.noteNoCredentials", { env: c.carrier.toUpperCase() })
+      : c.circuit === "open"
+      ? t("int.noteCircuit")
+      : null;
   const { email } = data;
   return (
     <>
@@ -43,7 +52,7 @@ export default staffDefine.page<typeof handler>(function Integrations({ data, st
                 <tr>
                   <th scope="row">
                     {t(`carrier.${c.carrier}`)}
-                    {c.note && <span class="st-sub">{c.note}</span>}
+                    {note(c) && <span class="st-sub">{note(c)}</span>}
                   </th>
                   <td data-label={t("int.configured")}>{c.configured ? t("yes") : t("no")}</td>
                   <td data-label={t("int.mode")}>{t(`mode.${c.mode}`)}</td>
