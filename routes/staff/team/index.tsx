@@ -86,16 +86,18 @@ export default staffDefine.page<typeof handler>(function Team({ data, state }) {
                     {fmtTime(state.locale, m.last_sign_in_at)}
                   </td>
                   <td data-label={t("links.actions")}>
-                    {m.email !== me && (
-                      <form method="post" action="/staff/team/remove">
-                        <CsrfField token={csrf} />
-                        <input type="hidden" name="email" value={m.email} />
-                        <button class="st-btn st-btn--danger" type="submit">
-                          {t("team.remove")}
-                          <span class="sr-only">{" " + m.email}</span>
-                        </button>
-                      </form>
-                    )}
+                    {m.email === me
+                      ? <span class="st-muted">{t("team.you")}</span>
+                      : (
+                        <form method="post" action="/staff/team/remove">
+                          <CsrfField token={csrf} />
+                          <input type="hidden" name="email" value={m.email} />
+                          <button class="st-btn st-btn--danger" type="submit">
+                            {t("team.remove")}
+                            <span class="sr-only">{" " + m.email}</span>
+                          </button>
+                        </form>
+                      )}
                   </td>
                 </tr>
               ))}
