@@ -12,6 +12,7 @@
 import manifest from "@/fresh.gen.ts";
 import { createLink, listLinks } from "@/lib/access/tokens.ts";
 import { blobStoreFor } from "@/lib/blobs/mod.ts";
+import { listOutbox } from "@/lib/email/dev_outbox.ts";
 import { createTicket } from "@/lib/issues/tickets.ts";
 import { STAFF_PUBLIC_ROUTES } from "@/lib/http/staff_access.ts";
 import { createOrg } from "@/lib/orders/orgs.ts";
@@ -480,6 +481,84 @@ Deno.test("staff CSRF: every state-changing route refuses no token and another s
     const letter = await getDeadLetter(portal.services.kv, DEMO_ORG.slug, f.deadLetter);
     assert.equal(letter?.letter.resent, undefined, "the dead letter was not re-sent");
     assert.equal((await listStaffMembers(portal.services.kv, DEMO_ORG.slug)).length, team);
+  } finally {
+    await portal.close();
+  }
+});
+
+Deno.test("console links: email one to a recipient, show one, revoke one; the other and the shared link live", async () => {
+  const portal = await startPortal({
+    listen: true,
+    background: true,
+    env: { DENO_ENV: "development" },
+  });
+  try {
+    const support = await signIn(portal, DEMO_ORG.slug, "support");
+    const base = `${portal.url}/staff/customers/${DEMO_CUSTOMER.ref}`;
+    const post = (path: string, form: Record<string, string>) =>
+      fetch(base + path, {
+        method: "POST",
+        headers: {
+          cookie: support.cookie,
+          origin: portal.url,
+          "sec-fetch-site": "same-origin",
+          "content-type": "application/x-www-form-urlencoded",
+        },
+        body: new URLSearchParams({ _csrf: support.csrf, ...form }),
+        redirect: "manual",
+      });
+    // Emailed: 303, the URL never on a page.
+    const sent = await post("/links", {
+      recipient_name: "Ana Díaz",
+      recipient_email: "ana@retailstore.example",
+      label: "Warehouse",
+      delivery: "email",
+    });
+    await sent.body?.cancel();
+    assert.equal(sent.status, 303);
+    assert.match(sent.headers.get("location")!, /notice=sent/);
+    // Shown: 201, the URL once, on this answer only.
+    const shown = await post("/links", { label: "Accounts", delivery: "show" });
+    const html = await shown.text();
+    assert.equal(shown.status, 201);
+    const url = html.match(/value="(http:\/\/127\.0\.0\.1:\d+\/customer\/mpl_[^"]+)"/)?.[1];
+    assert(url, "the new link is shown once");
+    await waitForQueueIdle();
+    const mail = (await listOutbox(portal.services.kv)).entries.find((e) =>
+      e.to.includes("ana@retailstore.example")
+    );
+    assert(mail, "the link was emailed to the recipient");
+    const emailed = mail.text.match(/http:\/\/127\.0\.0\.1:\d+\/customer\/mpl_[A-Za-z0-9_-]+/)![0];
+    assert.match(mail.text, /Ana Díaz/);
+
+    const links = await listLinks(portal.services, DEMO_ORG.slug, DEMO_CUSTOMER.ref);
+    const ana = links.find((l) => l.recipient_email === "ana@retailstore.example")!;
+    assert.equal(ana.source, "magic_link_email");
+    assert.deepEqual(ana.created_by, { kind: "staff", email: "developer@localhost" });
+    const accounts = links.find((l) => l.label === "Accounts")!;
+    assert.equal(accounts.source, "staff_console");
+
+    // The customer page lists them without any token.
+    const page = await fetch(base, { headers: { cookie: support.cookie } });
+    const listed = await page.text();
+    assert(listed.includes(ana.link_id) && listed.includes(accounts.link_id));
+    assert(!/mpl_[A-Za-z0-9_-]{49}/.test(listed), "no token on the customer page");
+
+    const revoked = await post(`/links/${ana.link_id}/revoke`, {});
+    await revoked.body?.cancel();
+    assert.equal(revoked.status, 303);
+    const open = (u: string) =>
+      fetch(u, { redirect: "manual" }).then(async (r) => {
+        await r.body?.cancel();
+        return r.status;
+      });
+    assert.equal(await open(emailed), 401, "the revoked link is refused");
+    assert.equal(await open(url), 200, "the other link works");
+    assert.equal(await open(portal.url + portal.dashboard), 200, "the shared link works");
+    // Nothing in the log ever held a token.
+    for (const t of [emailed, url].map((u) => new URL(u).pathname.split("/")[2])) {
+      assert(!portal.logs.some((l) => l.includes(t)));
+    }
   } finally {
     await portal.close();
   }
