@@ -31,41 +31,42 @@ import * as $26 from "./routes/customer/[token]/index.tsx";
 import * as $27 from "./routes/customer/[token]/notifications.ts";
 import * as $28 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
 import * as $29 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $30 from "./routes/dev/_middleware.ts";
-import * as $31 from "./routes/dev/outbox/[id].ts";
-import * as $32 from "./routes/dev/outbox/index.tsx";
-import * as $33 from "./routes/healthz.ts";
-import * as $34 from "./routes/index.tsx";
-import * as $35 from "./routes/staff/_layout.tsx";
-import * as $36 from "./routes/staff/_middleware.ts";
-import * as $37 from "./routes/staff/audit.tsx";
-import * as $38 from "./routes/staff/callback.ts";
-import * as $39 from "./routes/staff/customers/[customer_ref]/index.tsx";
-import * as $40 from "./routes/staff/customers/[customer_ref]/links/[link_id]/revoke.ts";
-import * as $41 from "./routes/staff/customers/[customer_ref]/links/index.tsx";
-import * as $42 from "./routes/staff/customers/[customer_ref]/links/revoke-all.ts";
-import * as $43 from "./routes/staff/customers/index.tsx";
-import * as $44 from "./routes/staff/dead-letters/[id]/index.tsx";
-import * as $45 from "./routes/staff/dead-letters/[id]/resend.ts";
-import * as $46 from "./routes/staff/dead-letters/index.tsx";
-import * as $47 from "./routes/staff/dev-signin.ts";
-import * as $48 from "./routes/staff/index.tsx";
-import * as $49 from "./routes/staff/integrations.tsx";
-import * as $50 from "./routes/staff/logs.tsx";
-import * as $51 from "./routes/staff/signin.tsx";
-import * as $52 from "./routes/staff/signout.ts";
-import * as $53 from "./routes/staff/team/domain.ts";
-import * as $54 from "./routes/staff/team/index.tsx";
-import * as $55 from "./routes/staff/team/invite.ts";
-import * as $56 from "./routes/staff/team/remove.ts";
-import * as $57 from "./routes/staff/team/role.ts";
-import * as $58 from "./routes/staff/tickets/[ticket_number]/assignee.ts";
-import * as $59 from "./routes/staff/tickets/[ticket_number]/index.tsx";
-import * as $60 from "./routes/staff/tickets/[ticket_number]/notes.ts";
-import * as $61 from "./routes/staff/tickets/[ticket_number]/photos/[n].ts";
-import * as $62 from "./routes/staff/tickets/[ticket_number]/replies.ts";
-import * as $63 from "./routes/staff/tickets/[ticket_number]/status.ts";
-import * as $64 from "./routes/staff/tickets/index.tsx";
+import * as $30 from "./routes/customer/[token]/orders/_middleware.ts";
+import * as $31 from "./routes/dev/_middleware.ts";
+import * as $32 from "./routes/dev/outbox/[id].ts";
+import * as $33 from "./routes/dev/outbox/index.tsx";
+import * as $34 from "./routes/healthz.ts";
+import * as $35 from "./routes/index.tsx";
+import * as $36 from "./routes/staff/_layout.tsx";
+import * as $37 from "./routes/staff/_middleware.ts";
+import * as $38 from "./routes/staff/audit.tsx";
+import * as $39 from "./routes/staff/callback.ts";
+import * as $40 from "./routes/staff/customers/[customer_ref]/index.tsx";
+import * as $41 from "./routes/staff/customers/[customer_ref]/links/[link_id]/revoke.ts";
+import * as $42 from "./routes/staff/customers/[customer_ref]/links/index.tsx";
+import * as $43 from "./routes/staff/customers/[customer_ref]/links/revoke-all.ts";
+import * as $44 from "./routes/staff/customers/index.tsx";
+import * as $45 from "./routes/staff/dead-letters/[id]/index.tsx";
+import * as $46 from "./routes/staff/dead-letters/[id]/resend.ts";
+import * as $47 from "./routes/staff/dead-letters/index.tsx";
+import * as $48 from "./routes/staff/dev-signin.ts";
+import * as $49 from "./routes/staff/index.tsx";
+import * as $50 from "./routes/staff/integrations.tsx";
+import * as $51 from "./routes/staff/logs.tsx";
+import * as $52 from "./routes/staff/signin.tsx";
+import * as $53 from "./routes/staff/signout.ts";
+import * as $54 from "./routes/staff/team/domain.ts";
+import * as $55 from "./routes/staff/team/index.tsx";
+import * as $56 from "./routes/staff/team/invite.ts";
+import * as $57 from "./routes/staff/team/remove.ts";
+import * as $58 from "./routes/staff/team/role.ts";
+import * as $59 from "./routes/staff/tickets/[ticket_number]/assignee.ts";
+import * as $60 from "./routes/staff/tickets/[ticket_number]/index.tsx";
+import * as $61 from "./routes/staff/tickets/[ticket_number]/notes.ts";
+import * as $62 from "./routes/staff/tickets/[ticket_number]/photos/[n].ts";
+import * as $63 from "./routes/staff/tickets/[ticket_number]/replies.ts";
+import * as $64 from "./routes/staff/tickets/[ticket_number]/status.ts";
+import * as $65 from "./routes/staff/tickets/index.tsx";
 import * as $$0 from "./islands/ReportIssue.tsx";
 import * as $$1 from "./islands/TrackingTimeline.tsx";
 
@@ -101,41 +102,42 @@ const manifest = {
     "./routes/customer/[token]/notifications.ts": $27,
     "./routes/customer/[token]/orders/[order_id]/report.tsx": $28,
     "./routes/customer/[token]/orders/[order_id].tsx": $29,
-    "./routes/dev/_middleware.ts": $30,
-    "./routes/dev/outbox/[id].ts": $31,
-    "./routes/dev/outbox/index.tsx": $32,
-    "./routes/healthz.ts": $33,
-    "./routes/index.tsx": $34,
-    "./routes/staff/_layout.tsx": $35,
-    "./routes/staff/_middleware.ts": $36,
-    "./routes/staff/audit.tsx": $37,
-    "./routes/staff/callback.ts": $38,
-    "./routes/staff/customers/[customer_ref]/index.tsx": $39,
-    "./routes/staff/customers/[customer_ref]/links/[link_id]/revoke.ts": $40,
-    "./routes/staff/customers/[customer_ref]/links/index.tsx": $41,
-    "./routes/staff/customers/[customer_ref]/links/revoke-all.ts": $42,
-    "./routes/staff/customers/index.tsx": $43,
-    "./routes/staff/dead-letters/[id]/index.tsx": $44,
-    "./routes/staff/dead-letters/[id]/resend.ts": $45,
-    "./routes/staff/dead-letters/index.tsx": $46,
-    "./routes/staff/dev-signin.ts": $47,
-    "./routes/staff/index.tsx": $48,
-    "./routes/staff/integrations.tsx": $49,
-    "./routes/staff/logs.tsx": $50,
-    "./routes/staff/signin.tsx": $51,
-    "./routes/staff/signout.ts": $52,
-    "./routes/staff/team/domain.ts": $53,
-    "./routes/staff/team/index.tsx": $54,
-    "./routes/staff/team/invite.ts": $55,
-    "./routes/staff/team/remove.ts": $56,
-    "./routes/staff/team/role.ts": $57,
-    "./routes/staff/tickets/[ticket_number]/assignee.ts": $58,
-    "./routes/staff/tickets/[ticket_number]/index.tsx": $59,
-    "./routes/staff/tickets/[ticket_number]/notes.ts": $60,
-    "./routes/staff/tickets/[ticket_number]/photos/[n].ts": $61,
-    "./routes/staff/tickets/[ticket_number]/replies.ts": $62,
-    "./routes/staff/tickets/[ticket_number]/status.ts": $63,
-    "./routes/staff/tickets/index.tsx": $64,
+    "./routes/customer/[token]/orders/_middleware.ts": $30,
+    "./routes/dev/_middleware.ts": $31,
+    "./routes/dev/outbox/[id].ts": $32,
+    "./routes/dev/outbox/index.tsx": $33,
+    "./routes/healthz.ts": $34,
+    "./routes/index.tsx": $35,
+    "./routes/staff/_layout.tsx": $36,
+    "./routes/staff/_middleware.ts": $37,
+    "./routes/staff/audit.tsx": $38,
+    "./routes/staff/callback.ts": $39,
+    "./routes/staff/customers/[customer_ref]/index.tsx": $40,
+    "./routes/staff/customers/[customer_ref]/links/[link_id]/revoke.ts": $41,
+    "./routes/staff/customers/[customer_ref]/links/index.tsx": $42,
+    "./routes/staff/customers/[customer_ref]/links/revoke-all.ts": $43,
+    "./routes/staff/customers/index.tsx": $44,
+    "./routes/staff/dead-letters/[id]/index.tsx": $45,
+    "./routes/staff/dead-letters/[id]/resend.ts": $46,
+    "./routes/staff/dead-letters/index.tsx": $47,
+    "./routes/staff/dev-signin.ts": $48,
+    "./routes/staff/index.tsx": $49,
+    "./routes/staff/integrations.tsx": $50,
+    "./routes/staff/logs.tsx": $51,
+    "./routes/staff/signin.tsx": $52,
+    "./routes/staff/signout.ts": $53,
+    "./routes/staff/team/domain.ts": $54,
+    "./routes/staff/team/index.tsx": $55,
+    "./routes/staff/team/invite.ts": $56,
+    "./routes/staff/team/remove.ts": $57,
+    "./routes/staff/team/role.ts": $58,
+    "./routes/staff/tickets/[ticket_number]/assignee.ts": $59,
+    "./routes/staff/tickets/[ticket_number]/index.tsx": $60,
+    "./routes/staff/tickets/[ticket_number]/notes.ts": $61,
+    "./routes/staff/tickets/[ticket_number]/photos/[n].ts": $62,
+    "./routes/staff/tickets/[ticket_number]/replies.ts": $63,
+    "./routes/staff/tickets/[ticket_number]/status.ts": $64,
+    "./routes/staff/tickets/index.tsx": $65,
   },
   islands: {
     "./islands/ReportIssue.tsx": $$0,

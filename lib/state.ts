@@ -8,6 +8,7 @@ import type { Services } from "@/lib/services.ts";
 import type { OidcHelpers } from "@/lib/http/oidc.ts";
 import type { StaffActor } from "@/lib/staff/roles.ts";
 import type { StaffSession } from "@/lib/staff/sessions.ts";
+import type { CustomerTicket } from "@/lib/issues/workflow.ts";
 
 /** Set by the link middleware for `customer/[token]` and `api/portal/customer/[token]`. */
 export interface Access {
@@ -41,6 +42,8 @@ export interface State {
   staff?: StaffAccess;
   /** A small form the staff middleware already read (to check its CSRF token). */
   form?: Record<string, string>;
+  /** The order page's "Your reports" (routes/customer/[token]/orders/_middleware.ts). */
+  reports?: CustomerTicket[];
 }
 
 /** Who is signed in to the staff console, as the staff middleware found them. */

@@ -33,7 +33,6 @@ import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
 import { log } from "@/lib/log.ts";
 import { linkDefine } from "@/lib/state.ts";
 import { YourReports } from "@/components/YourReports.tsx";
-import { type CustomerTicket, listCustomerOrderTickets } from "@/lib/issues/workflow.ts";
 
 interface DetailData {
   token: string;
@@ -49,7 +48,6 @@ interface DetailData {
     returnTo: string;
     notice: Notice | null;
   };
-  reports: CustomerTicket[];
 }
 
 export const handler = linkDefine.handlers({
@@ -89,7 +87,6 @@ export const handler = linkDefine.handlers({
         returnTo: back.pathname + back.search,
         notice: notice.success ? notice.data : null,
       },
-      reports: await listCustomerOrderTickets(services.kv, org.slug, customer.ref, number),
     });
   },
 });
@@ -128,7 +125,7 @@ export default linkDefine.page<typeof handler>(function OrderDetail({ data, stat
         email={data.contactEmail}
         {...data.emails}
       />
-      <YourReports locale={locale} tickets={data.reports} />
+      <YourReports locale={locale} tickets={state.reports ?? []} />
       <OrderItems t={t} locale={locale} order={order} />
       <Documents t={t} locale={locale} token={token} order={order} />
       <div class="actions">
