@@ -29,19 +29,39 @@ function newNonce(): string {
 
 const HSTS = "max-age=63072000; includeSubDomains";
 
+/** The CSP's directives but `script-src`, whose nonce is the page's. */
+const DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", "data:", "blob:"],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * The policy as a header value for `nonce`, for a route that must widen one directive itself
+ * (the staff sign-in page's `form-action`); a response that sets its own CSP keeps it.
+ */
+export function contentSecurityPolicy(nonce: string): string {
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const { defaultSrc, ...rest } = DIRECTIVES;
+  return [
+    ["defaultSrc", defaultSrc],
+    ["scriptSrc", [`'nonce-${nonce}'`, "'strict-dynamic'"]],
+    ...Object.entries(rest),
+  ].map(([name, values]) => `${kebab(name as string)} ${(values as string[]).join(" ")}`)
+    .join("; ");
+}
+
 function policy(strictTransportSecurity: string | false) {
   return secureHeaders({
     contentSecurityPolicy: {
-      defaultSrc: ["'self'"],
+      ...DIRECTIVES,
       scriptSrc: [(c) => `'nonce-${c.get("pageNonce")}'`, "'strict-dynamic'"],
-      styleSrc: ["'self'", "'unsafe-inline'"],
-      imgSrc: ["'self'", "data:", "blob:"],
-      fontSrc: ["'self'"],
-      connectSrc: ["'self'"],
-      objectSrc: ["'none'"],
-      baseUri: ["'none'"],
-      formAction: ["'self'"],
-      frameAncestors: ["'none'"],
     },
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",
