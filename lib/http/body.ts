@@ -3,7 +3,8 @@
  *
  * Reading request bodies, the one way: every body the portal reads is cut with a 408
  * (`RequestTimeoutError`) when the client sends nothing for `REQUEST_BODY_IDLE_SECONDS`
- * (default 30) or is still sending `REQUEST_BODY_TIMEOUT_SECONDS` (default 600) after the request began.
+ * (default 30) or is still sending `REQUEST_BODY_TIMEOUT_SECONDS` (default 600) after the
+ * request began.
  *
  * `bodyTimeouts()` wraps each incoming body once, at the edge, so every reader is covered
  * (multipart uploads, JSON, forms, pushed PDFs). The idle clock runs only while a reader is
