@@ -31,12 +31,15 @@ export function guardBody(
   limits: BodyTimeouts,
   startedAt = Date.now(),
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+  // Locked only once someone reads: a body the portal never reads (a request refused before
+  // its body, say) stays the server's to drain, as without this guard.
+  let locked: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  const reader = () => (locked ??= source.getReader());
   const deadline = startedAt + limits.totalMs;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const cut = (controller: ReadableStreamDefaultController<Uint8Array>, message: string) => {
     controller.error(new RequestTimeoutError(message));
-    reader.cancel().catch(() => {});
+    reader().cancel().catch(() => {});
   };
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -48,7 +51,7 @@ export function guardBody(
         timer = setTimeout(() => resolve("timeout"), wait);
       });
       try {
-        const r = await Promise.race([reader.read(), timeout]);
+        const r = await Promise.race([reader().read(), timeout]);
         if (r === "timeout") {
           const idle = `Nothing of the request body arrived for ${seconds(limits.idleMs)}.`;
           return cut(controller, wait < limits.idleMs ? total : idle);
@@ -63,7 +66,7 @@ export function guardBody(
     },
     cancel(reason) {
       clearTimeout(timer);
-      return reader.cancel(reason);
+      return locked ? locked.cancel(reason) : source.cancel(reason);
     },
   }, { highWaterMark: 0 });
 }

@@ -66,6 +66,10 @@ function policy(strictTransportSecurity: string | false) {
     referrerPolicy: "no-referrer",
     xFrameOptions: "DENY",
     crossOriginOpenerPolicy: "same-origin",
+    // Not Hono's `same-origin` default: it would also block what other origins may load on
+    // purpose (an email client showing an image, a page's no-cors request getting its
+    // refusal); every customer answer is `no-store` behind an unguessable link instead.
+    crossOriginResourcePolicy: false,
     permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
     strictTransportSecurity,
     overwrite: false,
