@@ -5,15 +5,15 @@
  * of the one logger (lib/log.ts), but the contract's demo link and start-up's refusals.
  */
 import { BuildError } from "fresh/internal";
-import { ConfigError, loadConfig } from "@/lib/config.ts";
+import { type Config, ConfigError, loadConfig } from "@/lib/config.ts";
 import { createPortalApp, type PortalApp, startBackgroundWork } from "@/lib/app.ts";
 import { captureProcessOutput, log, printError, printLine } from "@/lib/log.ts";
-import { seedDemo } from "@/lib/seed/demo.ts";
+import { seedDemo, seedDemoData } from "@/lib/seed/demo.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 
 captureProcessOutput();
 
-let config;
+let config: Config;
 try {
   config = loadConfig(Deno.env.toObject());
 } catch (err) {
@@ -67,16 +67,27 @@ const server = Deno.serve({
 }, app.fetch);
 
 // SEED_DEMO is resolved by loadConfig: on unless production, or set explicitly.
-if (config.SEED_DEMO === "1") {
+if (config.SEED_DEMO === "1") await seedAndTell();
+
+/**
+ * Seeds the demo on an empty database. Its live link is printed only in development (the
+ * contract's `deno task start`): a production log is read by more people than the operator,
+ * so there the operator makes the link with the CLI, which shows it once to them alone.
+ */
+async function seedAndTell() {
+  const makeLink = "  deno task admin link create --org acme --customer CUST-RS-2026-045";
+  if (!config.dev) {
+    const seeded = await seedDemoData(services);
+    printLine(
+      (seeded ? "Demo data loaded" : "Database already has data") +
+        "; production prints no link. For one to the demo customer's portal run:\n" + makeLink,
+    );
+    return;
+  }
   const link = await seedDemo(services);
   // The contract asks for the demo link on stdout: a developer's terminal, not the log.
   if (link) printLine(`Demo data loaded. Open the demo customer's portal:\n  ${link}`);
-  else {
-    printLine(
-      "Database already has data; for a new demo link run:\n" +
-        "  deno task admin link create --org acme --customer CUST-RS-2026-045",
-    );
-  }
+  else printLine("Database already has data; for a new demo link run:\n" + makeLink);
 }
 
 const shutdown = async () => {

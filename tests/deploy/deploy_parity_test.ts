@@ -14,6 +14,7 @@ import { createDocumentEngine } from "@/lib/documents/generation.ts";
 import { sha256Hex } from "@/lib/http/sha256.ts";
 import { customer, order, org } from "@/tests/documents/order_helpers.ts";
 import { launchBrowser } from "@/tests/helpers/browser.ts";
+import { cliDemoLink } from "@/tests/edge/process_helpers.ts";
 import { startPortalProcess } from "@/tests/helpers/portal_process.ts";
 import { makeTestServices } from "@/tests/helpers/services.ts";
 
@@ -97,7 +98,9 @@ Deno.test({
 
       const portal = await start();
       try {
-        const link = new URL(await portal.demoLink());
+        // Production prints no link, even for the demo: the operator makes one with the CLI.
+        await portal.waitFor(/Demo data loaded; production prints no link/);
+        const link = new URL(await cliDemoLink(root, `${kvDir}/portal.kv`));
         const base = portal.url;
         const token = link.pathname.split("/")[2];
         browser = await launchBrowser();

@@ -63,3 +63,33 @@ export async function hasData(kvPath: string): Promise<boolean> {
     kv.close();
   }
 }
+
+/**
+ * A link to the demo customer made as a production operator makes one (production prints
+ * none): `deno task admin link create` on the same KV, in the project at `cwd`.
+ */
+export async function cliDemoLink(cwd: string, kvPath: string): Promise<string> {
+  const out = await new Deno.Command("deno", {
+    args: [
+      "run",
+      "-A",
+      "cli/admin.ts",
+      "link",
+      "create",
+      "--org",
+      "acme",
+      "--customer",
+      "CUST-RS-2026-045",
+    ],
+    cwd,
+    env: { KV_PATH: kvPath },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const text = new TextDecoder().decode(out.stdout);
+  const url = text.match(/https?:\/\/\S+\/customer\/mpl_\S+/)?.[0];
+  if (!out.success || !url) {
+    throw new Error(`link create failed: ${text}${new TextDecoder().decode(out.stderr)}`);
+  }
+  return url;
+}

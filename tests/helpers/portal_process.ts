@@ -9,6 +9,8 @@ export interface PortalProcess {
   output(): string;
   /** The demo link printed after start-up (waits for it). */
   demoLink(): Promise<string>;
+  /** Resolves once the output matches `pattern` (up to 10 s). */
+  waitFor(pattern: RegExp): Promise<void>;
   stop(): Promise<Deno.CommandStatus & { stderr: string }>;
 }
 
@@ -62,6 +64,13 @@ export async function startPortalProcess(opts: {
         await new Promise((r) => setTimeout(r, 50));
       }
       throw new Error(`no demo link printed:\n${out}`);
+    },
+    async waitFor(pattern) {
+      for (let i = 0; i < 200; i++) {
+        if (pattern.test(out)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`never printed ${pattern}:\n${out}`);
     },
     async stop() {
       try {
