@@ -30,6 +30,20 @@ export class TestClock implements Clock {
     this.current = new Date(iso);
     this.#live = false;
   }
+  /** A standing clock never waits: the waiter's time arrives at once (never moving back). */
+  get rate() {
+    return this.#live ? 1 : Infinity;
+  }
+  sleep(ms: number): Promise<void> {
+    if (this.#live) return new Promise((r) => setTimeout(r, ms));
+    const target = this.current.getTime() + Math.max(0, ms);
+    return new Promise((r) =>
+      setTimeout(() => {
+        if (this.current.getTime() < target) this.current = new Date(target);
+        r();
+      }, 0)
+    );
+  }
 }
 
 type RetryEvent = Parameters<NonNullable<QueueObserver["retryScheduled"]>>[0];
