@@ -21,15 +21,22 @@ const MUTATIONS = new Set(["set", "delete", "sum", "min", "max", "enqueue"]);
 
 function meteredAtomic(op: Deno.AtomicOperation, meter: KvMeter): Deno.AtomicOperation {
   let mutations = 0;
+  const realCommit = op.commit.bind(op);
+  const counted = () => {
+    meter.calls++;
+    meter.writes += mutations;
+    return realCommit();
+  };
+  // A caller may wrap `commit` (queue.ts does, to observe it): keep theirs, over ours.
+  let wrapped: (() => Promise<Deno.KvCommitResult | Deno.KvCommitError>) | undefined;
   const proxy: Deno.AtomicOperation = new Proxy(op, {
+    set(_target, prop, value) {
+      if (prop !== "commit") return false;
+      wrapped = value;
+      return true;
+    },
     get(target, prop) {
-      if (prop === "commit") {
-        return () => {
-          meter.calls++;
-          meter.writes += mutations;
-          return target.commit();
-        };
-      }
+      if (prop === "commit") return wrapped ?? counted;
       if (prop === "mutate") {
         return (...ms: Deno.KvMutation[]) => {
           mutations += ms.length;

@@ -1,7 +1,10 @@
 /**
- * The tracking poller. `Deno.cron` every 30 minutes enqueues one fan-out message; its handler
- * lists the active (undelivered, uncancelled) shipments per carrier from the orders store,
- * splits them per org into batches and enqueues one poll message per batch. A batch:
+ * The tracking poller. `Deno.cron` every 30 minutes enqueues one round message; the round
+ * (rounds.ts) pages through each carrier's active shipments and enqueues per-org poll
+ * batches spread over TRACKING_SPREAD_SECONDS within the carrier's rate limits
+ * (rate_limits.ts), deferring what does not fit to the next round. A batch:
+ * - waits for its place in the spread, then takes its calls from the carrier's limits
+ *   (shared by every process in KV) before each call group;
  * - is skipped while the carrier's circuit is open (an outage must not burn the quota);
  * - calls the adapter, logs every carrier call for the org (INT-003);
  * - for each result: when the status changed, queues the customer email FIRST (keyed, so a
@@ -24,22 +27,36 @@
  * `startPollCycle`, `handlePollAll` and `pollBatch` directly.
  */
 import { z } from "zod";
-import type { CarrierId, Customer, Org, Shipment } from "@/lib/orders/model.ts";
+import type { CarrierId, Org, Shipment } from "@/lib/orders/model.ts";
 import { getCustomer } from "@/lib/orders/customers.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
 import {
   applyTrackingUpdate,
-  getShipmentWithOwner,
-  listActiveShipments,
+  getShipmentsForPoll,
+  type PolledShipment,
   ShipmentNotFoundError,
+  touchShipments,
+  trackingApplied,
+  type TrackingUpdate,
 } from "@/lib/orders/shipments.ts";
-import { enqueue, registerQueueHandler } from "@/lib/queue/queue.ts";
+import { enqueue, enqueueInAtomic, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
-import type { Services } from "@/lib/services.ts";
-import { adapterMode, BATCH_SIZE, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
+import { type Services, sleepOn } from "@/lib/services.ts";
+import { adapterMode, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
+import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
+import { acquire, maxCallsPerGrant, rateLimitsFor } from "./rate_limits.ts";
+import {
+  batchCounted,
+  callsFor,
+  handlePollPage,
+  PagePayloadSchema,
+  POLL_PAGE,
+  recordBatch,
+  startRound,
+} from "./rounds.ts";
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
 import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
-import { writeLog } from "./integration_log.ts";
+import { type NewLogEntry, writeLog, writeLogs } from "./integration_log.ts";
 import { type OrderLinkFn, sendStatusEmail } from "./notify.ts";
 import {
   type CarrierCall,
@@ -64,12 +81,18 @@ const PollAllPayload = z.object({ slot: z.number().int() });
 const PollBatchPayload = z.object({
   carrier: z.enum(POLLED_CARRIERS),
   org: z.string().min(1),
-  items: z.array(z.object({ order_number: z.string(), tracking_number: z.string() })).min(1)
-    .max(50),
+  items: z.array(z.object({
+    order_number: z.string(),
+    tracking_number: z.string(),
+    /** The order's owner, from the page entry (saves a read). */
+    customer_ref: z.string().optional(),
+  })).min(1).max(50),
   /** Stable id of the batch (for retry keys and logs). */
   batch_id: z.string().min(1).max(300),
   attempt: z.number().int().min(1).default(1),
   reason: z.enum(["cron", "refresh", "retry"]).default("cron"),
+  /** A round's batch: its slot and place in the spread (counted once per batch). */
+  round: z.object({ slot: z.number().int(), not_before_ms: z.number().int() }).optional(),
 });
 export type PollBatch = z.input<typeof PollBatchPayload>;
 
@@ -93,6 +116,7 @@ export function registerTrackingJobs(
   registerQueueHandler(POLL_BATCH, handlePollBatchMessage, {
     schema: PollBatchPayload as unknown as z.ZodType<PollBatch>,
   });
+  registerQueueHandler(POLL_PAGE, handlePollPageMessage, { schema: PagePayloadSchema });
   if (opts.cron !== false) {
     Deno.cron("tracking-poll", TRACKING_POLL_CRON, async () => {
       await startPollCycle(services);
@@ -115,63 +139,38 @@ export async function startPollCycle(services: Services): Promise<boolean> {
   return res.enqueued;
 }
 
-/** Fan-out: one poll message per (carrier, org, batch) of active shipments. */
+/** The round of the slot (rounds.ts): one record and first page message per carrier. */
 export async function handlePollAll(
   payload: z.infer<typeof PollAllPayload>,
   services: Services,
 ): Promise<void> {
-  for (const carrier of POLLED_CARRIERS) {
-    // An unconfigured carrier is simply not polled (INT-001 says so).
-    if (adapterMode(services.config, carrier) === "off") continue;
-    const byOrg = new Map<string, { order_number: string; tracking_number: string }[]>();
-    for await (const s of listActiveShipments(services.kv, carrier)) {
-      const list = byOrg.get(s.org) ?? [];
-      list.push({ order_number: s.order_number, tracking_number: s.tracking_number });
-      byOrg.set(s.org, list);
-    }
-    const size = BATCH_SIZE[carrier];
-    for (const [org, items] of byOrg) {
-      for (let i = 0; i * size < items.length; i++) {
-        const batch_id = `${payload.slot}:${carrier}:${org}:${i}`;
-        const batch: PollBatch = {
-          carrier,
-          org,
-          items: items.slice(i * size, (i + 1) * size),
-          batch_id,
-          attempt: 1,
-          reason: "cron",
-        };
-        await enqueue(services, POLL_BATCH, batch, {
-          key: `${POLL_BATCH}:${batch_id}`,
-          dedupForMs: POLL_INTERVAL_MS * 2,
-        });
-      }
-    }
-  }
+  await startRound(services, payload.slot, POLL_INTERVAL_MS);
+}
+
+function handlePollPageMessage(
+  payload: z.infer<typeof PagePayloadSchema>,
+  services: Services,
+): Promise<void> {
+  return handlePollPage(services, payload, (s, op, b, delayMs) => {
+    const batch: PollBatch = {
+      carrier: b.carrier,
+      org: b.org,
+      items: b.items,
+      batch_id: b.batch_id,
+      attempt: 1,
+      reason: "cron",
+      round: b.round,
+    };
+    enqueueInAtomic(s, op, POLL_BATCH, batch, { delayMs });
+  });
 }
 
 function handlePollBatchMessage(payload: PollBatch, services: Services): Promise<void> {
   return pollBatch(services, payload).then(() => undefined);
 }
 
-interface Loaded {
-  shipment: Shipment;
-  customer: Customer;
-}
-
-/** The shipment and the customer who owns its order (emails go to them). */
-async function loadShipment(
-  services: Services,
-  org: string,
-  orderNumber: string,
-  tracking: string,
-): Promise<Loaded | null> {
-  const found = await getShipmentWithOwner(services.kv, org, orderNumber, tracking);
-  if (!found) return null;
-  const customer = await getCustomer(services.kv, org, found.customerRef);
-  return customer ? { shipment: found.shipment, customer } : null;
-}
-
+/** A shipment being polled: as read, with its order's owner (emails go to them). */
+type Loaded = PolledShipment;
 export function isOverdue(
   s: { status: string; estimated_delivery?: string },
   now: Date,
@@ -184,7 +183,15 @@ export function isOverdue(
 export interface BatchOutcome {
   skipped?: "circuit_open" | "not_polled";
   updated: number;
+  /** Status changes. */
   changed: number;
+  /** Shipments asked about (a number two orders share counts for each). */
+  polled: number;
+  /** Shipments whose stored tracking changed (not only `last_refreshed_at`). */
+  modified: number;
+  /** Left for a later round: the carrier's limits had no room (round batches only). */
+  deferred: number;
+  carrierCalls: number;
   emails: number;
   failed: number;
   retryScheduled: boolean;
@@ -199,8 +206,6 @@ const keys = {
   lastSuccess: (carrier: CarrierId): Deno.KvKey => ["tracking_last_success", carrier],
 };
 
-/** A batch's shipments, in the batch's order, one per (order, tracking number). */
-type LoadedBatch = (Loaded & { order_number: string })[];
 /** A batch as read from its message (defaults filled in). */
 type Batch = z.infer<typeof PollBatchPayload>;
 
@@ -213,26 +218,57 @@ type Batch = z.infer<typeof PollBatchPayload>;
  */
 export async function pollBatch(services: Services, raw: PollBatch): Promise<BatchOutcome> {
   const batch = PollBatchPayload.parse(raw);
+  const meter = newMeter();
+  const metered: Services = { ...services, kv: meteredKv(services.kv, meter) };
   const outcome: BatchOutcome = {
     updated: 0,
     changed: 0,
+    polled: 0,
+    modified: 0,
+    deferred: 0,
+    carrierCalls: 0,
     emails: 0,
     failed: 0,
     retryScheduled: false,
   };
-  const skipped = await skipReason(services, batch);
-  if (skipped) return { ...outcome, skipped };
-  const loaded = await loadBatch(services, batch);
-  if (loaded.length === 0) return outcome;
+  const round = batch.round;
+  if (round) {
+    // Counted already: a redelivery after the batch's last commit.
+    if (await batchCounted(metered.kv, round, batch.carrier, batch.batch_id)) return outcome;
+    await sleepOn(services.clock, round.not_before_ms - services.clock.now().getTime());
+  }
+  const skipped = await skipReason(metered, batch);
+  if (skipped) {
+    outcome.deferred = batch.items.length;
+    await countRound(metered, batch, outcome, meter);
+    return { ...outcome, skipped };
+  }
+  const loaded = await loadBatch(metered, batch);
+  if (loaded.length === 0) {
+    await countRound(metered, batch, outcome, meter);
+    return outcome;
+  }
   const started = performance.now();
-  const results = await trackAndLogCalls(services, batch, loaded);
-  const applied = await applyResults(services, batch, loaded, results, outcome);
-  const circuit = await countForCircuit(services, batch.carrier, results);
+  const { results, asked } = await trackPaced(metered, batch, loaded, outcome);
+  const polled = loaded.slice(0, asked);
+  outcome.polled = polled.length;
+  const applied = await applyResults(metered, batch, polled, results, outcome);
+  if (asked < loaded.length) {
+    if (round) outcome.deferred += loaded.length - asked;
+    else {
+      // A refresh that found no room in the limits asks again later, like a 429.
+      for (const l of loaded.slice(asked)) applied.retry.push(itemOf(l));
+      applied.retryAfterMs = Math.max(applied.retryAfterMs, 60_000);
+    }
+  }
+  const circuit = results.length
+    ? await countForCircuit(metered, batch.carrier, results)
+    : "closed";
   if (applied.retry.length && batch.attempt < MAX_POLL_ATTEMPTS && circuit !== "open") {
-    outcome.retryDelayMs = await scheduleRetry(services, batch, applied);
+    outcome.retryDelayMs = await scheduleRetry(metered, batch, applied);
     outcome.retryScheduled = true;
   }
-  await logPoll(services, batch, loaded, outcome, {
+  await logPoll(metered, batch, polled, outcome, {
     notFound: applied.notFound,
     circuit,
     ms: Math.round(performance.now() - started),
@@ -244,7 +280,27 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
       failed: outcome.failed,
     });
   }
+  await countRound(metered, batch, outcome, meter);
   return outcome;
+}
+
+const itemOf = (l: Loaded): PollBatch["items"][number] => ({
+  order_number: l.shipment.order_number,
+  tracking_number: l.shipment.tracking_number,
+  customer_ref: l.customerRef,
+});
+
+/** A round's batch adds what it did to the round's counts (once per batch). */
+async function countRound(services: Services, batch: Batch, o: BatchOutcome, meter: KvMeter) {
+  if (!batch.round) return;
+  await recordBatch(services, batch.round, batch.carrier, batch.batch_id, batch.org, {
+    polled: o.polled,
+    changed: o.modified,
+    emails: o.emails,
+    failed: o.failed,
+    deferred: o.deferred,
+    carrier_calls: o.carrierCalls,
+  }, meter);
 }
 
 /** Why this batch gets no carrier call: the carrier is off, or its circuit is open (logged). */
@@ -267,38 +323,80 @@ async function skipReason(
 }
 
 /** The batch's shipments still worth asking about, each (order, number) once. */
-async function loadBatch(services: Services, batch: Batch): Promise<LoadedBatch> {
+async function loadBatch(services: Services, batch: Batch): Promise<Loaded[]> {
   const now = services.clock.now();
-  const loaded: LoadedBatch = [];
   const seen = new Set<string>();
-  for (const item of batch.items) {
+  const items = batch.items.filter((item) => {
     const id = `${item.order_number}\n${item.tracking_number}`;
-    if (seen.has(id)) continue;
+    if (seen.has(id)) return false;
     seen.add(id);
-    const l = await loadShipment(services, batch.org, item.order_number, item.tracking_number);
+    return true;
+  });
+  const loaded: Loaded[] = [];
+  for (const l of await getShipmentsForPoll(services.kv, batch.org, items)) {
     // Delivered (or removed) since it was listed: nothing to ask the carrier.
-    if (l && l.shipment.status !== "delivered" && l.shipment.carrier === batch.carrier) {
-      // An unscanned label is asked about on its own schedule, not every cron round.
-      if (
-        batch.reason === "cron" && l.shipment.awaiting_first_scan && !firstScanDue(l.shipment, now)
-      ) {
-        continue;
-      }
-      loaded.push({ ...l, order_number: item.order_number });
+    if (!l || l.shipment.status === "delivered" || l.shipment.carrier !== batch.carrier) continue;
+    // An unscanned label is asked about on its own schedule, not every cron round.
+    if (
+      batch.reason === "cron" && l.shipment.awaiting_first_scan && !firstScanDue(l.shipment, now)
+    ) {
+      continue;
     }
+    loaded.push(l);
   }
   return loaded;
 }
 
+/** How long a batch may wait for room in the carrier's limits before it defers. */
+const MAX_RATE_WAIT_MS = 5 * 60_000;
+
 /**
- * Asks the carrier about every loaded shipment (its number, ship time and any remembered
- * carrier id); each HTTP call becomes an integration-log row. `results[i]` answers
- * `loaded[i]` (the adapter asks once for a number two orders share).
+ * Asks the carrier about the loaded shipments in call groups that each take their calls
+ * from the carrier's limits first; stops at the first group the limits have no room for
+ * (within MAX_RATE_WAIT_MS). Each HTTP call becomes an integration-log row (one commit per
+ * group). `results[i]` answers `loaded[i]` for i < `asked`.
  */
+async function trackPaced(
+  services: Services,
+  batch: Batch,
+  loaded: Loaded[],
+  outcome: BatchOutcome,
+): Promise<{ results: TrackResult[]; asked: number }> {
+  const windows = rateLimitsFor(services.config, batch.carrier);
+  const perGrant = maxCallsPerGrant(windows);
+  const results: TrackResult[] = [];
+  let at = 0;
+  while (at < loaded.length) {
+    // The largest group whose distinct numbers fit one grant.
+    let end = at;
+    const numbers = new Set<string>();
+    while (end < loaded.length) {
+      const n = loaded[end].shipment.tracking_number;
+      const more = numbers.has(n) ? numbers.size : numbers.size + 1;
+      if (callsFor(batch.carrier, more) > perGrant) break;
+      numbers.add(n);
+      end++;
+    }
+    const calls = callsFor(batch.carrier, numbers.size);
+    if (!(await acquire(services, batch.carrier, windows, calls, MAX_RATE_WAIT_MS))) break;
+    const group = loaded.slice(at, end);
+    results.push(...await trackAndLogCalls(services, batch, group, outcome));
+    at = end;
+    // After a 429, outage or auth failure the rest waits for the retry or the next round.
+    if (results.some((r) => !r.ok && CALL_FAILURE.has(r.reason))) {
+      const failure = results.findLast((r) => !r.ok && CALL_FAILURE.has(r.reason))!;
+      while (results.length < loaded.length) results.push(failure);
+      at = loaded.length;
+    }
+  }
+  return { results, asked: at };
+}
+
 async function trackAndLogCalls(
   services: Services,
   batch: Batch,
-  loaded: LoadedBatch,
+  loaded: Loaded[],
+  outcome: BatchOutcome,
 ): Promise<TrackResult[]> {
   const calls: CarrierCall[] = [];
   const adapter = createAdapter(services, batch.carrier, {
@@ -313,8 +411,10 @@ async function trackAndLogCalls(
   try {
     return await adapter.track(requests);
   } finally {
-    for (const c of calls) {
-      await writeLog(services, {
+    outcome.carrierCalls += calls.filter((c) => c.kind === "track").length;
+    await writeLogs(
+      services,
+      calls.map((c): NewLogEntry => ({
         org: batch.org,
         kind: c.kind === "oauth" ? "oauth" : "carrier_call",
         carrier: c.carrier,
@@ -324,8 +424,8 @@ async function trackAndLogCalls(
         ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
         ...(c.detail ? { detail: c.detail } : {}),
         ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
-      });
-    }
+      })),
+    );
   }
 }
 
@@ -340,60 +440,133 @@ interface Applied {
 
 /**
  * Emails status changes and stores what each number's result says; counts into `outcome`.
- * "Awaiting first scan" is marked on the shipment, not counted as a failure.
+ * "Awaiting first scan" is marked on the shipment, not counted as a failure. An answer with
+ * nothing new only moves `last_refreshed_at`, for the whole batch in one commit.
  */
 async function applyResults(
   services: Services,
   batch: Batch,
-  loaded: LoadedBatch,
+  loaded: Loaded[],
   results: TrackResult[],
   outcome: BatchOutcome,
 ): Promise<Applied> {
-  const orgRecord = await getOrg(services.kv, batch.org);
+  let orgRecord: Org | null | undefined;
   const applied: Applied = { retry: [], retryAfterMs: 0, notFound: 0 };
+  const now = services.clock.now();
+  const touches: { l: Loaded; update: TrackingUpdate }[] = [];
+  const store = async (l: Loaded, update: TrackingUpdate): Promise<boolean> => {
+    if (sameTracking(l.shipment, trackingApplied(l.shipment, update))) {
+      touches.push({ l, update });
+      return true;
+    }
+    if (!(await storeFull(services, l, update))) return false;
+    outcome.updated++;
+    outcome.modified++;
+    return true;
+  };
   for (const [i, l] of loaded.entries()) {
     const r = results[i];
-    const n = l.shipment.tracking_number;
     if (!r.ok) {
       outcome.failed++;
       if (RETRYABLE.has(r.reason)) {
-        applied.retry.push({ order_number: l.order_number, tracking_number: n });
+        applied.retry.push(itemOf(l));
         applied.retryAfterMs = Math.max(applied.retryAfterMs, (r.retryAfter ?? 0) * 1000);
       }
       continue;
     }
     if (isAwaitingFirstScan(r)) {
       applied.notFound++;
-      await markAwaitingFirstScan(services, l.shipment);
+      if (await store(l, awaitingUpdate(l.shipment, now)) && isPolled(l.shipment.carrier)) {
+        await scheduleFirstScanRecheck(services, l.shipment, l.shipment.carrier, now);
+      }
       continue;
     }
     const estimated = r.shipment.estimated_delivery ?? l.shipment.estimated_delivery;
     if (r.shipment.status !== l.shipment.status) {
       outcome.changed++;
       // Email before storing: see the module comment.
-      if (orgRecord && r.shipment.status !== "label_created") {
-        if (await emailStatusChange(services, orgRecord, l, r.shipment, estimated)) {
+      if (r.shipment.status !== "label_created") {
+        orgRecord ??= await getOrg(services.kv, batch.org);
+        if (orgRecord && await emailStatusChange(services, orgRecord, l, r.shipment, estimated)) {
           outcome.emails++;
         }
       }
     }
-    if (await storeResult(services, batch.org, l.order_number, n, r.shipment, estimated)) {
-      outcome.updated++;
-    }
+    await store(l, resultUpdate(r.shipment, estimated, now));
+  }
+  if (touches.length === 0) return applied;
+  if (await touchShipments(services.kv, touches.map((t) => t.l), now.toISOString())) {
+    outcome.updated += touches.length;
+  } else {
+    // One of them changed meanwhile: store each the full way (it re-reads the shipment).
+    for (const t of touches) if (await storeFull(services, t.l, t.update)) outcome.updated++;
   }
   return applied;
 }
 
+/** JSON with sorted keys, to compare stored values whatever order their keys were built in. */
+function canonical(v: unknown): string {
+  return JSON.stringify(
+    v,
+    (_k, x) =>
+      x && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+        : x,
+  );
+}
+
+/** Whether a poll leaves the shipment as it was but for `last_refreshed_at`. */
+function sameTracking(before: Shipment, after: Shipment): boolean {
+  return canonical({ ...before, last_refreshed_at: null }) ===
+    canonical({ ...after, last_refreshed_at: null });
+}
+
 type Tracked = Extract<TrackResult, { shipment: unknown }>["shipment"];
+
+/** What a carrier's answer stores on the shipment. */
+function resultUpdate(next: Tracked, estimated: string | undefined, now: Date): TrackingUpdate {
+  return {
+    status: next.status,
+    events: next.events,
+    ...(next.estimated_delivery ? { estimated_delivery: next.estimated_delivery } : {}),
+    ...(next.estimated_window ? { estimated_window: next.estimated_window } : {}),
+    last_refreshed_at: now.toISOString(),
+    ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
+      ? { overdue: true }
+      : {}),
+    ...(next.delivery ? { delivery: next.delivery } : {}),
+    ...(next.carrier_ref ? { carrier_ref: next.carrier_ref } : {}),
+  };
+}
+
+/**
+ * "Awaiting first scan", keeping any events already shown (a carrier that forgets a number
+ * must not empty its timeline).
+ */
+function awaitingUpdate(s: Shipment, now: Date): TrackingUpdate {
+  return {
+    status: s.status,
+    events: s.events,
+    ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
+    ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
+    ...(s.delivery ? { delivery: s.delivery } : {}),
+    ...(s.overdue ? { overdue: true } : {}),
+    ...(s.carrier_ref ? { carrier_ref: s.carrier_ref } : {}),
+    awaiting_first_scan: s.events.length === 0,
+    last_refreshed_at: now.toISOString(),
+  };
+}
 
 /** The customer's status email for this change; true when it was queued (not a repeat). */
 async function emailStatusChange(
   services: Services,
   org: Org,
-  l: Loaded & { order_number: string },
+  l: Loaded,
   next: Tracked,
   estimated: string | undefined,
 ): Promise<boolean> {
+  const customer = await getCustomer(services.kv, org.slug, l.customerRef);
+  if (!customer) return false;
   const after: Shipment = {
     ...l.shipment,
     status: next.status,
@@ -401,40 +574,17 @@ async function emailStatusChange(
     ...(estimated ? { estimated_delivery: estimated } : {}),
     ...(next.delivery ? { delivery: next.delivery } : {}),
   };
-  const orderUrl = await hooks.orderLink?.(services, org, l.customer, l.order_number)
+  const orderUrl = await hooks.orderLink?.(services, org, customer, l.shipment.order_number)
     .catch(() => null);
-  const sent = await sendStatusEmail(services, {
-    org,
-    customer: l.customer,
-    shipment: after,
-    orderUrl,
-  });
+  const sent = await sendStatusEmail(services, { org, customer, shipment: after, orderUrl });
   return sent === "queued";
 }
 
-/** Stores a carrier's answer on the shipment; false when the shipment was removed meanwhile. */
-async function storeResult(
-  services: Services,
-  org: string,
-  orderNumber: string,
-  tracking: string,
-  next: Tracked,
-  estimated: string | undefined,
-): Promise<boolean> {
-  const now = services.clock.now();
+/** Stores an update the full way; false when the shipment was removed meanwhile. */
+async function storeFull(services: Services, l: Loaded, update: TrackingUpdate): Promise<boolean> {
+  const s = l.shipment;
   try {
-    await applyTrackingUpdate(services.kv, org, orderNumber, tracking, {
-      status: next.status,
-      events: next.events,
-      ...(next.estimated_delivery ? { estimated_delivery: next.estimated_delivery } : {}),
-      ...(next.estimated_window ? { estimated_window: next.estimated_window } : {}),
-      last_refreshed_at: now.toISOString(),
-      ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
-        ? { overdue: true }
-        : {}),
-      ...(next.delivery ? { delivery: next.delivery } : {}),
-      ...(next.carrier_ref ? { carrier_ref: next.carrier_ref } : {}),
-    });
+    await applyTrackingUpdate(services.kv, s.org, s.order_number, s.tracking_number, update);
     return true;
   } catch (err) {
     if (!(err instanceof ShipmentNotFoundError)) throw err;
@@ -479,7 +629,7 @@ async function scheduleRetry(services: Services, batch: Batch, applied: Applied)
 async function logPoll(
   services: Services,
   batch: Batch,
-  loaded: LoadedBatch,
+  loaded: Loaded[],
   outcome: BatchOutcome,
   facts: { notFound: number; circuit: string; ms: number },
 ) {
@@ -550,31 +700,6 @@ export async function requestRefreshIfStale(
     log.warn("tracking refresh request failed", { err });
     return false;
   }
-}
-
-/**
- * Records "awaiting first scan" (keeping any events already shown: a carrier that forgets a
- * number must not empty its timeline) and, while the label is young, asks again sooner than
- * the next cron round.
- */
-async function markAwaitingFirstScan(services: Services, s: Shipment) {
-  const now = services.clock.now();
-  try {
-    await applyTrackingUpdate(services.kv, s.org, s.order_number, s.tracking_number, {
-      status: s.status,
-      events: s.events,
-      ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
-      ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
-      ...(s.delivery ? { delivery: s.delivery } : {}),
-      ...(s.overdue ? { overdue: true } : {}),
-      awaiting_first_scan: s.events.length === 0,
-      last_refreshed_at: now.toISOString(),
-    });
-  } catch (err) {
-    if (!(err instanceof ShipmentNotFoundError)) throw err;
-    return;
-  }
-  if (isPolled(s.carrier)) await scheduleFirstScanRecheck(services, s, s.carrier, now);
 }
 
 /** A young label is asked about again before the next cron round (first_scan.ts). */
