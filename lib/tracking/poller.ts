@@ -453,14 +453,15 @@ async function applyResults(
   let orgRecord: Org | null | undefined;
   const applied: Applied = { retry: [], retryAfterMs: 0, notFound: 0 };
   const now = services.clock.now();
-  const touches: { l: Loaded; update: TrackingUpdate }[] = [];
-  const store = async (l: Loaded, update: TrackingUpdate): Promise<boolean> => {
+  // `counts`: a carrier answer counts as an update; an "awaiting first scan" mark does not.
+  const touches: { l: Loaded; update: TrackingUpdate; counts: boolean }[] = [];
+  const store = async (l: Loaded, update: TrackingUpdate, counts: boolean): Promise<boolean> => {
     if (sameTracking(l.shipment, trackingApplied(l.shipment, update))) {
-      touches.push({ l, update });
+      touches.push({ l, update, counts });
       return true;
     }
     if (!(await storeFull(services, l, update))) return false;
-    outcome.updated++;
+    if (counts) outcome.updated++;
     outcome.modified++;
     return true;
   };
@@ -476,7 +477,7 @@ async function applyResults(
     }
     if (isAwaitingFirstScan(r)) {
       applied.notFound++;
-      if (await store(l, awaitingUpdate(l.shipment, now)) && isPolled(l.shipment.carrier)) {
+      if (await store(l, awaitingUpdate(l.shipment, now), false) && isPolled(l.shipment.carrier)) {
         await scheduleFirstScanRecheck(services, l.shipment, l.shipment.carrier, now);
       }
       continue;
@@ -492,14 +493,16 @@ async function applyResults(
         }
       }
     }
-    await store(l, resultUpdate(r.shipment, estimated, now));
+    await store(l, resultUpdate(r.shipment, estimated, now), true);
   }
   if (touches.length === 0) return applied;
   if (await touchShipments(services.kv, touches.map((t) => t.l), now.toISOString())) {
-    outcome.updated += touches.length;
+    outcome.updated += touches.filter((t) => t.counts).length;
   } else {
     // One of them changed meanwhile: store each the full way (it re-reads the shipment).
-    for (const t of touches) if (await storeFull(services, t.l, t.update)) outcome.updated++;
+    for (const t of touches) {
+      if (await storeFull(services, t.l, t.update) && t.counts) outcome.updated++;
+    }
   }
   return applied;
 }
