@@ -41,7 +41,7 @@ import {
 } from "@/lib/orders/shipments.ts";
 import { enqueue, enqueueInAtomic, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
-import { type Services, sleepOn } from "@/lib/services.ts";
+import { realMs, type Services, sleepOn } from "@/lib/services.ts";
 import { adapterMode, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
 import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
 import { acquire, maxCallsPerGrant, rateLimitsFor } from "./rate_limits.ts";
@@ -622,7 +622,7 @@ async function scheduleRetry(services: Services, batch: Batch, applied: Applied)
   };
   await enqueue(services, POLL_BATCH, next, {
     key: `${POLL_BATCH}:${batch.batch_id}:retry:${batch.attempt + 1}`,
-    delayMs,
+    delayMs: realMs(services.clock, delayMs),
     dedupForMs: POLL_INTERVAL_MS * 4,
   });
   return delayMs;
@@ -727,7 +727,7 @@ async function scheduleFirstScanRecheck(
       attempt: 1,
       reason: "refresh",
     } satisfies PollBatch,
-    { key: `tracking.${id}`, delayMs, dedupForMs: delayMs * 2 },
+    { key: `tracking.${id}`, delayMs: realMs(services.clock, delayMs), dedupForMs: delayMs * 2 },
   );
 }
 

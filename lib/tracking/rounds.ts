@@ -124,7 +124,7 @@ export function addCounts(
   }
 }
 
-/** Round trips the caller adds after its metered work: its own stats commit and the check. */
+/** Round trips a caller adds after its metered work: its stats commit and the completion check. */
 export const STATS_TRIPS = 2;
 
 const PagePayload = z.object({
@@ -332,7 +332,8 @@ export async function handlePollPage(
   for (const [org, c] of perOrg) addCounts(op, p.slot, p.carrier, c, org);
   addCounts(op, p.slot, p.carrier, {
     batches_planned: batches.length,
-    kv_ops: meter.calls + STATS_TRIPS,
+    // This commit, and for the last page the completion check after it.
+    kv_ops: meter.calls + (next ? 1 : STATS_TRIPS),
   });
   if (!(await op.commit()).ok) {
     // A redelivery committed this page first (or the record moved): nothing more to do
@@ -387,18 +388,25 @@ async function readCounts(kv: Deno.Kv, prefix: Deno.KvKey): Promise<RoundCounts>
  * the check on the record makes exactly one caller write the completion and its log row.
  */
 async function completeIfDone(services: Services, slot: number, carrier: PolledCarrier) {
-  const meta = await services.kv.get<CarrierRoundMeta>(keys.meta(slot, carrier));
+  // Exactly one read (the callers count it): the record and the two batch counters.
+  const [meta, planned, done] = await services.kv.getMany<
+    [CarrierRoundMeta, Deno.KvU64, Deno.KvU64]
+  >([
+    keys.meta(slot, carrier),
+    keys.stat(slot, carrier, "batches_planned"),
+    keys.stat(slot, carrier, "batches_done"),
+  ]);
   if (!meta.value || !meta.value.paging_done || meta.value.completed_at) return;
+  if (Number(done.value?.value ?? 0n) < Number(planned.value?.value ?? 0n)) return;
   const counts = await readCounts(services.kv, keys.stats(slot, carrier));
-  if (counts.batches_done < counts.batches_planned) return;
   const now = services.clock.now();
   const duration = now.getTime() - Date.parse(meta.value.started_at);
-  const done: CarrierRoundMeta = {
+  const completed: CarrierRoundMeta = {
     ...meta.value,
     completed_at: now.toISOString(),
     duration_ms: duration,
   };
-  const op = services.kv.atomic().check(meta).set(keys.meta(slot, carrier), done, {
+  const op = services.kv.atomic().check(meta).set(keys.meta(slot, carrier), completed, {
     expireIn: STATS_TTL_MS,
   });
   logOps(services, op, {
@@ -411,7 +419,7 @@ async function completeIfDone(services: Services, slot: number, carrier: PolledC
       `${counts.changed} changed, ${counts.deferred} deferred, ${counts.carrier_calls} ` +
       `carrier calls, ${counts.kv_ops + 2} KV operations, ${Math.round(duration / 1000)} s`,
   });
-  // This check and its commit are part of the round's KV operations.
+  // The counts' read and this commit are part of the round's KV operations.
   addCounts(op, slot, carrier, { kv_ops: 2 });
   await op.commit();
 }
