@@ -8,32 +8,33 @@ import * as $3 from "./routes/api/admin/v1/_middleware.ts";
 import * as $4 from "./routes/api/admin/v1/customers/[customer_ref]/links.ts";
 import * as $5 from "./routes/api/admin/v1/customers/[customer_ref].ts";
 import * as $6 from "./routes/api/admin/v1/dead-letters.ts";
-import * as $7 from "./routes/api/admin/v1/integrations.ts";
-import * as $8 from "./routes/api/admin/v1/logs.ts";
-import * as $9 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
-import * as $10 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
-import * as $11 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
-import * as $12 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
-import * as $13 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
-import * as $14 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
-import * as $15 from "./routes/api/admin/v1/tickets/index.ts";
-import * as $16 from "./routes/api/portal/customer/[token]/_middleware.ts";
-import * as $17 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
-import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
-import * as $19 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
-import * as $20 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
-import * as $21 from "./routes/api/portal/customer/[token]/orders/index.ts";
-import * as $22 from "./routes/customer/[token]/_layout.tsx";
-import * as $23 from "./routes/customer/[token]/_middleware.ts";
-import * as $24 from "./routes/customer/[token]/index.tsx";
-import * as $25 from "./routes/customer/[token]/notifications.ts";
-import * as $26 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
-import * as $27 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $28 from "./routes/dev/_middleware.ts";
-import * as $29 from "./routes/dev/outbox/[id].ts";
-import * as $30 from "./routes/dev/outbox/index.tsx";
-import * as $31 from "./routes/healthz.ts";
-import * as $32 from "./routes/index.tsx";
+import * as $7 from "./routes/api/admin/v1/integrations/rounds.ts";
+import * as $8 from "./routes/api/admin/v1/integrations.ts";
+import * as $9 from "./routes/api/admin/v1/logs.ts";
+import * as $10 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
+import * as $11 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
+import * as $12 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
+import * as $13 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
+import * as $14 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
+import * as $15 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
+import * as $16 from "./routes/api/admin/v1/tickets/index.ts";
+import * as $17 from "./routes/api/portal/customer/[token]/_middleware.ts";
+import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
+import * as $19 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
+import * as $20 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
+import * as $21 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
+import * as $22 from "./routes/api/portal/customer/[token]/orders/index.ts";
+import * as $23 from "./routes/customer/[token]/_layout.tsx";
+import * as $24 from "./routes/customer/[token]/_middleware.ts";
+import * as $25 from "./routes/customer/[token]/index.tsx";
+import * as $26 from "./routes/customer/[token]/notifications.ts";
+import * as $27 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
+import * as $28 from "./routes/customer/[token]/orders/[order_id].tsx";
+import * as $29 from "./routes/dev/_middleware.ts";
+import * as $30 from "./routes/dev/outbox/[id].ts";
+import * as $31 from "./routes/dev/outbox/index.tsx";
+import * as $32 from "./routes/healthz.ts";
+import * as $33 from "./routes/index.tsx";
 import * as $$0 from "./islands/ReportIssue.tsx";
 import * as $$1 from "./islands/TrackingTimeline.tsx";
 
@@ -46,32 +47,33 @@ const manifest = {
     "./routes/api/admin/v1/customers/[customer_ref]/links.ts": $4,
     "./routes/api/admin/v1/customers/[customer_ref].ts": $5,
     "./routes/api/admin/v1/dead-letters.ts": $6,
-    "./routes/api/admin/v1/integrations.ts": $7,
-    "./routes/api/admin/v1/logs.ts": $8,
-    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $9,
-    "./routes/api/admin/v1/orders/[order_number]/index.ts": $10,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $11,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $12,
-    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $13,
-    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $14,
-    "./routes/api/admin/v1/tickets/index.ts": $15,
-    "./routes/api/portal/customer/[token]/_middleware.ts": $16,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $17,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $18,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $19,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $20,
-    "./routes/api/portal/customer/[token]/orders/index.ts": $21,
-    "./routes/customer/[token]/_layout.tsx": $22,
-    "./routes/customer/[token]/_middleware.ts": $23,
-    "./routes/customer/[token]/index.tsx": $24,
-    "./routes/customer/[token]/notifications.ts": $25,
-    "./routes/customer/[token]/orders/[order_id]/report.tsx": $26,
-    "./routes/customer/[token]/orders/[order_id].tsx": $27,
-    "./routes/dev/_middleware.ts": $28,
-    "./routes/dev/outbox/[id].ts": $29,
-    "./routes/dev/outbox/index.tsx": $30,
-    "./routes/healthz.ts": $31,
-    "./routes/index.tsx": $32,
+    "./routes/api/admin/v1/integrations/rounds.ts": $7,
+    "./routes/api/admin/v1/integrations.ts": $8,
+    "./routes/api/admin/v1/logs.ts": $9,
+    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $10,
+    "./routes/api/admin/v1/orders/[order_number]/index.ts": $11,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $12,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $13,
+    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $14,
+    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $15,
+    "./routes/api/admin/v1/tickets/index.ts": $16,
+    "./routes/api/portal/customer/[token]/_middleware.ts": $17,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $18,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $19,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $20,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $21,
+    "./routes/api/portal/customer/[token]/orders/index.ts": $22,
+    "./routes/customer/[token]/_layout.tsx": $23,
+    "./routes/customer/[token]/_middleware.ts": $24,
+    "./routes/customer/[token]/index.tsx": $25,
+    "./routes/customer/[token]/notifications.ts": $26,
+    "./routes/customer/[token]/orders/[order_id]/report.tsx": $27,
+    "./routes/customer/[token]/orders/[order_id].tsx": $28,
+    "./routes/dev/_middleware.ts": $29,
+    "./routes/dev/outbox/[id].ts": $30,
+    "./routes/dev/outbox/index.tsx": $31,
+    "./routes/healthz.ts": $32,
+    "./routes/index.tsx": $33,
   },
   islands: {
     "./islands/ReportIssue.tsx": $$0,

@@ -9,7 +9,7 @@
 import { listOutbox } from "@/lib/email/dev_outbox.ts";
 import { registerEmailHandlers } from "@/lib/email/send.ts";
 import { setLogSink } from "@/lib/log.ts";
-import { applyTrackingUpdate } from "@/lib/orders/shipments.ts";
+import { applyTrackingUpdate, upsertShipment } from "@/lib/orders/shipments.ts";
 import type { Shipment } from "@/lib/orders/model.ts";
 import {
   handleQueueMessage,
@@ -31,6 +31,7 @@ import { FakeUps, UPS_FIXTURES } from "@/tests/fakes/carriers/ups.ts";
 import { FakeUsps, USPS_FIXTURES, USPS_TRANSIT } from "@/tests/fakes/carriers/usps.ts";
 import { type FakeCarrierOptions, maxInWindow } from "@/tests/fakes/carriers/base.ts";
 import { makeTestServices, TestClock, waitForQueueIdle } from "@/tests/helpers/services.ts";
+import { startOrdersServer } from "@/tests/orders/server_helpers.ts";
 import {
   activeIdentities,
   numberFor,
@@ -412,4 +413,56 @@ Deno.test("a round skips what it must not poll and records its stats; KV operati
     carriers: ["fedex", "usps"],
     wrapKv: (kv) => meteredKv(kv, meter),
   });
+});
+
+Deno.test("GET /api/admin/v1/integrations/rounds: the key's org's share of the newest rounds", async () => {
+  const s = await startOrdersServer();
+  const closing: Promise<void>[] = [];
+  try {
+    await s.org("acme");
+    await s.org("other");
+    const key = await s.adminKey("acme");
+    const otherKey = await s.adminKey("other");
+    registerTrackingJobs(s.services, { cron: false });
+    const listener = startQueueListener(s.services);
+    closing.push(listener);
+    await seedActiveShipments(s.services, { orgs: ["acme"], customersPerOrg: 1, counts: {} });
+    // A round of the demo sandbox carrier over acme's shipments (no carrier credentials).
+    await upsertShipment(s.services.kv, "acme", "T-C0", "SBX-1", {
+      carrier: "sandbox",
+      shipped_at: "2026-01-15T10:30:00-05:00",
+    }, s.services.clock.now());
+    await startPollCycle(s.services);
+    await waitForQueueIdle();
+    const res = await s.fetch("/api/admin/v1/integrations/rounds?limit=5", {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    assert.deepEqual(res.status, 200);
+    const { rounds } = await res.json();
+    assert.deepEqual(rounds.length, 1);
+    const sandbox = rounds[0].carriers.find((c: { carrier: string }) => c.carrier === "sandbox");
+    assert.deepEqual([sandbox.due, sandbox.polled, sandbox.carrier_calls], [1, 1, 0]);
+    assert.ok(rounds[0].completed_at);
+    assert.deepEqual(
+      rounds[0].carriers.find((c: { carrier: string }) => c.carrier === "fedex").skipped,
+      "not_polled",
+    );
+    // Another org sees the round, none of acme's shipments.
+    const other = await (await s.fetch("/api/admin/v1/integrations/rounds", {
+      headers: { authorization: `Bearer ${otherKey}` },
+    })).json();
+    assert.deepEqual(other.rounds[0].carriers.every((c: { due: number }) => c.due === 0), true);
+    // Hostile input is a 422, never a 500; no key is a 401.
+    const bad = await s.fetch("/api/admin/v1/integrations/rounds?limit=0", {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    assert.deepEqual(bad.status, 422);
+    await bad.body?.cancel();
+    const anon = await s.fetch("/api/admin/v1/integrations/rounds");
+    assert.deepEqual(anon.status, 401);
+    await anon.body?.cancel();
+  } finally {
+    await s.close();
+    await Promise.all(closing);
+  }
 });
