@@ -12,7 +12,7 @@ export interface Clock {
    * time-compressed clock (the bench) waits `ms / rate` real milliseconds.
    */
   sleep?(ms: number): Promise<void>;
-  /** Clock milliseconds per real millisecond (default 1; Infinity = never waits for real). */
+  /** Clock milliseconds per real millisecond (default 1): a queue delay is given in real ms. */
   rate?: number;
 }
 

@@ -79,15 +79,6 @@ export async function writeLog(services: Services, entry: NewLogEntry): Promise<
   await op.commit();
 }
 
-/** Writes many rows in few commits (a poll batch's carrier calls: one commit, not one each). */
-export async function writeLogs(services: Services, entries: NewLogEntry[]): Promise<void> {
-  for (let i = 0; i < entries.length; i += 300) {
-    const op = services.kv.atomic();
-    for (const e of entries.slice(i, i + 300)) logOps(services, op, e);
-    await op.commit();
-  }
-}
-
 /**
  * Records a manual (warehouse) tracking update; the admin events route calls this after
  * `addTrackingEvent`. Example: `logManualUpdate(services, "acme", {carrier: "manual",

@@ -42,7 +42,7 @@ import {
 import { enqueue, enqueueInAtomic, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
 import { realMs, type Services, sleepOn } from "@/lib/services.ts";
-import { adapterMode, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
+import { adapterMode, createAdapter, POLLED_CARRIERS, type PolledCarrier } from "./adapters.ts";
 import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
 import { acquire, maxCallsPerGrant, rateLimitsFor } from "./rate_limits.ts";
 import {
@@ -56,9 +56,10 @@ import {
 } from "./rounds.ts";
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
 import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
-import { type NewLogEntry, writeLog, writeLogs } from "./integration_log.ts";
+import { logOps, type NewLogEntry, writeLog } from "./integration_log.ts";
 import { type OrderLinkFn, sendStatusEmail } from "./notify.ts";
 import {
+  type CarrierAdapter,
   type CarrierCall,
   isAwaitingFirstScan,
   type TrackRequest,
@@ -249,7 +250,8 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
     return outcome;
   }
   const started = performance.now();
-  const { results, asked } = await trackPaced(metered, batch, loaded, outcome);
+  const rows: NewLogEntry[] = [];
+  const { results, asked } = await trackPaced(metered, batch, loaded, outcome, rows);
   const polled = loaded.slice(0, asked);
   outcome.polled = polled.length;
   const applied = await applyResults(metered, batch, polled, results, outcome);
@@ -268,11 +270,11 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
     outcome.retryDelayMs = await scheduleRetry(metered, batch, applied);
     outcome.retryScheduled = true;
   }
-  await logPoll(metered, batch, polled, outcome, {
+  rows.push(pollRow(batch, polled, outcome, {
     notFound: applied.notFound,
     circuit,
     ms: Math.round(performance.now() - started),
-  });
+  }));
   if (outcome.failed) {
     log.warn("tracking poll had failures", {
       carrier: batch.carrier,
@@ -280,7 +282,19 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
       failed: outcome.failed,
     });
   }
-  await countRound(metered, batch, outcome, meter);
+  const succeeded = results.length > 0 && circuit === "closed" &&
+    !results.some((r) => !r.ok && CALL_FAILURE.has(r.reason));
+  // The batch's log rows, its carrier's last success and its round counts: one commit.
+  const finish = (op: Deno.AtomicOperation) => {
+    for (const row of rows) logOps(metered, op, row);
+    if (succeeded) op.set(keys.lastSuccess(batch.carrier), metered.clock.now().toISOString());
+  };
+  if (batch.round) await countRound(metered, batch, outcome, meter, finish);
+  else {
+    const op = metered.kv.atomic();
+    finish(op);
+    await op.commit();
+  }
   return outcome;
 }
 
@@ -291,16 +305,31 @@ const itemOf = (l: Loaded): PollBatch["items"][number] => ({
 });
 
 /** A round's batch adds what it did to the round's counts (once per batch). */
-async function countRound(services: Services, batch: Batch, o: BatchOutcome, meter: KvMeter) {
+async function countRound(
+  services: Services,
+  batch: Batch,
+  o: BatchOutcome,
+  meter: KvMeter,
+  extra?: (op: Deno.AtomicOperation) => void,
+) {
   if (!batch.round) return;
-  await recordBatch(services, batch.round, batch.carrier, batch.batch_id, batch.org, {
-    polled: o.polled,
-    changed: o.modified,
-    emails: o.emails,
-    failed: o.failed,
-    deferred: o.deferred,
-    carrier_calls: o.carrierCalls,
-  }, meter);
+  await recordBatch(
+    services,
+    batch.round,
+    batch.carrier,
+    batch.batch_id,
+    batch.org,
+    {
+      polled: o.polled,
+      changed: o.modified,
+      emails: o.emails,
+      failed: o.failed,
+      deferred: o.deferred,
+      carrier_calls: o.carrierCalls,
+    },
+    meter,
+    extra,
+  );
 }
 
 /** Why this batch gets no carrier call: the carrier is off, or its circuit is open (logged). */
@@ -361,72 +390,80 @@ async function trackPaced(
   batch: Batch,
   loaded: Loaded[],
   outcome: BatchOutcome,
+  rows: NewLogEntry[],
 ): Promise<{ results: TrackResult[]; asked: number }> {
   const windows = rateLimitsFor(services.config, batch.carrier);
   const perGrant = maxCallsPerGrant(windows);
+  const calls: CarrierCall[] = [];
+  let offset = 0;
+  const adapter = createAdapter(services, batch.carrier, {
+    onCall: (c) => calls.push(c),
+    current: (i) => loaded[offset + i]?.shipment,
+  })!;
   const results: TrackResult[] = [];
   let at = 0;
-  while (at < loaded.length) {
-    // The largest group whose distinct numbers fit one grant.
-    let end = at;
-    const numbers = new Set<string>();
-    while (end < loaded.length) {
-      const n = loaded[end].shipment.tracking_number;
-      const more = numbers.has(n) ? numbers.size : numbers.size + 1;
-      if (callsFor(batch.carrier, more) > perGrant) break;
-      numbers.add(n);
-      end++;
+  try {
+    while (at < loaded.length) {
+      // The largest group whose distinct numbers fit one grant.
+      let end = at;
+      const numbers = new Set<string>();
+      while (end < loaded.length) {
+        const n = loaded[end].shipment.tracking_number;
+        const more = numbers.has(n) ? numbers.size : numbers.size + 1;
+        if (callsFor(batch.carrier, more) > perGrant) break;
+        numbers.add(n);
+        end++;
+      }
+      const n = callsFor(batch.carrier, numbers.size);
+      if (!(await acquire(services, batch.carrier, windows, n, MAX_RATE_WAIT_MS))) break;
+      offset = at;
+      results.push(...await trackGroup(batch.carrier, adapter, loaded.slice(at, end)));
+      at = end;
+      // After a 429, outage or auth failure the rest waits for the retry or the next round.
+      const failure = results.findLast((r) => !r.ok && CALL_FAILURE.has(r.reason));
+      if (failure) { while (results.length < loaded.length) results.push(failure); }
+      if (failure) at = loaded.length;
     }
-    const calls = callsFor(batch.carrier, numbers.size);
-    if (!(await acquire(services, batch.carrier, windows, calls, MAX_RATE_WAIT_MS))) break;
-    const group = loaded.slice(at, end);
-    results.push(...await trackAndLogCalls(services, batch, group, outcome));
-    at = end;
-    // After a 429, outage or auth failure the rest waits for the retry or the next round.
-    if (results.some((r) => !r.ok && CALL_FAILURE.has(r.reason))) {
-      const failure = results.findLast((r) => !r.ok && CALL_FAILURE.has(r.reason))!;
-      while (results.length < loaded.length) results.push(failure);
-      at = loaded.length;
-    }
+  } finally {
+    outcome.carrierCalls += calls.filter((c) => c.kind === "track").length;
+    rows.push(...calls.map((c): NewLogEntry => ({
+      org: batch.org,
+      kind: c.kind === "oauth" ? "oauth" : "carrier_call",
+      carrier: c.carrier,
+      tracking_numbers: c.numbers,
+      outcome: c.outcome,
+      latency_ms: c.latency_ms,
+      ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
+      ...(c.detail ? { detail: c.detail } : {}),
+      ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
+    })));
   }
   return { results, asked: at };
 }
 
-async function trackAndLogCalls(
-  services: Services,
-  batch: Batch,
-  loaded: Loaded[],
-  outcome: BatchOutcome,
+const requestOf = (l: Loaded): TrackRequest => ({
+  tracking_number: l.shipment.tracking_number,
+  shipped_at: l.shipment.shipped_at,
+  ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
+});
+
+/**
+ * One grant's calls. A carrier asked one number a call (UPS, USPS) gets the group's calls
+ * at once, so they reach it within the slice they were granted in (one after the other,
+ * 80–200 ms each, they would spill into later slices and crowd the carrier's window).
+ */
+function trackGroup(
+  carrier: PolledCarrier,
+  adapter: CarrierAdapter,
+  group: Loaded[],
 ): Promise<TrackResult[]> {
-  const calls: CarrierCall[] = [];
-  const adapter = createAdapter(services, batch.carrier, {
-    onCall: (c) => calls.push(c),
-    current: (i) => loaded[i]?.shipment,
-  })!;
-  const requests: TrackRequest[] = loaded.map((l) => ({
-    tracking_number: l.shipment.tracking_number,
-    shipped_at: l.shipment.shipped_at,
-    ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
-  }));
-  try {
-    return await adapter.track(requests);
-  } finally {
-    outcome.carrierCalls += calls.filter((c) => c.kind === "track").length;
-    await writeLogs(
-      services,
-      calls.map((c): NewLogEntry => ({
-        org: batch.org,
-        kind: c.kind === "oauth" ? "oauth" : "carrier_call",
-        carrier: c.carrier,
-        tracking_numbers: c.numbers,
-        outcome: c.outcome,
-        latency_ms: c.latency_ms,
-        ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
-        ...(c.detail ? { detail: c.detail } : {}),
-        ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
-      })),
-    );
+  if (carrier !== "ups" && carrier !== "usps") return adapter.track(group.map(requestOf));
+  const byNumber = new Map<string, Promise<TrackResult>>();
+  for (const l of group) {
+    const n = l.shipment.tracking_number;
+    if (!byNumber.has(n)) byNumber.set(n, adapter.track([requestOf(l)]).then(([r]) => r));
   }
+  return Promise.all(group.map((l) => byNumber.get(l.shipment.tracking_number)!));
 }
 
 interface Applied {
@@ -604,7 +641,6 @@ async function countForCircuit(
   const callFailed = results.some((r) => !r.ok && CALL_FAILURE.has(r.reason));
   if (callFailed) return await recordFailure(services, carrier);
   await recordSuccess(services, carrier);
-  await services.kv.set(keys.lastSuccess(carrier), services.clock.now().toISOString());
   return "closed";
 }
 
@@ -629,14 +665,13 @@ async function scheduleRetry(services: Services, batch: Batch, applied: Applied)
 }
 
 /** The batch's own log row: what changed, what failed, what comes next. */
-async function logPoll(
-  services: Services,
+function pollRow(
   batch: Batch,
   loaded: Loaded[],
   outcome: BatchOutcome,
   facts: { notFound: number; circuit: string; ms: number },
-) {
-  await writeLog(services, {
+): NewLogEntry {
+  return {
     org: batch.org,
     kind: "poll",
     carrier: batch.carrier,
@@ -647,7 +682,7 @@ async function logPoll(
       `${outcome.updated} updated, ${outcome.changed} status changes, ${facts.notFound} not found, ` +
       `${outcome.failed} failed${outcome.retryScheduled ? ", retry scheduled" : ""}` +
       `${facts.circuit === "open" ? ", circuit open" : ""}`,
-  });
+  };
 }
 
 /**

@@ -44,6 +44,11 @@ export const POLL_PAGE = "tracking.poll_page";
 /** Index entries one page message reads. */
 export const PAGE_SIZE = 500;
 const MARK_TTL_MS = 2 * 24 * 3_600_000;
+/**
+ * Batches start within this share of the spread: the rest is left for the last ones' calls
+ * (and any wait for room in the carrier's limits) to finish inside it.
+ */
+export const PLANNED_SHARE = 0.9;
 const STATS_TTL_MS = 30 * 24 * 3_600_000;
 
 export const STAT_FIELDS = [
@@ -309,7 +314,9 @@ export async function handlePollPage(
   let planned = p.calls_before;
   for (const [i, b] of batches.entries()) {
     // Its place in the spread: calls are paced evenly over it by the round's allowance.
-    const offset = p.allowance && p.spread_ms ? Math.floor(planned * p.spread_ms / p.allowance) : 0;
+    const offset = p.allowance && p.spread_ms
+      ? Math.floor(planned * p.spread_ms * PLANNED_SHARE / p.allowance)
+      : 0;
     planned += b.calls;
     const notBefore = p.started_ms + offset;
     enqueueBatch(s, op, {
@@ -353,11 +360,14 @@ export async function recordBatch(
   org: string,
   counts: Partial<RoundCounts>,
   meter: KvMeter,
+  /** More writes of the batch for the same commit (its log rows). */
+  extra?: (op: Deno.AtomicOperation) => void,
 ): Promise<boolean> {
   const markKey = keys.mark(round.slot, carrier, "batch", batchId);
   const op = services.kv.atomic()
     .check({ key: markKey, versionstamp: null })
     .set(markKey, true, { expireIn: MARK_TTL_MS });
+  extra?.(op);
   addCounts(op, round.slot, carrier, counts, org);
   addCounts(op, round.slot, carrier, { batches_done: 1, kv_ops: meter.calls + STATS_TRIPS });
   if (!(await op.commit()).ok) return false;

@@ -11,6 +11,7 @@ import { keys } from "@/lib/orders/keys.ts";
 import type { Shipment, ShipmentSummary } from "@/lib/orders/model.ts";
 import type { OrderHeader } from "@/lib/orders/order_index.ts";
 import type { Services } from "@/lib/services.ts";
+import { createAdapter } from "@/lib/tracking/adapters.ts";
 import { withUspsCheckDigit } from "@/tests/fakes/carriers/base.ts";
 
 export type ScaleCarrier = "fedex" | "ups" | "usps";
@@ -49,6 +50,32 @@ export const numberFor = (carrier: ScaleCarrier, i: number) =>
 /** A published sample answered for another number (its own number swapped in). */
 export function relabel(sample: unknown, from: string, to: string): unknown {
   return JSON.parse(JSON.stringify(sample).replaceAll(from, to));
+}
+
+/**
+ * What a poll of the carrier's (fallback) answer stores, asked once through the production
+ * adapter: seeds shipments already up to date, so a round finds nothing new unless the
+ * carrier says something new. Refreshed an hour before the clock's now.
+ */
+export async function answeredTracking(
+  services: Services,
+  carrier: ScaleCarrier,
+): Promise<Partial<Shipment>> {
+  const [r] = await createAdapter(services, carrier)!.track([{
+    tracking_number: numberFor(carrier, 0),
+    shipped_at: new Date(services.clock.now().getTime() - 86_400_000).toISOString(),
+  }]);
+  if (!r.ok || !("shipment" in r)) throw new Error(`the ${carrier} sample is not tracked`);
+  const s = r.shipment;
+  return {
+    status: s.status,
+    events: s.events,
+    ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
+    ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
+    ...(s.delivery ? { delivery: s.delivery } : {}),
+    ...(s.carrier_ref ? { carrier_ref: s.carrier_ref } : {}),
+    last_refreshed_at: new Date(services.clock.now().getTime() - 3_600_000).toISOString(),
+  };
 }
 
 export interface SeedOptions {
