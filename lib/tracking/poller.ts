@@ -42,9 +42,9 @@ import {
 import { enqueue, enqueueInAtomic, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
 import { realMs, type Services, sleepOn } from "@/lib/services.ts";
-import { adapterMode, createAdapter, POLLED_CARRIERS, type PolledCarrier } from "./adapters.ts";
+import { adapterMode, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
 import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
-import { acquire, maxCallsPerGrant, rateLimitsFor } from "./rate_limits.ts";
+import { rateLimitsFor, reserveCalls, spacingMs } from "./rate_limits.ts";
 import {
   batchCounted,
   callsFor,
@@ -59,7 +59,6 @@ import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
 import { logOps, type NewLogEntry, writeLog } from "./integration_log.ts";
 import { type OrderLinkFn, sendStatusEmail } from "./notify.ts";
 import {
-  type CarrierAdapter,
   type CarrierCall,
   isAwaitingFirstScan,
   type TrackRequest,
@@ -380,10 +379,12 @@ async function loadBatch(services: Services, batch: Batch): Promise<Loaded[]> {
 const MAX_RATE_WAIT_MS = 5 * 60_000;
 
 /**
- * Asks the carrier about the loaded shipments in call groups that each take their calls
- * from the carrier's limits first; stops at the first group the limits have no room for
- * (within MAX_RATE_WAIT_MS). Each HTTP call becomes an integration-log row (one commit per
- * group). `results[i]` answers `loaded[i]` for i < `asked`.
+ * Asks the carrier about the loaded shipments with call starts taken from its limits
+ * (rate_limits.ts) first, or asks nothing when they have no room (within
+ * MAX_RATE_WAIT_MS; the round defers the batch). A carrier asked one number a call (UPS,
+ * USPS) gets call i at its own start, whatever the previous call's latency; after a 429,
+ * outage or auth failure the calls not made yet are not made. Each HTTP call becomes a log
+ * row in `rows`. Returns the results of the first `asked` shipments (all or none).
  */
 async function trackPaced(
   services: Services,
@@ -393,40 +394,43 @@ async function trackPaced(
   rows: NewLogEntry[],
 ): Promise<{ results: TrackResult[]; asked: number }> {
   const windows = rateLimitsFor(services.config, batch.carrier);
-  const perGrant = maxCallsPerGrant(windows);
-  const calls: CarrierCall[] = [];
-  let offset = 0;
+  const numbers = [...new Set(loaded.map((l) => l.shipment.tracking_number))];
+  const calls = callsFor(batch.carrier, numbers.length);
+  const start = await reserveCalls(services, batch.carrier, windows, calls, MAX_RATE_WAIT_MS);
+  if (start === null) return { results: [], asked: 0 };
+  const made: CarrierCall[] = [];
   const adapter = createAdapter(services, batch.carrier, {
-    onCall: (c) => calls.push(c),
-    current: (i) => loaded[offset + i]?.shipment,
+    onCall: (c) => made.push(c),
+    current: (i) => loaded[i]?.shipment,
   })!;
-  const results: TrackResult[] = [];
-  let at = 0;
+  const at = (t: number) => sleepOn(services.clock, t - services.clock.now().getTime());
   try {
-    while (at < loaded.length) {
-      // The largest group whose distinct numbers fit one grant.
-      let end = at;
-      const numbers = new Set<string>();
-      while (end < loaded.length) {
-        const n = loaded[end].shipment.tracking_number;
-        const more = numbers.has(n) ? numbers.size : numbers.size + 1;
-        if (callsFor(batch.carrier, more) > perGrant) break;
-        numbers.add(n);
-        end++;
-      }
-      const n = callsFor(batch.carrier, numbers.size);
-      if (!(await acquire(services, batch.carrier, windows, n, MAX_RATE_WAIT_MS))) break;
-      offset = at;
-      results.push(...await trackGroup(batch.carrier, adapter, loaded.slice(at, end)));
-      at = end;
-      // After a 429, outage or auth failure the rest waits for the retry or the next round.
-      const failure = results.findLast((r) => !r.ok && CALL_FAILURE.has(r.reason));
-      if (failure) { while (results.length < loaded.length) results.push(failure); }
-      if (failure) at = loaded.length;
+    if (batch.carrier !== "ups" && batch.carrier !== "usps") {
+      await at(start);
+      return { results: await adapter.track(loaded.map(requestOf)), asked: loaded.length };
     }
+    const spacing = spacingMs(windows);
+    let stop: TrackResult | undefined;
+    const byNumber = new Map<string, Promise<TrackResult>>();
+    for (const [i, n] of numbers.entries()) {
+      const l = loaded.find((x) => x.shipment.tracking_number === n)!;
+      byNumber.set(
+        n,
+        at(start + i * spacing).then(async () => {
+          if (stop) return stop;
+          const [r] = await adapter.track([requestOf(l)]);
+          if (!r.ok && CALL_FAILURE.has(r.reason)) stop ??= r;
+          return r;
+        }),
+      );
+    }
+    const results = await Promise.all(
+      loaded.map((l) => byNumber.get(l.shipment.tracking_number)!),
+    );
+    return { results, asked: loaded.length };
   } finally {
-    outcome.carrierCalls += calls.filter((c) => c.kind === "track").length;
-    rows.push(...calls.map((c): NewLogEntry => ({
+    outcome.carrierCalls += made.filter((c) => c.kind === "track").length;
+    rows.push(...made.map((c): NewLogEntry => ({
       org: batch.org,
       kind: c.kind === "oauth" ? "oauth" : "carrier_call",
       carrier: c.carrier,
@@ -438,7 +442,6 @@ async function trackPaced(
       ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
     })));
   }
-  return { results, asked: at };
 }
 
 const requestOf = (l: Loaded): TrackRequest => ({
@@ -446,25 +449,6 @@ const requestOf = (l: Loaded): TrackRequest => ({
   shipped_at: l.shipment.shipped_at,
   ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
 });
-
-/**
- * One grant's calls. A carrier asked one number a call (UPS, USPS) gets the group's calls
- * at once, so they reach it within the slice they were granted in (one after the other,
- * 80–200 ms each, they would spill into later slices and crowd the carrier's window).
- */
-function trackGroup(
-  carrier: PolledCarrier,
-  adapter: CarrierAdapter,
-  group: Loaded[],
-): Promise<TrackResult[]> {
-  if (carrier !== "ups" && carrier !== "usps") return adapter.track(group.map(requestOf));
-  const byNumber = new Map<string, Promise<TrackResult>>();
-  for (const l of group) {
-    const n = l.shipment.tracking_number;
-    if (!byNumber.has(n)) byNumber.set(n, adapter.track([requestOf(l)]).then(([r]) => r));
-  }
-  return Promise.all(group.map((l) => byNumber.get(l.shipment.tracking_number)!));
-}
 
 interface Applied {
   /** Numbers that hit a 429/5xx, to ask again. */

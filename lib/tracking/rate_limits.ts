@@ -1,22 +1,27 @@
 /**
- * The carriers' published rate limits, kept by every server process together (counters in
- * KV), and the share of them one 30-minute round may spend.
+ * The carriers' published rate limits, kept by every server process together (one schedule
+ * in KV), and the share of them one 30-minute round may spend.
  *
  * Limits come from `FEDEX_RATE_LIMITS`, `UPS_RATE_LIMITS`, `USPS_RATE_LIMITS` (config.ts):
  * `COUNT/WINDOW` pairs, e.g. FedEx's published "1400/10s,100000/day" (carriers.md §6).
- * - A rolling window (`10s`, `1h`) is kept as SUB_WINDOWS fixed slices, each allowed
- *   ⌊COUNT / (SUB_WINDOWS + 1)⌋ calls: any window of that length, wherever it starts,
- *   overlaps at most SUB_WINDOWS + 1 slices, so no rolling window ever holds more than
- *   COUNT calls (at the price of ~9 % of the limit).
- * - `day` is the carrier's quota day, the UTC day (FedEx resets at 12:00 AM GMT).
+ * - Rolling windows (`10s`, `1h`) are kept by spacing: every call gets its own start time at
+ *   least WINDOW / ⌊COUNT · SAFETY⌋ after the previous one (virtual scheduling, as GCRA
+ *   does), taken from one KV record with a versionstamp check, so any window of that
+ *   length holds at most ⌊COUNT · SAFETY⌋ + 1 ≤ COUNT calls wherever it starts, with room
+ *   for a call that leaves a little late. A caller that takes n calls waits for its first
+ *   start and makes call i at first + i · spacing.
+ * - `day` is the carrier's quota day, the UTC day (FedEx resets at 12:00 AM GMT): a counter
+ *   checked and raised in the same commit; a day that is spent refuses (the round defers).
  *
- *   ["tracking_rate", carrier, window_ms, slice]   calls granted in that slice (number)
+ *   ["tracking_rate", carrier, "next"]        the next free start time (ms)
+ *   ["tracking_rate", carrier, "day", day]    calls taken that UTC day
  */
 import type { Config } from "@/lib/config.ts";
-import { type Services, sleepOn } from "@/lib/services.ts";
+import type { Services } from "@/lib/services.ts";
 import type { PolledCarrier } from "./adapters.ts";
 
-export const SUB_WINDOWS = 10;
+/** The share of a rolling limit the schedule uses (~9 % is left for late calls). */
+export const SAFETY = 10 / 11;
 export const DAY_MS = 24 * 3_600_000;
 
 export interface RateWindow {
@@ -57,93 +62,56 @@ export function rateLimitsFor(config: Config, carrier: PolledCarrier): RateWindo
   }
 }
 
-interface Slicing {
-  sliceMs: number;
-  /** Calls one slice may grant. */
-  cap: number;
-}
-
-function slicing(w: RateWindow): Slicing {
-  if (w.day) return { sliceMs: w.windowMs, cap: w.limit };
-  const slices = Math.max(1, Math.min(SUB_WINDOWS, w.limit - 1));
-  return {
-    sliceMs: Math.max(1, Math.floor(w.windowMs / slices)),
-    cap: Math.max(1, Math.floor(w.limit / (slices + 1))),
-  };
-}
-
-/** The most calls one grant can ask for (the smallest slice). */
-export function maxCallsPerGrant(windows: RateWindow[]): number {
-  return Math.min(Infinity, ...windows.map((w) => slicing(w).cap));
+/** The least time between two calls' starts that keeps every rolling window (ms; 0 = none). */
+export function spacingMs(windows: RateWindow[]): number {
+  let spacing = 0;
+  for (const w of windows) {
+    if (w.day) continue;
+    spacing = Math.max(spacing, w.windowMs / Math.max(1, Math.floor(w.limit * SAFETY)));
+  }
+  return spacing;
 }
 
 const keys = {
-  slice: (carrier: string, windowMs: number, slice: number): Deno.KvKey => [
-    "tracking_rate",
-    carrier,
-    windowMs,
-    slice,
-  ],
+  next: (carrier: string): Deno.KvKey => ["tracking_rate", carrier, "next"],
+  day: (carrier: string, day: number): Deno.KvKey => ["tracking_rate", carrier, "day", day],
 };
 
-export type Grant = { granted: true } | { granted: false; waitMs: number };
-
 /**
- * Takes `calls` calls from every window of the carrier now, or says how long to wait for
- * room (no call is taken then). `calls` must be at most `maxCallsPerGrant`.
+ * Takes `calls` consecutive call starts from the carrier's schedule: the clock time (ms) of
+ * the first (the others follow at `spacingMs`), or null when the day's quota has no room or
+ * the first start is more than `maxWaitMs` away (nothing is taken then).
  */
-export async function tryAcquire(
-  services: Services,
-  carrier: PolledCarrier,
-  windows: RateWindow[],
-  calls: number,
-): Promise<Grant> {
-  if (windows.length === 0 || calls <= 0) return { granted: true };
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const now = services.clock.now().getTime();
-    const slots = windows.map((w) => {
-      const s = slicing(w);
-      const index = Math.floor(now / s.sliceMs);
-      return { ...s, index, key: keys.slice(carrier, w.windowMs, index) };
-    });
-    const entries = await services.kv.getMany<number[]>(slots.map((s) => s.key));
-    let waitMs = 0;
-    for (const [i, s] of slots.entries()) {
-      if ((entries[i].value ?? 0) + calls > s.cap) {
-        waitMs = Math.max(waitMs, (s.index + 1) * s.sliceMs - now);
-      }
-    }
-    if (waitMs > 0) return { granted: false, waitMs };
-    const op = services.kv.atomic();
-    for (const [i, s] of slots.entries()) {
-      op.check(entries[i]).set(s.key, (entries[i].value ?? 0) + calls, {
-        expireIn: s.sliceMs * 2,
-      });
-    }
-    if ((await op.commit()).ok) return { granted: true };
-  }
-  return { granted: false, waitMs: 50 };
-}
-
-/**
- * Waits (on the services clock) until `calls` calls may go, up to `maxWaitMs`; false when
- * that is not enough (e.g. the day's quota is spent): the caller defers the work.
- */
-export async function acquire(
+export async function reserveCalls(
   services: Services,
   carrier: PolledCarrier,
   windows: RateWindow[],
   calls: number,
   maxWaitMs: number,
-): Promise<boolean> {
-  let waited = 0;
-  while (true) {
-    const grant = await tryAcquire(services, carrier, windows, calls);
-    if (grant.granted) return true;
-    if (waited + grant.waitMs > maxWaitMs) return false;
-    await sleepOn(services.clock, grant.waitMs);
-    waited += grant.waitMs;
+): Promise<number | null> {
+  const now = () => services.clock.now().getTime();
+  if (windows.length === 0 || calls <= 0) return now();
+  const spacing = spacingMs(windows);
+  const daily = windows.filter((w) => w.day);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const t = now();
+    const day = Math.floor(t / DAY_MS);
+    const [next, used] = await services.kv.getMany<[number, number]>([
+      keys.next(carrier),
+      keys.day(carrier, day),
+    ]);
+    const start = Math.max(t, next.value ?? 0);
+    if (start - t > maxWaitMs) return null;
+    const taken = used.value ?? 0;
+    if (daily.some((w) => taken + calls > w.limit)) return null;
+    const op = services.kv.atomic().check(next, used);
+    if (spacing > 0) {
+      op.set(keys.next(carrier), start + calls * spacing, { expireIn: DAY_MS });
+    }
+    if (daily.length) op.set(keys.day(carrier, day), taken + calls, { expireIn: 2 * DAY_MS });
+    if ((await op.commit()).ok) return start;
   }
+  throw new Error(`the ${carrier} rate schedule is too contended`);
 }
 
 /**
@@ -160,21 +128,19 @@ export async function roundAllowance(
 ): Promise<number> {
   let allowance = Infinity;
   const now = services.clock.now().getTime();
+  const spacing = spacingMs(windows);
+  if (spreadMs > 0 && spacing > 0) allowance = Math.max(1, Math.floor(spreadMs / spacing));
   for (const w of windows) {
-    const s = slicing(w);
     if (w.day) {
       const day = Math.floor(now / DAY_MS);
-      const used = (await services.kv.get<number>(keys.slice(carrier, w.windowMs, day))).value ??
-        0;
+      const used = (await services.kv.get<number>(keys.day(carrier, day))).value ?? 0;
       const roundsLeft = Math.max(1, Math.ceil(((day + 1) * DAY_MS - now) / intervalMs));
       allowance = Math.min(allowance, Math.floor(Math.max(0, w.limit - used) / roundsLeft));
-      continue;
-    }
-    if (spreadMs > 0) allowance = Math.min(allowance, Math.ceil(spreadMs / s.sliceMs) * s.cap);
-    if (w.windowMs > intervalMs) {
+    } else if (w.windowMs > intervalMs) {
+      // A window longer than a round is shared with the rounds inside it.
       allowance = Math.min(
         allowance,
-        Math.floor((w.limit * SUB_WINDOWS / (SUB_WINDOWS + 1)) * intervalMs / w.windowMs),
+        Math.max(1, Math.floor(Math.floor(w.limit * SAFETY) * intervalMs / w.windowMs)),
       );
     }
   }
