@@ -37,7 +37,7 @@ import { circuitState } from "./circuit.ts";
 import { firstScanDue } from "./first_scan.ts";
 import { logOps } from "./integration_log.ts";
 import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
-import { rateLimitsFor, roundAllowance } from "./rate_limits.ts";
+import { rateLimitsFor, roundAllowance, spacingMs } from "./rate_limits.ts";
 import { FEDEX_BATCH_SIZE } from "./fedex.ts";
 
 export const POLL_PAGE = "tracking.poll_page";
@@ -210,6 +210,20 @@ export async function startRound(services: Services, slot: number, intervalMs: n
   }
 }
 
+/** Clock time one batch's calls may span: a queue handler must not run for minutes. */
+export const MAX_BATCH_SPAN_MS = 30_000;
+
+/**
+ * Numbers per batch: BATCH_SIZE, and for a carrier asked one number a call no more calls
+ * than its spacing fits in MAX_BATCH_SPAN_MS (USPS's 60 an hour: one a batch).
+ */
+function batchSize(services: Services, carrier: PolledCarrier): number {
+  const size = BATCH_SIZE[carrier];
+  if (carrier !== "ups" && carrier !== "usps") return size;
+  const spacing = spacingMs(rateLimitsFor(services.config, carrier));
+  return spacing > 0 ? Math.max(1, Math.min(size, Math.floor(MAX_BATCH_SPAN_MS / spacing))) : size;
+}
+
 /** The calls a batch of `numbers` costs the carrier. */
 export function callsFor(carrier: PolledCarrier, numbers: number): number {
   if (carrier === "fedex") return Math.ceil(numbers / FEDEX_BATCH_SIZE);
@@ -248,7 +262,7 @@ export async function handlePollPage(
     cursor: p.cursor ?? undefined,
     limit: PAGE_SIZE,
   });
-  const size = BATCH_SIZE[p.carrier];
+  const size = batchSize(services, p.carrier);
   const batches: PlannedBatch[] = [];
   const perOrg = new Map<string, { due: number; deferred: number }>();
   let calls = p.calls_before;
