@@ -5,7 +5,7 @@
  * Limits come from `FEDEX_RATE_LIMITS`, `UPS_RATE_LIMITS`, `USPS_RATE_LIMITS` (config.ts):
  * `COUNT/WINDOW` pairs, e.g. FedEx's published "1400/10s,100000/day" (carriers.md §6).
  * - Rolling windows (`10s`, `1h`) are kept by spacing: every call gets its own start time at
- *   least WINDOW / ⌊COUNT · SAFETY⌋ after the previous one (virtual scheduling, as GCRA
+ *   least WINDOW / ⌊COUNT · SAFETY⌋ (SAFETY 0.8) after the previous one (virtual scheduling, as GCRA
  *   does), taken from one KV record with a versionstamp check, so any window of that
  *   length holds at most ⌊COUNT · SAFETY⌋ + 1 ≤ COUNT calls wherever it starts, with room
  *   for a call that leaves a little late. A caller that takes n calls waits for its first
@@ -20,8 +20,11 @@ import type { Config } from "@/lib/config.ts";
 import type { Services } from "@/lib/services.ts";
 import type { PolledCarrier } from "./adapters.ts";
 
-/** The share of a rolling limit the schedule uses (~9 % is left for late calls). */
-export const SAFETY = 10 / 11;
+/**
+ * The share of a rolling limit the schedule uses: the rest is room for calls that leave
+ * late (a busy event loop, a slow connection) and bunch up at the carrier.
+ */
+export const SAFETY = 0.8;
 export const DAY_MS = 24 * 3_600_000;
 
 export interface RateWindow {

@@ -48,7 +48,7 @@ const MARK_TTL_MS = 2 * 24 * 3_600_000;
  * Batches start within this share of the spread: the rest is left for the last ones' calls
  * (and any wait for room in the carrier's limits) to finish inside it.
  */
-export const PLANNED_SHARE = 0.9;
+export const PLANNED_SHARE = 0.8;
 const STATS_TTL_MS = 30 * 24 * 3_600_000;
 
 export const STAT_FIELDS = [
