@@ -403,21 +403,39 @@ async function trackPaced(
     onCall: (c) => made.push(c),
     current: (i) => loaded[i]?.shipment,
   })!;
-  const at = (t: number) => sleepOn(services.clock, t - services.clock.now().getTime());
+  const spacing = spacingMs(windows);
+  /**
+   * Waits for a call's start; a call that would leave more than one spacing late (a busy
+   * event loop) gives its start up and takes a new one, so late calls never bunch up at the
+   * carrier. False when the limits have no room left for it.
+   */
+  const at = async (t: number): Promise<boolean> => {
+    await sleepOn(services.clock, t - services.clock.now().getTime());
+    if (spacing === 0 || services.clock.now().getTime() - t <= spacing) return true;
+    const again = await reserveCalls(services, batch.carrier, windows, 1, MAX_RATE_WAIT_MS);
+    if (again === null) return false;
+    await sleepOn(services.clock, again - services.clock.now().getTime());
+    return true;
+  };
+  const noRoom: TrackResult = {
+    ok: false,
+    reason: "rate_limited",
+    message: "no room in the limits",
+  };
   try {
     if (batch.carrier !== "ups" && batch.carrier !== "usps") {
-      await at(start);
+      if (!(await at(start))) return { results: [], asked: 0 };
       return { results: await adapter.track(loaded.map(requestOf)), asked: loaded.length };
     }
-    const spacing = spacingMs(windows);
     let stop: TrackResult | undefined;
     const byNumber = new Map<string, Promise<TrackResult>>();
     for (const [i, n] of numbers.entries()) {
       const l = loaded.find((x) => x.shipment.tracking_number === n)!;
       byNumber.set(
         n,
-        at(start + i * spacing).then(async () => {
+        at(start + i * spacing).then(async (room) => {
           if (stop) return stop;
+          if (!room) return noRoom;
           const [r] = await adapter.track([requestOf(l)]);
           if (!r.ok && CALL_FAILURE.has(r.reason)) stop ??= r;
           return r;

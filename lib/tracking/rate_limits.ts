@@ -113,6 +113,8 @@ export async function reserveCalls(
     }
     if (daily.length) op.set(keys.day(carrier, day), taken + calls, { expireIn: 2 * DAY_MS });
     if ((await op.commit()).ok) return start;
+    // Another process took the schedule meanwhile: try again after a short, random pause.
+    await new Promise((r) => setTimeout(r, Math.random() * Math.min(50, 2 ** attempt)));
   }
   throw new Error(`the ${carrier} rate schedule is too contended`);
 }

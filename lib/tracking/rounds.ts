@@ -173,7 +173,9 @@ export async function startRound(services: Services, slot: number, intervalMs: n
     const skipped = mode === "off" ? "not_polled" : circuit === "open" ? "circuit_open" : undefined;
     const windows = rateLimitsFor(services.config, carrier);
     const spreadMs = services.config.TRACKING_SPREAD_SECONDS * 1000;
-    const allowance = skipped ? 0 : await roundAllowance(s, carrier, windows, spreadMs, intervalMs);
+    const allowance = skipped
+      ? 0
+      : await roundAllowance(s, carrier, windows, spreadMs * PLANNED_SHARE, intervalMs);
     const resume = skipped ? null : (await s.kv.get<string[]>(keys.resume(carrier))).value;
     const now = services.clock.now();
     const meta: CarrierRoundMeta = {
