@@ -265,8 +265,8 @@ Deno.test("the carriers' rate limits hold in every window of their arrival logs,
     const uspsTimes = [...w.usps.arrivals].sort((a, b) => a - b);
     // A call every 15 s: three calls span 30 s (less a call that left a little late).
     assert.ok(uspsTimes.at(-1)! - uspsTimes[0] >= 2 * 15_000 - 2_000, "USPS calls spread");
-    // Time flows (20× real) while calls are in flight, as it does for a carrier.
-  }, { env, enforce: true, clock: TestClock.fast(20) });
+    // Time flows (10× real) while calls are in flight, as it does for a carrier.
+  }, { env, enforce: true, clock: TestClock.fast(10) });
 });
 
 Deno.test("over the day's quota a round defers the rest to the next, oldest refresh first", async () => {
