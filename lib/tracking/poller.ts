@@ -44,7 +44,7 @@ import { log } from "@/lib/log.ts";
 import { realMs, type Services, sleepOn } from "@/lib/services.ts";
 import { adapterMode, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
 import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
-import { rateLimitsFor, reserveCalls, spacingMs } from "./rate_limits.ts";
+import { lateToleranceMs, rateLimitsFor, reserveCalls, spacingMs } from "./rate_limits.ts";
 import {
   batchCounted,
   callsFor,
@@ -404,14 +404,15 @@ async function trackPaced(
     current: (i) => loaded[i]?.shipment,
   })!;
   const spacing = spacingMs(windows);
+  const tolerance = lateToleranceMs(windows);
   /**
-   * Waits for a call's start; a call that would leave more than one spacing late (a busy
-   * event loop) gives its start up and takes a new one, so late calls never bunch up at the
-   * carrier. False when the limits have no room left for it.
+   * Waits for a call's start; a call that would leave later than the limits' tolerance (a
+   * busy event loop) gives its start up and takes a new one, so late calls never crowd a
+   * carrier's window. False when the limits have no room left for it.
    */
   const at = async (t: number): Promise<boolean> => {
     await sleepOn(services.clock, t - services.clock.now().getTime());
-    if (spacing === 0 || services.clock.now().getTime() - t <= spacing) return true;
+    if (services.clock.now().getTime() - t <= tolerance) return true;
     const again = await reserveCalls(services, batch.carrier, windows, 1, MAX_RATE_WAIT_MS);
     if (again === null) return false;
     await sleepOn(services.clock, again - services.clock.now().getTime());

@@ -75,6 +75,20 @@ export function spacingMs(windows: RateWindow[]): number {
   return spacing;
 }
 
+/**
+ * How late a call may leave its start and still go: half the room SAFETY leaves, as time.
+ * Calls at most D late put into any window at most what was scheduled in W + D, which is
+ * ⌊COUNT · SAFETY⌋ · (1 + (1 − SAFETY) / 2) + 1 ≈ 0.88 · COUNT + 1 ≤ COUNT. Later calls
+ * take a new start instead.
+ */
+export function lateToleranceMs(windows: RateWindow[]): number {
+  let tolerance = Infinity;
+  for (const w of windows) {
+    if (!w.day) tolerance = Math.min(tolerance, (w.windowMs * (1 - SAFETY)) / 2);
+  }
+  return tolerance;
+}
+
 const keys = {
   next: (carrier: string): Deno.KvKey => ["tracking_rate", carrier, "next"],
   day: (carrier: string, day: number): Deno.KvKey => ["tracking_rate", carrier, "day", day],
