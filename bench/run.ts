@@ -11,7 +11,11 @@
  *   against its first generation; and the same `/healthz` ratio with the cache off, so every
  *   download is generated in the worker pool.
  *
- * `BENCH_PARTS=documents` (or `weight,throughput`) runs only those parts.
+ * - Poller (issue 14, bench/poller.ts): one round of 10,000 and of 100,000 active shipments
+ *   against the local carrier servers, on a time-compressed clock: duration, KV operations
+ *   per shipment, the carriers' limits in their arrival logs, peak RSS 100,000 / 10,000.
+ *
+ * `BENCH_PARTS=documents` (or `weight,throughput`, or `poller`) runs only those parts.
  */
 import { loadConfig } from "@/lib/config.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
@@ -19,6 +23,7 @@ import { seedDemo } from "@/lib/seed/demo.ts";
 import { upsertCustomer } from "@/lib/orders/customers.ts";
 import { upsertOrder } from "@/lib/orders/orders.ts";
 import { createLink } from "@/lib/access/tokens.ts";
+import { pollerBench } from "./poller.ts";
 import {
   type CachedRound,
   cachedRound,
@@ -33,7 +38,16 @@ const root = new URL("..", import.meta.url).pathname;
 const sharedBench = new URL("../../shared/bench/", import.meta.url).pathname;
 const seconds = Number(Deno.env.get("BENCH_SECONDS") ?? "10");
 const rounds = Number(Deno.env.get("BENCH_ROUNDS") ?? "3");
-const parts = new Set((Deno.env.get("BENCH_PARTS") ?? "weight,throughput,documents").split(","));
+const parts = new Set(
+  (Deno.env.get("BENCH_PARTS") ?? "weight,throughput,documents,poller").split(","),
+);
+
+// The poller (issue 14, bench/poller.ts) needs neither the portal nor the ceiling.
+const pollerLines = parts.has("poller") ? await pollerBench() : [];
+if (parts.size === 1 && parts.has("poller")) {
+  for (const line of pollerLines) console.log(line);
+  Deno.exit(0);
+}
 
 async function gzipSize(bytes: Uint8Array): Promise<number> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream("gzip"));
@@ -178,6 +192,7 @@ try {
   if (parts.has("weight")) lines.push(...await pageWeight());
   if (parts.has("throughput")) lines.push(...await throughput());
   if (parts.has("documents")) lines.push(...await documents());
+  lines.push(...pollerLines);
   console.log("");
   for (const line of lines) console.log(line);
 } finally {

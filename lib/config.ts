@@ -7,6 +7,9 @@ import { parseTrustedProxies, type TrustedProxies } from "@/lib/access/client_ip
 
 const optionalString = z.string().trim().min(1).optional();
 
+/** `1400/10s,100000/day`: counts per window (s, m, h or the UTC day). */
+const RATE_LIMITS = /^\s*\d{1,9}\/(\d{1,6}(s|m|h)|day)\s*(,\s*\d{1,9}\/(\d{1,6}(s|m|h)|day)\s*)*$/;
+
 const ConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   KV_PATH: z.string().min(1).optional(),
@@ -32,6 +35,15 @@ const ConfigSchema = z.object({
   USPS_BASE_URL: z.url().default("https://apis.usps.com"),
   /** Minutes after which a page view asks the queue to refresh a shipment's tracking. */
   TRACKING_STALE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  /**
+   * The carriers' published rate limits the poller keeps to, as `COUNT/WINDOW` pairs
+   * (`10s`, `1h`, `day` = the UTC day), comma-separated (README "Poller at scale").
+   */
+  FEDEX_RATE_LIMITS: z.string().regex(RATE_LIMITS).default("1400/10s,100000/day"),
+  UPS_RATE_LIMITS: z.string().regex(RATE_LIMITS).default("50/10s,100000/day"),
+  USPS_RATE_LIMITS: z.string().regex(RATE_LIMITS).default("60/1h"),
+  /** Seconds of each 30-minute round over which the poller spreads its carrier calls. */
+  TRACKING_SPREAD_SECONDS: z.coerce.number().int().min(0).max(1800).default(600),
   /** Run the demo sandbox carrier that moves demo shipments along (embedded default only). */
   SANDBOX_CARRIER: z.enum(["0", "1"]).optional(),
   /** Which peers are our proxies (lib/access/client_ip.ts): a hop count or a list of networks. */

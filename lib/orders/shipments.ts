@@ -85,12 +85,32 @@ function impliedStatus(status: OrderStatus, shipments: ShipmentSummary[]): Order
   return status;
 }
 
+/**
+ * The poller's page entry: enough to pick what is due and to load and email the shipment
+ * without another read (entries written before `customer_ref` existed lack it).
+ */
 interface ActiveShipmentEntry {
   org: string;
+  customer_ref?: string;
   order_number: string;
   tracking_number: string;
   carrier: Shipment["carrier"];
   last_refreshed_at: string | null;
+  shipped_at?: string;
+  awaiting_first_scan?: boolean;
+}
+
+function activeEntry(s: Shipment, customerRef: string): ActiveShipmentEntry {
+  return {
+    org: s.org,
+    customer_ref: customerRef,
+    order_number: s.order_number,
+    tracking_number: s.tracking_number,
+    carrier: s.carrier,
+    last_refreshed_at: s.last_refreshed_at ?? null,
+    shipped_at: s.shipped_at,
+    ...(s.awaiting_first_scan ? { awaiting_first_scan: true } : {}),
+  };
 }
 
 /** A shipment before and after one change (`previous` null when it is new). */
@@ -186,16 +206,7 @@ async function writeShipment(
     if (prevActive && (!nextActive || keyId(prevActive) !== keyId(nextActive))) {
       op.delete(prevActive);
     }
-    if (nextActive) {
-      const entry: ActiveShipmentEntry = {
-        org,
-        order_number: number,
-        tracking_number: tracking,
-        carrier: shipment.carrier,
-        last_refreshed_at: shipment.last_refreshed_at ?? null,
-      };
-      op.set(nextActive, entry);
-    }
+    if (nextActive) op.set(nextActive, activeEntry(shipment, ownerEntry.value));
     opts.inCommit?.(op, { previous, shipment });
     if ((await op.commit()).ok) return { previous, shipment };
   }
@@ -354,32 +365,111 @@ export async function applyTrackingUpdate(
       if (!prev) {
         throw new ShipmentNotFoundError(`No shipment ${trackingNumber} on ${orderNumber}.`);
       }
-      const {
-        estimated_window: _w,
-        overdue: _o,
-        awaiting_first_scan: _a,
-        delivery: _d,
-        ...rest
-      } = prev;
-      return {
-        ...rest,
-        status: update.status,
-        events: boundEvents(update.events),
-        ...(update.estimated_delivery
-          ? { estimated_delivery: update.estimated_delivery }
-          : prev.estimated_delivery
-          ? { estimated_delivery: prev.estimated_delivery }
-          : {}),
-        ...(update.estimated_window ? { estimated_window: update.estimated_window } : {}),
-        ...(update.overdue ? { overdue: true } : {}),
-        ...(update.awaiting_first_scan ? { awaiting_first_scan: true } : {}),
-        ...(update.delivery ? { delivery: update.delivery } : {}),
-        ...(update.carrier_ref ? { carrier_ref: update.carrier_ref } : {}),
-        last_refreshed_at: update.last_refreshed_at,
-      };
+      return trackingApplied(prev, update);
     },
   );
   return { previousStatus: previous?.status ?? null, shipment };
+}
+
+/** The shipment after a carrier poll's update (what `applyTrackingUpdate` stores). */
+export function trackingApplied(prev: Shipment, update: TrackingUpdate): Shipment {
+  const {
+    estimated_window: _w,
+    overdue: _o,
+    awaiting_first_scan: _a,
+    delivery: _d,
+    ...rest
+  } = prev;
+  return {
+    ...rest,
+    status: update.status,
+    events: boundEvents(update.events),
+    ...(update.estimated_delivery
+      ? { estimated_delivery: update.estimated_delivery }
+      : prev.estimated_delivery
+      ? { estimated_delivery: prev.estimated_delivery }
+      : {}),
+    ...(update.estimated_window ? { estimated_window: update.estimated_window } : {}),
+    ...(update.overdue ? { overdue: true } : {}),
+    ...(update.awaiting_first_scan ? { awaiting_first_scan: true } : {}),
+    ...(update.delivery ? { delivery: update.delivery } : {}),
+    ...(update.carrier_ref ? { carrier_ref: update.carrier_ref } : {}),
+    last_refreshed_at: update.last_refreshed_at,
+  };
+}
+
+/** A shipment as the poller read it: the record, its versionstamp and its order's owner. */
+export interface PolledShipment {
+  shipment: Shipment;
+  versionstamp: string;
+  customerRef: string;
+}
+
+/**
+ * The poller's batch read: each (org, order, tracking number)'s shipment or null, with
+ * getMany (10 keys a call). The owner is read only for items whose page entry did not name
+ * it (`customer_ref`).
+ */
+export async function getShipmentsForPoll(
+  kv: Deno.Kv,
+  org: string,
+  items: { order_number: string; tracking_number: string; customer_ref?: string }[],
+): Promise<(PolledShipment | null)[]> {
+  const wanted: Deno.KvKey[] = [];
+  for (const it of items) {
+    wanted.push(keys.shipment(org, it.order_number, it.tracking_number));
+    if (!it.customer_ref) wanted.push(keys.owner(org, it.order_number));
+  }
+  const read: Deno.KvEntryMaybe<unknown>[] = [];
+  for (let i = 0; i < wanted.length; i += 10) {
+    read.push(...await kv.getMany(wanted.slice(i, i + 10)));
+  }
+  const out: (PolledShipment | null)[] = [];
+  let at = 0;
+  for (const it of items) {
+    const e = read[at++] as Deno.KvEntryMaybe<Shipment>;
+    const owner = it.customer_ref ?? (read[at++].value as string | null);
+    out.push(
+      e.value && e.versionstamp && owner
+        ? { shipment: e.value, versionstamp: e.versionstamp, customerRef: owner }
+        : null,
+    );
+  }
+  return out;
+}
+
+/**
+ * A poll that found nothing new: only `last_refreshed_at` moves, on the shipment and its
+ * poller entry, for many shipments in one commit (≤ 100 at a time); the order, its summary,
+ * indexes and counters are untouched because nothing they show changed. Each shipment is
+ * checked against the version the poller read; returns false (nothing written) when one
+ * changed meanwhile, and the caller stores those the full way.
+ */
+export async function touchShipments(
+  kv: Deno.Kv,
+  polled: PolledShipment[],
+  at: string,
+): Promise<boolean> {
+  for (let i = 0; i < polled.length; i += 100) {
+    const op = kv.atomic();
+    for (const read of polled.slice(i, i + 100)) {
+      const s = read.shipment;
+      const next: Shipment = { ...s, last_refreshed_at: at };
+      op.check({
+        key: keys.shipment(s.org, s.order_number, s.tracking_number),
+        versionstamp: read.versionstamp,
+      })
+        .set(keys.shipment(s.org, s.order_number, s.tracking_number), next);
+      if (s.status !== "delivered") {
+        op.set(
+          keys.activeShipment(s.carrier, s.org, s.order_number, s.tracking_number),
+          activeEntry(next, read.customerRef),
+        );
+      }
+    }
+    if (!(await op.commit()).ok) return false;
+  }
+  return true;
 }
 
 /**
@@ -393,6 +483,31 @@ export async function* listActiveShipments(
   for await (const e of kv.list<ActiveShipmentEntry>({ prefix: keys.activeShipments(carrier) })) {
     yield e.value;
   }
+}
+
+/**
+ * One page of a carrier's poller index, by key order (org, order, tracking number): all of
+ * it, from `start` on, or before `end`; `cursor` continues a page. The poller's rounds.
+ */
+export async function listActivePage(
+  kv: Deno.Kv,
+  carrier: Shipment["carrier"],
+  range: { start?: string[]; end?: string[]; cursor?: string; limit: number },
+): Promise<{ entries: { key: string[]; value: ActiveShipmentEntry }[]; cursor: string | null }> {
+  const prefix = keys.activeShipments(carrier);
+  const selector: Deno.KvListSelector = range.start
+    ? { prefix, start: range.start }
+    : range.end
+    ? { prefix, end: range.end }
+    : { prefix };
+  const iter = kv.list<ActiveShipmentEntry>(selector, {
+    limit: range.limit,
+    cursor: range.cursor,
+    batchSize: Math.min(range.limit, 500),
+  });
+  const entries: { key: string[]; value: ActiveShipmentEntry }[] = [];
+  for await (const e of iter) entries.push({ key: e.key.map(String), value: e.value });
+  return { entries, cursor: entries.length === range.limit ? iter.cursor : null };
 }
 
 export type { ActiveShipmentEntry };

@@ -58,12 +58,11 @@ const keys = {
   errors: (org: string, carrier: string): Deno.KvKey => ["tracking_errors", org, carrier],
 };
 
-/** Writes one log row (org rows are also listed for that org's admin API). */
-export async function writeLog(services: Services, entry: NewLogEntry): Promise<void> {
+/** Adds one log row's writes to `op` (org rows are also listed for that org's admin API). */
+export function logOps(services: Services, op: Deno.AtomicOperation, entry: NewLogEntry): void {
   const id = timeOrderedId();
   const row: IntegrationLogEntry = { id, at: services.clock.now().toISOString(), ...entry };
-  const op = services.kv.atomic()
-    .set(keys.orgRow(entry.org ?? SYSTEM, id), row, { expireIn: LOG_TTL_MS })
+  op.set(keys.orgRow(entry.org ?? SYSTEM, id), row, { expireIn: LOG_TTL_MS })
     .set(keys.row(id), row, { expireIn: LOG_TTL_MS });
   const failed = entry.kind !== "poll" && entry.outcome !== "ok" && entry.outcome !== "not_found";
   if (failed && entry.org) {
@@ -71,6 +70,12 @@ export async function writeLog(services: Services, entry: NewLogEntry): Promise<
       expireIn: DAY_MS,
     });
   }
+}
+
+/** Writes one log row. */
+export async function writeLog(services: Services, entry: NewLogEntry): Promise<void> {
+  const op = services.kv.atomic();
+  logOps(services, op, entry);
   await op.commit();
 }
 

@@ -1,7 +1,10 @@
 /**
- * The tracking poller. `Deno.cron` every 30 minutes enqueues one fan-out message; its handler
- * lists the active (undelivered, uncancelled) shipments per carrier from the orders store,
- * splits them per org into batches and enqueues one poll message per batch. A batch:
+ * The tracking poller. `Deno.cron` every 30 minutes enqueues one round message; the round
+ * (rounds.ts) pages through each carrier's active shipments and enqueues per-org poll
+ * batches spread over TRACKING_SPREAD_SECONDS within the carrier's rate limits
+ * (rate_limits.ts), deferring what does not fit to the next round. A batch:
+ * - waits for its place in the spread, then takes its calls from the carrier's limits
+ *   (shared by every process in KV) before each call group;
  * - is skipped while the carrier's circuit is open (an outage must not burn the quota);
  * - calls the adapter, logs every carrier call for the org (INT-003);
  * - for each result: when the status changed, queues the customer email FIRST (keyed, so a
@@ -24,22 +27,36 @@
  * `startPollCycle`, `handlePollAll` and `pollBatch` directly.
  */
 import { z } from "zod";
-import type { CarrierId, Customer, Org, Shipment } from "@/lib/orders/model.ts";
+import type { CarrierId, Org, Shipment } from "@/lib/orders/model.ts";
 import { getCustomer } from "@/lib/orders/customers.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
 import {
   applyTrackingUpdate,
-  getShipmentWithOwner,
-  listActiveShipments,
+  getShipmentsForPoll,
+  type PolledShipment,
   ShipmentNotFoundError,
+  touchShipments,
+  trackingApplied,
+  type TrackingUpdate,
 } from "@/lib/orders/shipments.ts";
-import { enqueue, registerQueueHandler } from "@/lib/queue/queue.ts";
+import { enqueue, enqueueInAtomic, registerQueueHandler } from "@/lib/queue/queue.ts";
 import { log } from "@/lib/log.ts";
-import type { Services } from "@/lib/services.ts";
-import { adapterMode, BATCH_SIZE, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
+import { realMs, type Services, sleepOn } from "@/lib/services.ts";
+import { adapterMode, createAdapter, POLLED_CARRIERS } from "./adapters.ts";
+import { type KvMeter, meteredKv, newMeter } from "./kv_meter.ts";
+import { lateToleranceMs, rateLimitsFor, reserveCalls, spacingMs } from "./rate_limits.ts";
+import {
+  batchCounted,
+  callsFor,
+  handlePollPage,
+  PagePayloadSchema,
+  POLL_PAGE,
+  recordBatch,
+  startRound,
+} from "./rounds.ts";
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
 import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
-import { writeLog } from "./integration_log.ts";
+import { logOps, type NewLogEntry, writeLog } from "./integration_log.ts";
 import { sendStatusEmail, statusEmailTemplate } from "./notify.ts";
 import { registerEmailTemplate } from "@/lib/email/templates.ts";
 import {
@@ -65,12 +82,18 @@ const PollAllPayload = z.object({ slot: z.number().int() });
 const PollBatchPayload = z.object({
   carrier: z.enum(POLLED_CARRIERS),
   org: z.string().min(1),
-  items: z.array(z.object({ order_number: z.string(), tracking_number: z.string() })).min(1)
-    .max(50),
+  items: z.array(z.object({
+    order_number: z.string(),
+    tracking_number: z.string(),
+    /** The order's owner, from the page entry (saves a read). */
+    customer_ref: z.string().optional(),
+  })).min(1).max(50),
   /** Stable id of the batch (for retry keys and logs). */
   batch_id: z.string().min(1).max(300),
   attempt: z.number().int().min(1).default(1),
   reason: z.enum(["cron", "refresh", "retry"]).default("cron"),
+  /** A round's batch: its slot and place in the spread (counted once per batch). */
+  round: z.object({ slot: z.number().int(), not_before_ms: z.number().int() }).optional(),
 });
 export type PollBatch = z.input<typeof PollBatchPayload>;
 
@@ -87,6 +110,7 @@ export function registerTrackingJobs(
   registerQueueHandler(POLL_BATCH, handlePollBatchMessage, {
     schema: PollBatchPayload as unknown as z.ZodType<PollBatch>,
   });
+  registerQueueHandler(POLL_PAGE, handlePollPageMessage, { schema: PagePayloadSchema });
   if (opts.cron !== false) {
     Deno.cron("tracking-poll", TRACKING_POLL_CRON, async () => {
       await startPollCycle(services);
@@ -109,63 +133,38 @@ export async function startPollCycle(services: Services): Promise<boolean> {
   return res.enqueued;
 }
 
-/** Fan-out: one poll message per (carrier, org, batch) of active shipments. */
+/** The round of the slot (rounds.ts): one record and first page message per carrier. */
 export async function handlePollAll(
   payload: z.infer<typeof PollAllPayload>,
   services: Services,
 ): Promise<void> {
-  for (const carrier of POLLED_CARRIERS) {
-    // An unconfigured carrier is simply not polled (INT-001 says so).
-    if (adapterMode(services.config, carrier) === "off") continue;
-    const byOrg = new Map<string, { order_number: string; tracking_number: string }[]>();
-    for await (const s of listActiveShipments(services.kv, carrier)) {
-      const list = byOrg.get(s.org) ?? [];
-      list.push({ order_number: s.order_number, tracking_number: s.tracking_number });
-      byOrg.set(s.org, list);
-    }
-    const size = BATCH_SIZE[carrier];
-    for (const [org, items] of byOrg) {
-      for (let i = 0; i * size < items.length; i++) {
-        const batch_id = `${payload.slot}:${carrier}:${org}:${i}`;
-        const batch: PollBatch = {
-          carrier,
-          org,
-          items: items.slice(i * size, (i + 1) * size),
-          batch_id,
-          attempt: 1,
-          reason: "cron",
-        };
-        await enqueue(services, POLL_BATCH, batch, {
-          key: `${POLL_BATCH}:${batch_id}`,
-          dedupForMs: POLL_INTERVAL_MS * 2,
-        });
-      }
-    }
-  }
+  await startRound(services, payload.slot, POLL_INTERVAL_MS);
+}
+
+function handlePollPageMessage(
+  payload: z.infer<typeof PagePayloadSchema>,
+  services: Services,
+): Promise<void> {
+  return handlePollPage(services, payload, (s, op, b, delayMs) => {
+    const batch: PollBatch = {
+      carrier: b.carrier,
+      org: b.org,
+      items: b.items,
+      batch_id: b.batch_id,
+      attempt: 1,
+      reason: "cron",
+      round: b.round,
+    };
+    enqueueInAtomic(s, op, POLL_BATCH, batch, { delayMs });
+  });
 }
 
 function handlePollBatchMessage(payload: PollBatch, services: Services): Promise<void> {
   return pollBatch(services, payload).then(() => undefined);
 }
 
-interface Loaded {
-  shipment: Shipment;
-  customer: Customer;
-}
-
-/** The shipment and the customer who owns its order (emails go to them). */
-async function loadShipment(
-  services: Services,
-  org: string,
-  orderNumber: string,
-  tracking: string,
-): Promise<Loaded | null> {
-  const found = await getShipmentWithOwner(services.kv, org, orderNumber, tracking);
-  if (!found) return null;
-  const customer = await getCustomer(services.kv, org, found.customerRef);
-  return customer ? { shipment: found.shipment, customer } : null;
-}
-
+/** A shipment being polled: as read, with its order's owner (emails go to them). */
+type Loaded = PolledShipment;
 export function isOverdue(
   s: { status: string; estimated_delivery?: string },
   now: Date,
@@ -178,7 +177,15 @@ export function isOverdue(
 export interface BatchOutcome {
   skipped?: "circuit_open" | "not_polled";
   updated: number;
+  /** Status changes. */
   changed: number;
+  /** Shipments asked about (a number two orders share counts for each). */
+  polled: number;
+  /** Shipments whose stored tracking changed (not only `last_refreshed_at`). */
+  modified: number;
+  /** Left for a later round: the carrier's limits had no room (round batches only). */
+  deferred: number;
+  carrierCalls: number;
   emails: number;
   failed: number;
   retryScheduled: boolean;
@@ -193,8 +200,6 @@ const keys = {
   lastSuccess: (carrier: CarrierId): Deno.KvKey => ["tracking_last_success", carrier],
 };
 
-/** A batch's shipments, in the batch's order, one per (order, tracking number). */
-type LoadedBatch = (Loaded & { order_number: string })[];
 /** A batch as read from its message (defaults filled in). */
 type Batch = z.infer<typeof PollBatchPayload>;
 
@@ -207,30 +212,62 @@ type Batch = z.infer<typeof PollBatchPayload>;
  */
 export async function pollBatch(services: Services, raw: PollBatch): Promise<BatchOutcome> {
   const batch = PollBatchPayload.parse(raw);
+  const meter = newMeter();
+  const metered: Services = { ...services, kv: meteredKv(services.kv, meter) };
   const outcome: BatchOutcome = {
     updated: 0,
     changed: 0,
+    polled: 0,
+    modified: 0,
+    deferred: 0,
+    carrierCalls: 0,
     emails: 0,
     failed: 0,
     retryScheduled: false,
   };
-  const skipped = await skipReason(services, batch);
-  if (skipped) return { ...outcome, skipped };
-  const loaded = await loadBatch(services, batch);
-  if (loaded.length === 0) return outcome;
+  const round = batch.round;
+  if (round) {
+    // Counted already: a redelivery after the batch's last commit.
+    if (await batchCounted(metered.kv, round, batch.carrier, batch.batch_id)) return outcome;
+    await sleepOn(services.clock, round.not_before_ms - services.clock.now().getTime());
+  }
+  const skipped = await skipReason(metered, batch);
+  if (skipped) {
+    outcome.deferred = batch.items.length;
+    await countRound(metered, batch, outcome, meter);
+    return { ...outcome, skipped };
+  }
+  const loaded = await loadBatch(metered, batch);
+  if (loaded.length === 0) {
+    await countRound(metered, batch, outcome, meter);
+    return outcome;
+  }
   const started = performance.now();
-  const results = await trackAndLogCalls(services, batch, loaded);
-  const applied = await applyResults(services, batch, loaded, results, outcome);
-  const circuit = await countForCircuit(services, batch.carrier, results);
+  const rows: NewLogEntry[] = [];
+  const { results, asked } = await trackPaced(metered, batch, loaded, outcome, rows);
+  const polled = loaded.slice(0, asked);
+  outcome.polled = polled.length;
+  const applied = await applyResults(metered, batch, polled, results, outcome);
+  if (asked < loaded.length) {
+    if (round) outcome.deferred += loaded.length - asked;
+    else {
+      // A refresh that found no room in the limits asks again later, like a 429.
+      for (const l of loaded.slice(asked)) applied.retry.push(itemOf(l));
+      applied.retryAfterMs = Math.max(applied.retryAfterMs, 60_000);
+    }
+  }
+  const circuit = results.length
+    ? await countForCircuit(metered, batch.carrier, results)
+    : "closed";
   if (applied.retry.length && batch.attempt < MAX_POLL_ATTEMPTS && circuit !== "open") {
-    outcome.retryDelayMs = await scheduleRetry(services, batch, applied);
+    outcome.retryDelayMs = await scheduleRetry(metered, batch, applied);
     outcome.retryScheduled = true;
   }
-  await logPoll(services, batch, loaded, outcome, {
+  rows.push(pollRow(batch, polled, outcome, {
     notFound: applied.notFound,
     circuit,
     ms: Math.round(performance.now() - started),
-  });
+  }));
   if (outcome.failed) {
     log.warn("tracking poll had failures", {
       carrier: batch.carrier,
@@ -238,7 +275,54 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
       failed: outcome.failed,
     });
   }
+  const succeeded = results.length > 0 && circuit === "closed" &&
+    !results.some((r) => !r.ok && CALL_FAILURE.has(r.reason));
+  // The batch's log rows, its carrier's last success and its round counts: one commit.
+  const finish = (op: Deno.AtomicOperation) => {
+    for (const row of rows) logOps(metered, op, row);
+    if (succeeded) op.set(keys.lastSuccess(batch.carrier), metered.clock.now().toISOString());
+  };
+  if (batch.round) await countRound(metered, batch, outcome, meter, finish);
+  else {
+    const op = metered.kv.atomic();
+    finish(op);
+    await op.commit();
+  }
   return outcome;
+}
+
+const itemOf = (l: Loaded): PollBatch["items"][number] => ({
+  order_number: l.shipment.order_number,
+  tracking_number: l.shipment.tracking_number,
+  customer_ref: l.customerRef,
+});
+
+/** A round's batch adds what it did to the round's counts (once per batch). */
+async function countRound(
+  services: Services,
+  batch: Batch,
+  o: BatchOutcome,
+  meter: KvMeter,
+  extra?: (op: Deno.AtomicOperation) => void,
+) {
+  if (!batch.round) return;
+  await recordBatch(
+    services,
+    batch.round,
+    batch.carrier,
+    batch.batch_id,
+    batch.org,
+    {
+      polled: o.polled,
+      changed: o.modified,
+      emails: o.emails,
+      failed: o.failed,
+      deferred: o.deferred,
+      carrier_calls: o.carrierCalls,
+    },
+    meter,
+    extra,
+  );
 }
 
 /** Why this batch gets no carrier call: the carrier is off, or its circuit is open (logged). */
@@ -261,67 +345,123 @@ async function skipReason(
 }
 
 /** The batch's shipments still worth asking about, each (order, number) once. */
-async function loadBatch(services: Services, batch: Batch): Promise<LoadedBatch> {
+async function loadBatch(services: Services, batch: Batch): Promise<Loaded[]> {
   const now = services.clock.now();
-  const loaded: LoadedBatch = [];
   const seen = new Set<string>();
-  for (const item of batch.items) {
+  const items = batch.items.filter((item) => {
     const id = `${item.order_number}\n${item.tracking_number}`;
-    if (seen.has(id)) continue;
+    if (seen.has(id)) return false;
     seen.add(id);
-    const l = await loadShipment(services, batch.org, item.order_number, item.tracking_number);
+    return true;
+  });
+  const loaded: Loaded[] = [];
+  for (const l of await getShipmentsForPoll(services.kv, batch.org, items)) {
     // Delivered (or removed) since it was listed: nothing to ask the carrier.
-    if (l && l.shipment.status !== "delivered" && l.shipment.carrier === batch.carrier) {
-      // An unscanned label is asked about on its own schedule, not every cron round.
-      if (
-        batch.reason === "cron" && l.shipment.awaiting_first_scan && !firstScanDue(l.shipment, now)
-      ) {
-        continue;
-      }
-      loaded.push({ ...l, order_number: item.order_number });
+    if (!l || l.shipment.status === "delivered" || l.shipment.carrier !== batch.carrier) continue;
+    // An unscanned label is asked about on its own schedule, not every cron round.
+    if (
+      batch.reason === "cron" && l.shipment.awaiting_first_scan && !firstScanDue(l.shipment, now)
+    ) {
+      continue;
     }
+    loaded.push(l);
   }
   return loaded;
 }
 
+/** How long a batch may wait for room in the carrier's limits before it defers. */
+const MAX_RATE_WAIT_MS = 5 * 60_000;
+
 /**
- * Asks the carrier about every loaded shipment (its number, ship time and any remembered
- * carrier id); each HTTP call becomes an integration-log row. `results[i]` answers
- * `loaded[i]` (the adapter asks once for a number two orders share).
+ * Asks the carrier about the loaded shipments with call starts taken from its limits
+ * (rate_limits.ts) first, or asks nothing when they have no room (within
+ * MAX_RATE_WAIT_MS; the round defers the batch). A carrier asked one number a call (UPS,
+ * USPS) gets call i at its own start, whatever the previous call's latency; after a 429,
+ * outage or auth failure the calls not made yet are not made. Each HTTP call becomes a log
+ * row in `rows`. Returns the results of the first `asked` shipments (all or none).
  */
-async function trackAndLogCalls(
+async function trackPaced(
   services: Services,
   batch: Batch,
-  loaded: LoadedBatch,
-): Promise<TrackResult[]> {
-  const calls: CarrierCall[] = [];
+  loaded: Loaded[],
+  outcome: BatchOutcome,
+  rows: NewLogEntry[],
+): Promise<{ results: TrackResult[]; asked: number }> {
+  const windows = rateLimitsFor(services.config, batch.carrier);
+  const numbers = [...new Set(loaded.map((l) => l.shipment.tracking_number))];
+  const calls = callsFor(batch.carrier, numbers.length);
+  const start = await reserveCalls(services, batch.carrier, windows, calls, MAX_RATE_WAIT_MS);
+  if (start === null) return { results: [], asked: 0 };
+  const made: CarrierCall[] = [];
   const adapter = createAdapter(services, batch.carrier, {
-    onCall: (c) => calls.push(c),
+    onCall: (c) => made.push(c),
     current: (i) => loaded[i]?.shipment,
   })!;
-  const requests: TrackRequest[] = loaded.map((l) => ({
-    tracking_number: l.shipment.tracking_number,
-    shipped_at: l.shipment.shipped_at,
-    ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
-  }));
+  const spacing = spacingMs(windows);
+  const tolerance = lateToleranceMs(windows);
+  /**
+   * Waits for a call's start; a call that would leave later than the limits' tolerance (a
+   * busy event loop) gives its start up and takes a new one, so late calls never crowd a
+   * carrier's window. False when the limits have no room left for it.
+   */
+  const at = async (t: number): Promise<boolean> => {
+    await sleepOn(services.clock, t - services.clock.now().getTime());
+    if (services.clock.now().getTime() - t <= tolerance) return true;
+    const again = await reserveCalls(services, batch.carrier, windows, 1, MAX_RATE_WAIT_MS);
+    if (again === null) return false;
+    await sleepOn(services.clock, again - services.clock.now().getTime());
+    return true;
+  };
+  const noRoom: TrackResult = {
+    ok: false,
+    reason: "rate_limited",
+    message: "no room in the limits",
+  };
   try {
-    return await adapter.track(requests);
-  } finally {
-    for (const c of calls) {
-      await writeLog(services, {
-        org: batch.org,
-        kind: c.kind === "oauth" ? "oauth" : "carrier_call",
-        carrier: c.carrier,
-        tracking_numbers: c.numbers,
-        outcome: c.outcome,
-        latency_ms: c.latency_ms,
-        ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
-        ...(c.detail ? { detail: c.detail } : {}),
-        ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
-      });
+    if (batch.carrier !== "ups" && batch.carrier !== "usps") {
+      if (!(await at(start))) return { results: [], asked: 0 };
+      return { results: await adapter.track(loaded.map(requestOf)), asked: loaded.length };
     }
+    let stop: TrackResult | undefined;
+    const byNumber = new Map<string, Promise<TrackResult>>();
+    for (const [i, n] of numbers.entries()) {
+      const l = loaded.find((x) => x.shipment.tracking_number === n)!;
+      byNumber.set(
+        n,
+        at(start + i * spacing).then(async (room) => {
+          if (stop) return stop;
+          if (!room) return noRoom;
+          const [r] = await adapter.track([requestOf(l)]);
+          if (!r.ok && CALL_FAILURE.has(r.reason)) stop ??= r;
+          return r;
+        }),
+      );
+    }
+    const results = await Promise.all(
+      loaded.map((l) => byNumber.get(l.shipment.tracking_number)!),
+    );
+    return { results, asked: loaded.length };
+  } finally {
+    outcome.carrierCalls += made.filter((c) => c.kind === "track").length;
+    rows.push(...made.map((c): NewLogEntry => ({
+      org: batch.org,
+      kind: c.kind === "oauth" ? "oauth" : "carrier_call",
+      carrier: c.carrier,
+      tracking_numbers: c.numbers,
+      outcome: c.outcome,
+      latency_ms: c.latency_ms,
+      ...(c.http_status === undefined ? {} : { http_status: c.http_status }),
+      ...(c.detail ? { detail: c.detail } : {}),
+      ...(c.transaction_id ? { transaction_id: c.transaction_id } : {}),
+    })));
   }
 }
+
+const requestOf = (l: Loaded): TrackRequest => ({
+  tracking_number: l.shipment.tracking_number,
+  shipped_at: l.shipment.shipped_at,
+  ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
+});
 
 interface Applied {
   /** Numbers that hit a 429/5xx, to ask again. */
@@ -334,60 +474,136 @@ interface Applied {
 
 /**
  * Emails status changes and stores what each number's result says; counts into `outcome`.
- * "Awaiting first scan" is marked on the shipment, not counted as a failure.
+ * "Awaiting first scan" is marked on the shipment, not counted as a failure. An answer with
+ * nothing new only moves `last_refreshed_at`, for the whole batch in one commit.
  */
 async function applyResults(
   services: Services,
   batch: Batch,
-  loaded: LoadedBatch,
+  loaded: Loaded[],
   results: TrackResult[],
   outcome: BatchOutcome,
 ): Promise<Applied> {
-  const orgRecord = await getOrg(services.kv, batch.org);
+  let orgRecord: Org | null | undefined;
   const applied: Applied = { retry: [], retryAfterMs: 0, notFound: 0 };
+  const now = services.clock.now();
+  // `counts`: a carrier answer counts as an update; an "awaiting first scan" mark does not.
+  const touches: { l: Loaded; update: TrackingUpdate; counts: boolean }[] = [];
+  const store = async (l: Loaded, update: TrackingUpdate, counts: boolean): Promise<boolean> => {
+    if (sameTracking(l.shipment, trackingApplied(l.shipment, update))) {
+      touches.push({ l, update, counts });
+      return true;
+    }
+    if (!(await storeFull(services, l, update))) return false;
+    if (counts) outcome.updated++;
+    outcome.modified++;
+    return true;
+  };
   for (const [i, l] of loaded.entries()) {
     const r = results[i];
-    const n = l.shipment.tracking_number;
     if (!r.ok) {
       outcome.failed++;
       if (RETRYABLE.has(r.reason)) {
-        applied.retry.push({ order_number: l.order_number, tracking_number: n });
+        applied.retry.push(itemOf(l));
         applied.retryAfterMs = Math.max(applied.retryAfterMs, (r.retryAfter ?? 0) * 1000);
       }
       continue;
     }
     if (isAwaitingFirstScan(r)) {
       applied.notFound++;
-      await markAwaitingFirstScan(services, l.shipment);
+      if (await store(l, awaitingUpdate(l.shipment, now), false) && isPolled(l.shipment.carrier)) {
+        await scheduleFirstScanRecheck(services, l.shipment, l.shipment.carrier, now);
+      }
       continue;
     }
     const estimated = r.shipment.estimated_delivery ?? l.shipment.estimated_delivery;
     if (r.shipment.status !== l.shipment.status) {
       outcome.changed++;
       // Email before storing: see the module comment.
-      if (orgRecord && r.shipment.status !== "label_created") {
-        if (await emailStatusChange(services, orgRecord, l, r.shipment, estimated)) {
+      if (r.shipment.status !== "label_created") {
+        orgRecord ??= await getOrg(services.kv, batch.org);
+        if (orgRecord && await emailStatusChange(services, orgRecord, l, r.shipment, estimated)) {
           outcome.emails++;
         }
       }
     }
-    if (await storeResult(services, batch.org, l.order_number, n, r.shipment, estimated)) {
-      outcome.updated++;
+    await store(l, resultUpdate(r.shipment, estimated, now), true);
+  }
+  if (touches.length === 0) return applied;
+  if (await touchShipments(services.kv, touches.map((t) => t.l), now.toISOString())) {
+    outcome.updated += touches.filter((t) => t.counts).length;
+  } else {
+    // One of them changed meanwhile: store each the full way (it re-reads the shipment).
+    for (const t of touches) {
+      if (await storeFull(services, t.l, t.update) && t.counts) outcome.updated++;
     }
   }
   return applied;
 }
 
+/** JSON with sorted keys, to compare stored values whatever order their keys were built in. */
+function canonical(v: unknown): string {
+  return JSON.stringify(
+    v,
+    (_k, x) =>
+      x && typeof x === "object" && !Array.isArray(x)
+        ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0))
+        : x,
+  );
+}
+
+/** Whether a poll leaves the shipment as it was but for `last_refreshed_at`. */
+function sameTracking(before: Shipment, after: Shipment): boolean {
+  return canonical({ ...before, last_refreshed_at: null }) ===
+    canonical({ ...after, last_refreshed_at: null });
+}
+
 type Tracked = Extract<TrackResult, { shipment: unknown }>["shipment"];
+
+/** What a carrier's answer stores on the shipment. */
+function resultUpdate(next: Tracked, estimated: string | undefined, now: Date): TrackingUpdate {
+  return {
+    status: next.status,
+    events: next.events,
+    ...(next.estimated_delivery ? { estimated_delivery: next.estimated_delivery } : {}),
+    ...(next.estimated_window ? { estimated_window: next.estimated_window } : {}),
+    last_refreshed_at: now.toISOString(),
+    ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
+      ? { overdue: true }
+      : {}),
+    ...(next.delivery ? { delivery: next.delivery } : {}),
+    ...(next.carrier_ref ? { carrier_ref: next.carrier_ref } : {}),
+  };
+}
+
+/**
+ * "Awaiting first scan", keeping any events already shown (a carrier that forgets a number
+ * must not empty its timeline).
+ */
+function awaitingUpdate(s: Shipment, now: Date): TrackingUpdate {
+  return {
+    status: s.status,
+    events: s.events,
+    ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
+    ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
+    ...(s.delivery ? { delivery: s.delivery } : {}),
+    ...(s.overdue ? { overdue: true } : {}),
+    ...(s.carrier_ref ? { carrier_ref: s.carrier_ref } : {}),
+    awaiting_first_scan: s.events.length === 0,
+    last_refreshed_at: now.toISOString(),
+  };
+}
 
 /** The customer's status email for this change; true when it was queued (not a repeat). */
 async function emailStatusChange(
   services: Services,
   org: Org,
-  l: Loaded & { order_number: string },
+  l: Loaded,
   next: Tracked,
   estimated: string | undefined,
 ): Promise<boolean> {
+  const customer = await getCustomer(services.kv, org.slug, l.customerRef);
+  if (!customer) return false;
   const after: Shipment = {
     ...l.shipment,
     status: next.status,
@@ -395,33 +611,15 @@ async function emailStatusChange(
     ...(estimated ? { estimated_delivery: estimated } : {}),
     ...(next.delivery ? { delivery: next.delivery } : {}),
   };
-  const sent = await sendStatusEmail(services, { org, customer: l.customer, shipment: after });
+  const sent = await sendStatusEmail(services, { org, customer, shipment: after });
   return sent === "queued";
 }
 
-/** Stores a carrier's answer on the shipment; false when the shipment was removed meanwhile. */
-async function storeResult(
-  services: Services,
-  org: string,
-  orderNumber: string,
-  tracking: string,
-  next: Tracked,
-  estimated: string | undefined,
-): Promise<boolean> {
-  const now = services.clock.now();
+/** Stores an update the full way; false when the shipment was removed meanwhile. */
+async function storeFull(services: Services, l: Loaded, update: TrackingUpdate): Promise<boolean> {
+  const s = l.shipment;
   try {
-    await applyTrackingUpdate(services.kv, org, orderNumber, tracking, {
-      status: next.status,
-      events: next.events,
-      ...(next.estimated_delivery ? { estimated_delivery: next.estimated_delivery } : {}),
-      ...(next.estimated_window ? { estimated_window: next.estimated_window } : {}),
-      last_refreshed_at: now.toISOString(),
-      ...(isOverdue({ status: next.status, estimated_delivery: estimated }, now)
-        ? { overdue: true }
-        : {}),
-      ...(next.delivery ? { delivery: next.delivery } : {}),
-      ...(next.carrier_ref ? { carrier_ref: next.carrier_ref } : {}),
-    });
+    await applyTrackingUpdate(services.kv, s.org, s.order_number, s.tracking_number, update);
     return true;
   } catch (err) {
     if (!(err instanceof ShipmentNotFoundError)) throw err;
@@ -438,7 +636,6 @@ async function countForCircuit(
   const callFailed = results.some((r) => !r.ok && CALL_FAILURE.has(r.reason));
   if (callFailed) return await recordFailure(services, carrier);
   await recordSuccess(services, carrier);
-  await services.kv.set(keys.lastSuccess(carrier), services.clock.now().toISOString());
   return "closed";
 }
 
@@ -456,21 +653,20 @@ async function scheduleRetry(services: Services, batch: Batch, applied: Applied)
   };
   await enqueue(services, POLL_BATCH, next, {
     key: `${POLL_BATCH}:${batch.batch_id}:retry:${batch.attempt + 1}`,
-    delayMs,
+    delayMs: realMs(services.clock, delayMs),
     dedupForMs: POLL_INTERVAL_MS * 4,
   });
   return delayMs;
 }
 
 /** The batch's own log row: what changed, what failed, what comes next. */
-async function logPoll(
-  services: Services,
+function pollRow(
   batch: Batch,
-  loaded: LoadedBatch,
+  loaded: Loaded[],
   outcome: BatchOutcome,
   facts: { notFound: number; circuit: string; ms: number },
-) {
-  await writeLog(services, {
+): NewLogEntry {
+  return {
     org: batch.org,
     kind: "poll",
     carrier: batch.carrier,
@@ -481,7 +677,7 @@ async function logPoll(
       `${outcome.updated} updated, ${outcome.changed} status changes, ${facts.notFound} not found, ` +
       `${outcome.failed} failed${outcome.retryScheduled ? ", retry scheduled" : ""}` +
       `${facts.circuit === "open" ? ", circuit open" : ""}`,
-  });
+  };
 }
 
 /**
@@ -539,31 +735,6 @@ export async function requestRefreshIfStale(
   }
 }
 
-/**
- * Records "awaiting first scan" (keeping any events already shown: a carrier that forgets a
- * number must not empty its timeline) and, while the label is young, asks again sooner than
- * the next cron round.
- */
-async function markAwaitingFirstScan(services: Services, s: Shipment) {
-  const now = services.clock.now();
-  try {
-    await applyTrackingUpdate(services.kv, s.org, s.order_number, s.tracking_number, {
-      status: s.status,
-      events: s.events,
-      ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
-      ...(s.estimated_window ? { estimated_window: s.estimated_window } : {}),
-      ...(s.delivery ? { delivery: s.delivery } : {}),
-      ...(s.overdue ? { overdue: true } : {}),
-      awaiting_first_scan: s.events.length === 0,
-      last_refreshed_at: now.toISOString(),
-    });
-  } catch (err) {
-    if (!(err instanceof ShipmentNotFoundError)) throw err;
-    return;
-  }
-  if (isPolled(s.carrier)) await scheduleFirstScanRecheck(services, s, s.carrier, now);
-}
-
 /** A young label is asked about again before the next cron round (first_scan.ts). */
 async function scheduleFirstScanRecheck(
   services: Services,
@@ -586,7 +757,7 @@ async function scheduleFirstScanRecheck(
       attempt: 1,
       reason: "refresh",
     } satisfies PollBatch,
-    { key: `tracking.${id}`, delayMs, dedupForMs: delayMs * 2 },
+    { key: `tracking.${id}`, delayMs: realMs(services.clock, delayMs), dedupForMs: delayMs * 2 },
   );
 }
 

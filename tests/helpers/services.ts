@@ -12,23 +12,51 @@ import type { Clock, Services } from "@/lib/services.ts";
  * follows real time instead, for server processes a test starts and kills.
  */
 export class TestClock implements Clock {
-  #live = false;
+  /** Clock ms per real ms while running; 0 = standing still. */
+  #rate = 0;
+  #fromReal = 0;
+  #fromClock = 0;
   constructor(public current = new Date("2026-01-16T12:00:00Z")) {}
   static live(): TestClock {
-    const clock = new TestClock(new Date());
-    clock.#live = true;
+    return TestClock.fast(1, new Date());
+  }
+  /**
+   * A clock that runs `rate` times faster than real time from `start`, and waits as long
+   * (scaled): for work whose time must flow while calls are in flight (rate limits).
+   */
+  static fast(rate: number, start = new Date("2026-01-16T12:00:00Z")): TestClock {
+    const clock = new TestClock(start);
+    clock.#rate = rate;
+    clock.#fromReal = Date.now();
+    clock.#fromClock = start.getTime();
     return clock;
   }
   now() {
-    return this.#live ? new Date() : new Date(this.current);
+    if (!this.#rate) return new Date(this.current);
+    return new Date(this.#fromClock + (Date.now() - this.#fromReal) * this.#rate);
   }
   advance(ms: number) {
     this.current = new Date(this.now().getTime() + ms);
-    this.#live = false;
+    this.#rate = 0;
   }
   set(iso: string) {
     this.current = new Date(iso);
-    this.#live = false;
+    this.#rate = 0;
+  }
+  /** Clock ms per real ms (a standing clock has none: queue delays stay real). */
+  get rate(): number | undefined {
+    return this.#rate || undefined;
+  }
+  /** A standing clock does not wait: the waiter's time arrives at once (never moving back). */
+  sleep(ms: number): Promise<void> {
+    if (this.#rate) return new Promise((r) => setTimeout(r, Math.max(0, ms) / this.#rate));
+    const target = this.current.getTime() + Math.max(0, ms);
+    return new Promise((r) =>
+      setTimeout(() => {
+        if (this.current.getTime() < target) this.current = new Date(target);
+        r();
+      }, 0)
+    );
   }
 }
 
@@ -107,6 +135,8 @@ export async function makeTestServices(opts: TestServicesOptions = {}): Promise<
     KV_PATH: opts.kvPath ?? ":memory:",
     SEED_DEMO: "0",
     PORT: "0",
+    // Poll rounds send their batches at once unless a test spreads them.
+    TRACKING_SPREAD_SECONDS: "0",
     ...opts.env,
   });
   if (opts.publicBaseUrl) config.publicBaseUrl = opts.publicBaseUrl;

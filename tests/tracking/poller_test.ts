@@ -27,7 +27,7 @@ import assert from "node:assert/strict";
 import { FakeFedex, FEDEX_FIXTURES } from "@/tests/fakes/carriers/fedex.ts";
 import { makeTestServices, type TestClock, waitForQueueIdle } from "@/tests/helpers/services.ts";
 
-setLogSink(() => {});
+setLogSink((e) => Deno.env.get("DEBUG_LOG") && console.error(JSON.stringify(e)));
 
 const IN_TRANSIT = "149331877648230";
 const OUT = "231300687629630";

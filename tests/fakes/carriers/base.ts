@@ -30,6 +30,35 @@ export function readCarrierFixture(file: string): string {
   return Deno.readTextFileSync(carrierFixture(file));
 }
 
+/** How a fake carrier behaves beyond its answers (the poller's scale tests and bench). */
+export interface FakeCarrierOptions {
+  /** Times each tracking call's arrival (default: real time). */
+  clock?: { now(): Date };
+  /** Each answer waits a random real time in [min, max] ms, like a carrier far away. */
+  latencyMs?: [number, number];
+  /**
+   * Enforced as the carrier does: a tracking call that would make any rolling window (or
+   * the UTC day) hold more than `limit` calls gets 429 with Retry-After, and is not counted.
+   */
+  rateLimits?: { limit: number; windowMs: number; day?: boolean }[];
+  /** Keep every request (method, path, headers, body) in `calls` (default true). */
+  record?: boolean;
+  /** The answer for a number nothing else scripts (the bench's synthetic shipments). */
+  fallback?: (trackingNumber: string) => unknown;
+}
+
+/** The most arrivals any rolling window of `windowMs` holds (arrivals sorted or not). */
+export function maxInWindow(arrivals: number[], windowMs: number): number {
+  const sorted = [...arrivals].sort((a, b) => a - b);
+  let max = 0;
+  let start = 0;
+  for (let i = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[start] >= windowMs) start++;
+    max = Math.max(max, i - start + 1);
+  }
+  return max;
+}
+
 export interface RecordedCall {
   method: string;
   path: string;
@@ -73,20 +102,62 @@ export abstract class FakeCarrierBase {
   /** The carrier's answer to any other request. */
   protected abstract unknownRoute(): Response;
 
+  /** Clock times (ms) of the tracking calls the limits let through, in arrival order. */
+  readonly arrivals: number[] = [];
+  /** Tracking calls refused with 429 by `rateLimits`. */
+  rateLimited = 0;
+  #perDay = new Map<number, number>();
+  protected readonly options: FakeCarrierOptions;
+
   // Serving starts here, but routes reach the subclass only per request, after it is built.
-  constructor() {
+  constructor(options: FakeCarrierOptions = {}) {
+    this.options = options;
     this.#server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, async (req) => {
       const body = await req.text();
       const url = new URL(req.url);
-      this.calls.push({
-        method: req.method,
-        path: url.pathname + url.search,
-        headers: Object.fromEntries(req.headers),
-        body,
-      });
-      return this.#route(req, url, body);
+      if (options.record !== false) {
+        this.calls.push({
+          method: req.method,
+          path: url.pathname + url.search,
+          headers: Object.fromEntries(req.headers),
+          body,
+        });
+      }
+      const res = this.#route(req, url, body);
+      const latency = options.latencyMs;
+      if (latency) {
+        const ms = latency[0] + Math.random() * (latency[1] - latency[0]);
+        await new Promise((r) => setTimeout(r, ms));
+      }
+      return res;
     });
     this.url = `http://127.0.0.1:${this.#server.addr.port}`;
+  }
+
+  /** The 429 of the carrier's limits, or undefined and the call is counted. */
+  #overLimit(): Response | undefined {
+    const now = (this.options.clock?.now() ?? new Date()).getTime();
+    const day = Math.floor(now / 86_400_000);
+    for (const w of this.options.rateLimits ?? []) {
+      let n = 0;
+      if (w.day) n = this.#perDay.get(day) ?? 0;
+      else {
+        for (let i = this.arrivals.length - 1; i >= 0 && n <= w.limit; i--) {
+          if (this.arrivals[i] > now - w.windowMs) n++;
+          else if (now - this.arrivals[i] > 2 * w.windowMs) break;
+        }
+      }
+      if (n >= w.limit) {
+        this.rateLimited++;
+        return Response.json({ errors: [{ code: "429", message: "Too many requests" }] }, {
+          status: 429,
+          headers: { "retry-after": String(Math.ceil(w.windowMs / 1000)) },
+        });
+      }
+    }
+    this.#perDay.set(day, (this.#perDay.get(day) ?? 0) + 1);
+    this.arrivals.push(now);
+    return undefined;
   }
 
   #route(req: Request, url: URL, body: string): Response {
@@ -98,6 +169,8 @@ export abstract class FakeCarrierBase {
     const m = req.method === this.trackRoute.method && url.pathname.match(this.trackRoute.path);
     if (!m) return this.unknownRoute();
     this.trackCalls++;
+    const limited = this.#overLimit();
+    if (limited) return limited;
     const forced = this.#takeForced();
     if (forced) return forced;
     const queued = this.#fixtures.track.shift();

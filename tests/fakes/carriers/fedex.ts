@@ -262,7 +262,7 @@ export class FakeFedex extends FakeCarrierBase {
         completeTrackResults: numbers.map((n) => ({
           trackingNumber: n,
           // A fixture may be an array: a duplicated number has several trackResults.
-          trackResults: [this.fixtures.get(n) ?? notFound(n)].flat(),
+          trackResults: [this.fixtures.get(n) ?? this.options.fallback?.(n) ?? notFound(n)].flat(),
         })),
       },
     });

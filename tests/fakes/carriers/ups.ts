@@ -248,7 +248,7 @@ export class FakeUps extends FakeCarrierBase {
         status: 404,
       });
     }
-    const fixture = UPS_FIXTURES[n];
+    const fixture = UPS_FIXTURES[n] ?? this.options.fallback?.(n);
     if (!fixture) {
       return Response.json({
         trackResponse: {

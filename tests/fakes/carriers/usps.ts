@@ -209,7 +209,7 @@ export class FakeUsps extends FakeCarrierBase {
 
   protected answerTrack(req: Request, _body: string, m: RegExpMatchArray): Response {
     const n = decodeURIComponent(m[1]);
-    const fixture = USPS_FIXTURES[n];
+    const fixture = USPS_FIXTURES[n] ?? this.options.fallback?.(n);
     if (!fixture || new URL(req.url).searchParams.get("expand") !== "DETAIL") {
       return Response.json({
         apiVersion: "/tracking/v3",
