@@ -93,11 +93,17 @@ export async function searchOrders(
   org: string,
   ref: string,
   q: string,
-  opts: { filter: OrderFilter; offset: number; limit: number },
+  opts: {
+    filter: OrderFilter;
+    offset: number;
+    limit: number;
+    /** Entries read at most (tests lower it); SEARCH_SCAN_LIMIT by default. */
+    scanLimit?: number;
+  },
 ): Promise<SearchPage> {
   const found = new Map<string, { date: string; number: string }>();
   let exact = true;
-  let budget = SEARCH_SCAN_LIMIT;
+  let budget = opts.scanLimit ?? SEARCH_SCAN_LIMIT;
   for (const prefix of queryPrefixes(q)) {
     const base = keys.searchPrefix(org, ref);
     const selector = { start: [...base, prefix], end: [...base, prefix + PREFIX_END] };

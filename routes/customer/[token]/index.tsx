@@ -126,8 +126,10 @@ export const handler = linkDefine.handlers({
       result = await read();
     }
     const { counts, page: list, recent: shipped } = result;
-    // A cursor page's number only labels its range: keep it inside the list.
-    const last = Math.max(Math.ceil(result.total / DEFAULT_PAGE_SIZE), 1);
+    // A cursor page's number only labels its range ("21–40"): an edited one must still
+    // keep the range inside the list.
+    const shown = result.page.orders.length;
+    const last = Math.max(Math.floor((result.total - shown) / DEFAULT_PAGE_SIZE) + 1, 1);
     if (!paging.q && (paging.page ?? 1) > last) paging = { ...paging, page: last };
     const cards = shipped.flatMap((o) =>
       o.shipments.filter((s) => s.status !== "delivered").map((shipment) => ({
