@@ -124,6 +124,18 @@ export function quickStats(c: FilterCounts): CustomerStats {
 /** The stored order record: everything but the lines, which live in chunks beside it. */
 export type OrderHeader = Omit<Order, "lines"> & { line_chunks: number };
 
+/**
+ * The order's new `updated_at` for a write at `at`: never earlier than, nor equal to, the one it
+ * replaces. Documents and their ETags are versioned by it (lib/documents/download.ts), so two
+ * different states of an order must never share one (two writes in one millisecond, or a
+ * shipment whose last refresh is older than the order's last change).
+ */
+export function nextUpdatedAt(prev: string | undefined, at: string): string {
+  const before = prev ? Date.parse(prev) : NaN;
+  if (Number.isNaN(before) || Date.parse(at) > before) return at;
+  return new Date(before + 1).toISOString();
+}
+
 function indexKeys(h: OrderHeader): Deno.KvKey[] {
   return orderFilters(h).map((f) =>
     keys.index(h.org, h.customer_ref, f, h.order_date, h.order_number)

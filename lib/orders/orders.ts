@@ -25,6 +25,7 @@ import {
   HEAD_SIZE,
   headerSummary,
   listIndex,
+  nextUpdatedAt,
   type OrderHead,
   type OrderHeader,
   pageFromHead,
@@ -146,7 +147,7 @@ async function writeOrder(
       ...(input.customer_po ? { customer_po: input.customer_po } : {}),
       shipments: prev?.shipments ?? [],
       created_at: prev?.created_at ?? now.toISOString(),
-      updated_at: now.toISOString(),
+      updated_at: nextUpdatedAt(prev?.updated_at, now.toISOString()),
       line_chunks: chunks.length,
     };
     if (estimateBytes(header) > MAX_VALUE_BYTES) {

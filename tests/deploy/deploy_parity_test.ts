@@ -4,15 +4,26 @@
  * (`--allow-net --allow-env --allow-read --allow-write=<the KV file's folder>`: no
  * subprocess, no FFI, no other write), and walked in Chromium: the dashboard, the order page
  * with its islands hydrated, a PDF, the ZIP and the no-JS report form. Before the build, the
- * same start is refused with one clear line.
+ * same start is refused with one clear line. Under the same permissions, documents are drawn
+ * in a Web Worker and kept in KV, with the bytes and ETag of drawing in this process.
  */
 import assert from "node:assert/strict";
 import type { Browser } from "playwright-core";
+import { prepareDownload } from "@/lib/documents/download.ts";
+import { createDocumentEngine } from "@/lib/documents/generation.ts";
+import { sha256Hex } from "@/lib/http/sha256.ts";
+import { customer, order, org } from "@/tests/documents/order_helpers.ts";
 import { launchBrowser } from "@/tests/helpers/browser.ts";
 import { startPortalProcess } from "@/tests/helpers/portal_process.ts";
+import { makeTestServices } from "@/tests/helpers/services.ts";
 
 const root = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 const ORDER = "ORD-008456";
+
+/** Deno Deploy's permissions: network, environment, reading, and writing the KV folder only. */
+function deployPermissions(kvDir: string): string[] {
+  return ["--no-prompt", "--allow-net", "--allow-env", "--allow-read", `--allow-write=${kvDir}`];
+}
 /** What a checkout holds that a deploy does not upload. */
 const SKIP = new Set([".git", "node_modules", "_fresh", "data", "test-artifacts"]);
 
@@ -62,13 +73,7 @@ Deno.test({
     const start = () =>
       startPortalProcess({
         cwd: app,
-        permissions: [
-          "--no-prompt",
-          "--allow-net",
-          "--allow-env",
-          "--allow-read",
-          `--allow-write=${kvDir}`,
-        ],
+        permissions: deployPermissions(kvDir),
         env: { KV_PATH: `${kvDir}/portal.kv`, DENO_ENV: "production", SEED_DEMO: "1" },
       });
     let browser: Browser | undefined;
@@ -145,4 +150,40 @@ Deno.test({
       await Deno.remove(tmp, { recursive: true });
     }
   },
+});
+
+Deno.test("document workers run with Deploy's permissions only", async () => {
+  const kvDir = await Deno.makeTempDir({ prefix: "portal-deploy-" });
+  using services = await makeTestServices();
+  const engine = createDocumentEngine({ workers: 0, maxQueue: 4, memoryBytes: 0, kvTtlMs: 0 });
+  try {
+    // A ZIP through a document worker and the KV cache, in a process with Deploy's permissions.
+    const out = await new Deno.Command("deno", {
+      args: ["run", ...deployPermissions(kvDir), "tests/deploy/documents_worker.ts", kvDir],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 0, stderr);
+    const child = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+    // The same ZIP drawn here, in this thread.
+    const input = { order: order(), org, customer: customer("pl"), locale: "pl" as const };
+    const here = await prepareDownload(services, input, "all", engine);
+    const bytes = await here.body() as Uint8Array;
+    assert.deepEqual(
+      {
+        mode: child.mode,
+        started: child.workersStarted,
+        failed: child.failed,
+        cached: child.cached,
+      },
+      { mode: "worker", started: 1, failed: 0, cached: 3 + 1 },
+    );
+    assert.equal(child.etag, here.etag);
+    assert.equal(child.sha256, await sha256Hex(bytes));
+  } finally {
+    engine.pool.close();
+    await Deno.remove(kvDir, { recursive: true });
+  }
 });

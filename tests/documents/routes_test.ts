@@ -4,6 +4,12 @@
  */
 import JSZip from "jszip";
 import assert from "node:assert/strict";
+import {
+  createDocumentEngine,
+  type DocumentEngine,
+  setDocumentEngine,
+} from "@/lib/documents/generation.ts";
+import { getOrder, upsertOrder } from "@/lib/orders/orders.ts";
 import { pdfText } from "@/tests/documents/order_helpers.ts";
 import { type DocumentsServer, startDocumentsServer } from "@/tests/documents/server_helpers.ts";
 
@@ -243,4 +249,83 @@ Deno.test("downloads go through the link checks and the per-link rate limit", as
     assert(limited.headers.get("retry-after"), "Retry-After on a 429");
     assert.deepEqual(await errorCode(limited), "rate_limited");
   }, { RATE_LIMIT_PER_HOUR: "3" });
+});
+
+/** The wireframe order again under another number (the misbehaving worker's cues). */
+async function seedOrder(s: DocumentsServer, number: string) {
+  const { lines, ...order } =
+    (await getOrder(s.services.kv, "acme", "CUST-RS-2026-045", "ORD-008456"))!;
+  await upsertOrder(s.services.kv, "acme", number, {
+    customer_ref: order.customer_ref,
+    order_date: order.order_date,
+    delivery_date: order.delivery_date,
+    status: order.status,
+    currency: order.currency,
+    delivery_address: order.delivery_address,
+    lines: lines.map(({ line_total: _t, ...l }) => l),
+  }, s.clock.now());
+}
+
+async function withEngine(engine: DocumentEngine, fn: () => Promise<void>) {
+  const previous = setDocumentEngine(engine);
+  try {
+    await fn();
+  } finally {
+    engine.pool.close();
+    setDocumentEngine(previous);
+  }
+}
+
+const misbehaving = new URL("./misbehaving_worker.ts", import.meta.url);
+
+Deno.test("a full generation queue answers 503 with Retry-After in the JSON error shape", async () => {
+  await withServer(async (s) => {
+    await seedOrder(s, "HANG");
+    const engine = createDocumentEngine({
+      workers: 1,
+      maxQueue: 0,
+      memoryBytes: 0,
+      kvTtlMs: 0,
+      workerUrl: misbehaving,
+    });
+    await withEngine(engine, async () => {
+      // Takes the only worker and never finishes.
+      const stuck = s.fetch(doc("invoice", "retail", "HANG"));
+      while (engine.pool.stats().running === 0) await new Promise((r) => setTimeout(r, 5));
+      const busy = await s.fetch(doc("all"));
+      assert.equal(busy.status, 503);
+      assert.match(busy.headers.get("retry-after") ?? "", /^[1-9]\d*$/);
+      assert.equal(await errorCode(busy), "service_unavailable");
+      // A HEAD or a revalidation needs no generation and is still answered.
+      const head = await s.fetch(doc("all"), { method: "HEAD" });
+      assert.equal(head.status, 200);
+      engine.pool.close();
+      const ended = await stuck;
+      assert.equal(ended.status, 503, "a request whose generation is abandoned gets a clean 503");
+      assert.equal(await errorCode(ended), "service_unavailable");
+    });
+  });
+});
+
+Deno.test("a crashing document worker answers a clean 503, and the next download works", async () => {
+  await withServer(async (s) => {
+    await seedOrder(s, "CRASH");
+    const engine = createDocumentEngine({
+      workers: 1,
+      maxQueue: 4,
+      memoryBytes: 0,
+      kvTtlMs: 0,
+      workerUrl: misbehaving,
+    });
+    await withEngine(engine, async () => {
+      const crashed = await s.fetch(doc("all", "retail", "CRASH"));
+      assert.equal(crashed.status, 503);
+      assert.equal(await errorCode(crashed), "service_unavailable");
+      assert(crashed.headers.get("retry-after"));
+      const ok = await s.fetch(doc("all"));
+      assert.equal(ok.status, 200);
+      await JSZip.loadAsync(new Uint8Array(await ok.arrayBuffer()));
+      assert.equal(engine.pool.stats().workersStarted, 2, "the crashed worker was replaced");
+    });
+  });
 });

@@ -468,3 +468,41 @@ Deno.test("a dashboard page reads the same few entries for 20 or 1,000 orders", 
     });
   }
 });
+
+Deno.test("updated_at is a version: every write moves it forward, never back", async () => {
+  await withKv(async (kv) => {
+    const at = async () => (await getOrder(kv, "acme", "C1", "O1"))!.updated_at;
+    await upsertOrder(kv, "acme", "O1", order(), NOW);
+    assert.equal(await at(), NOW.toISOString());
+    // Two writes in one millisecond are still two versions.
+    await upsertOrder(kv, "acme", "O1", order({ delivery_address: "Elsewhere 1" }), NOW);
+    const second = await at();
+    assert(Date.parse(second) > NOW.getTime(), second);
+
+    // A shipment last refreshed before the order's latest change does not take it back.
+    const later = new Date(NOW.getTime() + 60_000);
+    await upsertShipment(kv, "acme", "O1", "T1000", {
+      carrier: "manual",
+      shipped_at: "2026-01-15T10:30:00Z",
+    }, NOW);
+    const withShipment = await at();
+    assert(Date.parse(withShipment) > Date.parse(second), withShipment);
+    await upsertOrder(kv, "acme", "O1", order({ delivery_address: "Third 3" }), later);
+    assert.equal(await at(), later.toISOString());
+    await upsertShipment(kv, "acme", "O1", "T1000", {
+      carrier: "manual",
+      carrier_name: "Own truck",
+      shipped_at: "2026-01-15T10:30:00Z",
+    }, NOW);
+    assert(Date.parse(await at()) > later.getTime(), "a shipment change is a newer version");
+
+    // A carrier refresh at a later time takes that time.
+    const refreshed = new Date(later.getTime() + 3_600_000).toISOString();
+    await applyTrackingUpdate(kv, "acme", "O1", "T1000", {
+      status: "in_transit",
+      events: [],
+      last_refreshed_at: refreshed,
+    });
+    assert.equal(await at(), refreshed);
+  });
+});

@@ -1,0 +1,2 @@
+/** A worker module that cannot load (for the pool's fallback to the main thread). */
+throw new Error("this worker cannot start");
