@@ -32,6 +32,7 @@ import { type Notice, NoticeParam } from "@/lib/tracking/optout_form.ts";
 import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
 import { log } from "@/lib/log.ts";
 import { linkDefine } from "@/lib/state.ts";
+import { YourReports } from "@/components/YourReports.tsx";
 
 interface DetailData {
   token: string;
@@ -124,6 +125,7 @@ export default linkDefine.page<typeof handler>(function OrderDetail({ data, stat
         email={data.contactEmail}
         {...data.emails}
       />
+      <YourReports locale={locale} tickets={state.reports ?? []} />
       <OrderItems t={t} locale={locale} order={order} />
       <Documents t={t} locale={locale} token={token} order={order} />
       <div class="actions">
