@@ -1,20 +1,24 @@
 /**
  * Entry point: `deno task start`. Reads configuration once, opens Deno KV, seeds the demo on
- * an empty database (unless SEED_DEMO=0), serves the portal and runs its background work.
+ * an empty database (in development unless SEED_DEMO=0; in production only with SEED_DEMO=1),
+ * serves the portal and runs its background work. Every line the process writes is a line
+ * of the one logger (lib/log.ts), but the contract's demo link and start-up's refusals.
  */
 import { BuildError } from "fresh/internal";
 import { ConfigError, loadConfig } from "@/lib/config.ts";
 import { createPortalApp, type PortalApp, startBackgroundWork } from "@/lib/app.ts";
-import { log } from "@/lib/log.ts";
+import { captureProcessOutput, log, printError, printLine } from "@/lib/log.ts";
 import { seedDemo } from "@/lib/seed/demo.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
+
+captureProcessOutput();
 
 let config;
 try {
   config = loadConfig(Deno.env.toObject());
 } catch (err) {
   if (err instanceof ConfigError) {
-    console.error(err.message);
+    printError(err.message);
     Deno.exit(1);
   }
   throw err;
@@ -33,7 +37,7 @@ try {
 } catch (err) {
   // Production without `deno task build`: one clear line, not a failed esbuild subprocess.
   if (err instanceof BuildError) {
-    console.error(err.message);
+    printError(err.message);
     Deno.exit(1);
   }
   throw err;
@@ -53,16 +57,22 @@ const server = Deno.serve({
     const host = hostname === "0.0.0.0" ? "localhost" : hostname;
     // With PORT=0 the port is known only now; links must carry it.
     if (!config.PUBLIC_BASE_URL) config.publicBaseUrl = `http://${host}:${port}`;
-    log.info("listening", { url: `http://${host}:${port}` });
+    log.info("listening", { url: `http://${host}:${port}`, environment: config.DENO_ENV });
+  },
+  // The edge answers every error itself; this is for the runtime's own failures.
+  onError: (err) => {
+    log.error("server error", { err });
+    return new Response("Something went wrong on our side.", { status: 500 });
   },
 }, app.fetch);
 
+// SEED_DEMO is resolved by loadConfig: on unless production, or set explicitly.
 if (config.SEED_DEMO === "1") {
   const link = await seedDemo(services);
   // The contract asks for the demo link on stdout: a developer's terminal, not the log.
-  if (link) console.log(`Demo data loaded. Open the demo customer's portal:\n  ${link}`);
+  if (link) printLine(`Demo data loaded. Open the demo customer's portal:\n  ${link}`);
   else {
-    console.log(
+    printLine(
       "Database already has data; for a new demo link run:\n" +
         "  deno task admin link create --org acme --customer CUST-RS-2026-045",
     );

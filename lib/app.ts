@@ -12,7 +12,8 @@ import {
 } from "fresh/internal";
 import manifest from "@/fresh.gen.ts";
 import { requestLog } from "@/lib/http/request_log.ts";
-import { withSecurityHeaders } from "@/lib/http/security_headers.ts";
+import { portalEdge } from "@/lib/http/edge.ts";
+import { requestClient } from "@/lib/http/request_client.ts";
 import type { Services } from "./services.ts";
 import { define, type State } from "./state.ts";
 import { registerEmailHandlers } from "./email/mod.ts";
@@ -25,13 +26,14 @@ import { SWEEP_CRON, sweepDeadLetters } from "./queue/dead_letter_ops.ts";
 import { createOidcHelpers, type OidcHelpers, oidcProviderFromConfig } from "./http/oidc.ts";
 
 /**
- * The root middleware: every request's State starts with the services, the staff sign-in
- * helpers (made once, at start-up, from the configuration; null without `OIDC_ISSUER`) and
- * no headers yet.
+ * The root middleware: every request's State starts with the services, what we believe of
+ * its client (`TRUSTED_PROXIES`), the staff sign-in helpers (made once, at start-up, from the
+ * configuration; null without `OIDC_ISSUER`) and no headers yet.
  */
 export function appState(services: Services, oidc: OidcHelpers | null = null) {
   return define.middleware((ctx) => {
     ctx.state.services = services;
+    ctx.state.client = requestClient(ctx.req, ctx.info, services.config.trustedProxies);
     ctx.state.oidc = oidc;
     ctx.state.responseHeaders = new Headers();
     return ctx.next();
@@ -61,11 +63,11 @@ export async function createPortalApp(
     .use(appState(services, oidc))
     .fsRoutes();
   const build = await loadBuildCache(opts.manifest ?? manifest, {
-    mode: services.config.dev ? "development" : "production",
+    mode: services.config.isProduction ? "production" : "development",
     islands: opts.islands,
   });
   setBuildCache(app, build);
-  return { fetch: withSecurityHeaders(app.handler()), build };
+  return { fetch: portalEdge(app.handler(), services.config), build };
 }
 
 export { manifest };

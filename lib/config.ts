@@ -3,6 +3,7 @@
  * reads `Deno.env`. A bad value stops start-up with one line naming the variable.
  */
 import { z } from "zod";
+import { parseTrustedProxies, type TrustedProxies } from "@/lib/access/client_ip.ts";
 
 const optionalString = z.string().trim().min(1).optional();
 
@@ -12,8 +13,10 @@ const ConfigSchema = z.object({
   /** Set by Deno Deploy; there `Deno.openKv()` without a path opens the built-in KV. */
   DENO_DEPLOYMENT_ID: z.string().optional(),
   PUBLIC_BASE_URL: z.url().optional(),
-  DENO_ENV: z.enum(["development", "production", "test"]).default("development"),
-  SEED_DEMO: z.enum(["0", "1"]).default("1"),
+  /** Unset: production on Deno Deploy (DENO_DEPLOYMENT_ID set), development elsewhere. */
+  DENO_ENV: z.enum(["development", "production", "test"]).optional(),
+  /** Unset: seed in development and test, not in production. */
+  SEED_DEMO: z.enum(["0", "1"]).optional(),
   RATE_LIMIT_PER_HOUR: z.coerce.number().int().min(1).max(10_000_000).default(100),
   RESEND_API_KEY: optionalString,
   RESEND_BASE_URL: z.url().optional(),
@@ -31,6 +34,14 @@ const ConfigSchema = z.object({
   TRACKING_STALE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
   /** Run the demo sandbox carrier that moves demo shipments along (embedded default only). */
   SANDBOX_CARRIER: z.enum(["0", "1"]).optional(),
+  /** Which peers are our proxies (lib/access/client_ip.ts): a hop count or a list of networks. */
+  TRUSTED_PROXIES: z.string().optional().superRefine((v, ctx) => {
+    try {
+      parseTrustedProxies(v);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+    }
+  }),
   /** Web Workers that generate documents; unset = the cores less one (0 = in the main thread). */
   DOCUMENT_WORKERS: z.coerce.number().int().min(0).max(16).optional(),
   /** Generations that may wait for a worker; beyond that a download answers 503. */
@@ -39,11 +50,13 @@ const ConfigSchema = z.object({
   DOCUMENT_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Days a generated document is kept in KV for other isolates and restarts (0 = off). */
   DOCUMENT_KV_CACHE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  /** A request body that sends nothing for this long is cut with 408 (lib/http/body.ts). */
+  REQUEST_BODY_IDLE_SECONDS: z.coerce.number().int().min(1).max(600).default(30),
   /**
-   * The longest a request body may take to arrive, whatever its pace (lib/http cuts a longer
-   * one with 408). The sweep of unfinished photo uploads derives its age from it.
+   * The longest a request body may take to arrive, whatever its pace (lib/http/body.ts cuts a
+   * longer one with 408). The sweep of unfinished photo uploads derives its age from it.
    */
-  REQUEST_BODY_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
+  REQUEST_BODY_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(600),
   /** Report-issue confirmation emails per link per UTC day (the ticket is made either way). */
   REPORT_CONFIRMATIONS_PER_LINK_PER_DAY: z.coerce.number().int().min(0).max(1000).default(10),
   /** …and per recipient address per UTC day, across every link and org. */
@@ -91,9 +104,24 @@ const ConfigSchema = z.object({
   }
 });
 
-export type Config = z.infer<typeof ConfigSchema> & {
+export type Environment = "development" | "production" | "test";
+
+export type Config = Omit<z.infer<typeof ConfigSchema>, "DENO_ENV" | "SEED_DEMO"> & {
+  /** The environment, decided once: DENO_ENV, else production on Deploy, else development. */
+  DENO_ENV: Environment;
+  /** Whether to seed the demo on an empty database: SEED_DEMO, else not in production. */
+  SEED_DEMO: "0" | "1";
   publicBaseUrl: string;
+  /** The one production decision everyone uses (no in-memory bundling, no dev tools). */
+  isProduction: boolean;
+  /** `!isProduction`: islands may be bundled at start-up, dev outbox keeps bodies. */
   dev: boolean;
+  /**
+   * `/dev/*` may answer (still only to this machine, `lib/http/request_client.ts`): never in
+   * production, never on Deno Deploy whatever DENO_ENV says.
+   */
+  devTools: boolean;
+  trustedProxies: TrustedProxies;
   /** What to pass to `Deno.openKv`: undefined = the platform's default KV (Deploy). */
   kvPath: string | undefined;
 };
@@ -113,7 +141,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration: ${name}: ${issue.message}`);
   }
   const c = parsed.data;
+  const onDeploy = c.DENO_DEPLOYMENT_ID !== undefined;
+  const environment: Environment = c.DENO_ENV ?? (onDeploy ? "production" : "development");
+  const isProduction = environment === "production";
   const publicBaseUrl = (c.PUBLIC_BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, "");
-  const kvPath = c.KV_PATH ?? (c.DENO_DEPLOYMENT_ID ? undefined : "./data/portal.kv");
-  return { ...c, publicBaseUrl, dev: c.DENO_ENV !== "production", kvPath };
+  const kvPath = c.KV_PATH ?? (onDeploy ? undefined : "./data/portal.kv");
+  return {
+    ...c,
+    DENO_ENV: environment,
+    SEED_DEMO: c.SEED_DEMO ?? (isProduction ? "0" : "1"),
+    publicBaseUrl,
+    isProduction,
+    dev: !isProduction,
+    devTools: !isProduction && !onDeploy,
+    trustedProxies: parseTrustedProxies(c.TRUSTED_PROXIES),
+    kvPath,
+  };
 }

@@ -39,6 +39,9 @@ export class MalformedInputError extends DomainError {}
 /** Input over a size limit, refused while it was being read. */
 export class TooLargeError extends DomainError {}
 
+/** The client stopped sending the request body, or took too long to send it all. */
+export class RequestTimeoutError extends DomainError {}
+
 /** A file or body of a type that is not accepted. */
 export class UnsupportedTypeError extends DomainError {}
 

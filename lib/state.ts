@@ -5,6 +5,7 @@
 import { createDefine } from "fresh";
 import type { Customer, Locale, Org } from "@/lib/orders/model.ts";
 import type { Services } from "@/lib/services.ts";
+import type { RequestClient } from "@/lib/http/request_client.ts";
 import type { OidcHelpers } from "@/lib/http/oidc.ts";
 import type { StaffActor } from "@/lib/staff/roles.ts";
 import type { StaffSession } from "@/lib/staff/sessions.ts";
@@ -29,6 +30,8 @@ export interface State {
    * anything can fail, and the root middleware applies them.
    */
   responseHeaders: Headers;
+  /** The client's address and scheme, as `TRUSTED_PROXIES` lets us believe them. */
+  client: RequestClient;
   /** Chosen from ?lang=, then the `lang` cookie, then Accept-Language. */
   locale: Locale;
   /** The document title, set by a handler before it renders. */

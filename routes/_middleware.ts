@@ -10,7 +10,7 @@ const language = define.middleware((ctx) => {
     ctx.req.headers.get("cookie"),
     ctx.req.headers.get("accept-language"),
   );
-  const cookie = langCookieFor(ctx.url);
+  const cookie = langCookieFor(ctx.url, ctx.state.client.https);
   if (cookie) ctx.state.responseHeaders.append("set-cookie", cookie);
   return ctx.next();
 });

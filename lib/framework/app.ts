@@ -25,11 +25,10 @@ import {
 import type { Middleware } from "./middleware.ts";
 import {
   compareSpecificity,
-  type CompiledPattern,
-  compilePattern,
   folderOf,
   foldersDown,
   patternFromFile,
+  RouteTable,
 } from "./router.ts";
 
 interface RouteDef<State> {
@@ -44,7 +43,7 @@ interface Segment<State> {
 }
 
 interface Route<State> {
-  matcher: CompiledPattern;
+  pattern: string;
   methods: Set<Method>;
   def: RouteDef<State>;
   segments: Segment<State>[];
@@ -92,21 +91,18 @@ export class App<State> {
       ...root,
       middlewares: [...this.#middlewares, ...root.middlewares],
     };
-    for (const r of routes) r.segments[0] = rootSegment;
+    const table = new RouteTable<Route<State>>();
+    for (const r of routes) {
+      r.segments[0] = rootSegment;
+      table.add(r.pattern, r);
+    }
 
     return async (req, info = DEFAULT_INFO) => {
       const url = new URL(req.url);
       const method = req.method.toUpperCase() as Method;
-      let matched: Route<State> | undefined;
-      let raw: Record<string, string> | null = null;
-      for (const r of routes) {
-        raw = r.matcher.exec(url.pathname);
-        if (raw) {
-          matched = r;
-          break;
-        }
-      }
-      let params: Record<string, string> | null = raw ? decodeParams(raw) : {};
+      const found = table.match(url.pathname);
+      const matched = found?.value;
+      let params: Record<string, string> | null = found ? decodeParams(found.params) : {};
       let segments = [rootSegment];
       let final: (ctx: Context<State>) => Promise<Response>;
       if (matched && params && matched.methods.has(method)) {
@@ -122,7 +118,7 @@ export class App<State> {
         params = {};
         final = () => Promise.reject(error);
       }
-      const ctx = new Context<State>(req, url, info, matched?.matcher.pattern ?? null, params, {
+      const ctx = new Context<State>(req, url, info, matched?.pattern ?? null, params, {
         app,
         layouts: [],
         build,
@@ -200,7 +196,7 @@ function compileRoutes<State>(files: Record<string, object>) {
       if (component) methods.add("GET");
       if (methods.has("GET")) methods.add("HEAD");
       routes.push({
-        matcher: compilePattern(patternFromFile(file)),
+        pattern: patternFromFile(file),
         methods,
         def: { handler, component },
         segments: [],
@@ -208,7 +204,7 @@ function compileRoutes<State>(files: Record<string, object>) {
       });
     }
   }
-  routes.sort((a, b) => compareSpecificity(a.matcher.pattern, b.matcher.pattern));
+  routes.sort((a, b) => compareSpecificity(a.pattern, b.pattern));
   for (const r of routes) r.segments = foldersDown(r.folder).map(segment);
   return { root: segment("./routes"), routes, app };
 }

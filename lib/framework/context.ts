@@ -23,6 +23,8 @@ export interface RenderInternals<State> {
   build: BuildCache;
 }
 
+const encoder = new TextEncoder();
+
 export let getInternals: <S>(ctx: Context<S>) => RenderInternals<S>;
 
 export class Context<State> {
@@ -107,7 +109,10 @@ export class Context<State> {
     const { html, nonce } = renderDocument(document, body, build.islands.entries);
     const headers = new Headers(init.headers);
     headers.set("content-type", "text/html; charset=utf-8");
-    const res = new Response(html, {
+    // A known length lets a compression middleware leave small pages alone.
+    const bytes = encoder.encode(html);
+    headers.set("content-length", String(bytes.byteLength));
+    const res = new Response(bytes, {
       status: init.status ?? 200,
       statusText: init.statusText,
       headers,

@@ -4,9 +4,12 @@
  * the rest. Files whose name starts with `_` are not routes (`_app`, `_layout`, `_error`,
  * `_middleware`).
  *
- * Matching is a compiled regular expression per pattern, tried most specific first (static
- * segments, then parameters, then catch-alls); Fresh 2 uses URLPattern for the same rules.
+ * Matching is Hono's TrieRouter (Fresh 2 uses URLPattern for the same rules): routes are
+ * added most specific first (static segments, then parameters, then catch-alls) and the
+ * first match wins. Hono's RegExpRouter refuses a parameter route added after a static one
+ * at the same place (`/items/new`, then `/items/:id`), which is exactly our order.
  */
+import { TrieRouter } from "hono/router/trie-router";
 
 /** `./routes/customer/[token]/orders/[order_id].tsx` → `/customer/:token/orders/:order_id`. */
 export function patternFromFile(file: string): string {
@@ -44,37 +47,41 @@ export function compareSpecificity(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Our `*` (the rest of the path, possibly empty, after its slash) in Hono's syntax: a
+ * parameter named `*` with a regular expression, so `params["*"]` carries the rest.
+ */
+function toHonoPattern(pattern: string): string {
+  return pattern.split("/").map((seg) => (seg === "*" ? ":*{.*}" : seg)).join("/");
+}
+
+/** Patterns to values; `match` answers the most specific route's value and raw params. */
+export class RouteTable<T> {
+  #router = new TrieRouter<T>();
+
+  /** Add routes most specific first (`compareSpecificity`): the first match wins. */
+  add(pattern: string, value: T): void {
+    this.#router.add("ALL", toHonoPattern(pattern), value);
+  }
+
+  /** Parameter values as they appear in the path (still percent-encoded), or null. */
+  match(pathname: string): { value: T; params: Record<string, string> } | null {
+    const [matches] = this.#router.match("ALL", pathname);
+    const first = matches[0];
+    if (!first) return null;
+    return { value: first[0], params: { ...(first[1] as Record<string, string>) } };
+  }
+}
+
 export interface CompiledPattern {
   pattern: string;
   /** Parameter values as they appear in the path (still percent-encoded), or null. */
   exec(pathname: string): Record<string, string> | null;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-
-/** `:name` matches one non-empty segment, `*` the rest of the path. */
+/** One pattern on its own: `:name` matches one non-empty segment, `*` the rest of the path. */
 export function compilePattern(pattern: string): CompiledPattern {
-  const names: string[] = [];
-  const source = pattern.split("/").map((seg) => {
-    if (seg === "*") {
-      names.push("*");
-      return "(.*)";
-    }
-    if (seg.startsWith(":")) {
-      names.push(seg.slice(1));
-      return "([^/]+)";
-    }
-    return escape(seg);
-  }).join("/");
-  const re = new RegExp(`^${source}$`);
-  return {
-    pattern,
-    exec(pathname) {
-      const m = re.exec(pathname);
-      if (!m) return null;
-      const params: Record<string, string> = {};
-      names.forEach((name, i) => params[name] = m[i + 1]);
-      return params;
-    },
-  };
+  const table = new RouteTable<true>();
+  table.add(pattern, true);
+  return { pattern, exec: (pathname) => table.match(pathname)?.params ?? null };
 }

@@ -16,12 +16,14 @@ import {
   NotFoundError,
   QuotaExceededError,
   RateLimitedError,
+  RequestTimeoutError,
   TooLargeError,
   UnauthorizedError,
   UnavailableError,
   UnsupportedTypeError,
 } from "@/lib/errors.ts";
 import { LinkInvalidError } from "@/lib/access/tokens.ts";
+import { json } from "@/lib/http/json.ts";
 
 export type ErrorCode =
   | "bad_request"
@@ -31,6 +33,7 @@ export type ErrorCode =
   | "forbidden"
   | "not_found"
   | "method_not_allowed"
+  | "request_timeout"
   | "conflict"
   | "idempotency_key_reused"
   | "payload_too_large"
@@ -55,6 +58,7 @@ const CODES: Record<number, ErrorCode> = {
   403: "forbidden",
   404: "not_found",
   405: "method_not_allowed",
+  408: "request_timeout",
   409: "conflict",
   413: "payload_too_large",
   415: "unsupported_media_type",
@@ -113,6 +117,10 @@ export function problemOf(err: unknown): Problem | null {
   if (err instanceof MalformedInputError) {
     return problem(400, "bad_request", err.message, err.fields);
   }
+  if (err instanceof RequestTimeoutError) {
+    // The rest of a stalled body is not worth waiting for: the connection ends here.
+    return problem(408, "request_timeout", err.message, undefined, { connection: "close" });
+  }
   if (err instanceof TooLargeError) {
     return problem(413, "payload_too_large", err.message, err.fields);
   }
@@ -150,7 +158,5 @@ export function errorBody(p: Pick<Problem, "code" | "message" | "fields">) {
 
 /** The contract's JSON error: `{error: {code, message, fields?}}` with the problem's headers. */
 export function jsonError(p: Problem): Response {
-  const headers = new Headers(p.headers);
-  headers.set("content-type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify(errorBody(p)), { status: p.status, headers });
+  return json(errorBody(p), p.status, p.headers);
 }

@@ -3,6 +3,7 @@
  * bounded reader. The cross-site check every form post makes first is `lib/http/origin.ts`.
  */
 import { MalformedInputError, TooLargeError, UnsupportedTypeError } from "@/lib/errors.ts";
+import { readBodyBytes } from "@/lib/http/body.ts";
 
 /** Our forms are a few short fields; anything bigger is not ours. */
 export const MAX_FORM_BYTES = 8 * 1024;
@@ -26,7 +27,7 @@ export async function readSmallForm(req: Request): Promise<Record<string, string
     await req.body?.cancel().catch(() => {});
     throw tooLarge();
   }
-  const bytes = await readBounded(req);
+  const bytes = await readBodyBytes(req, MAX_FORM_BYTES, tooLarge);
   const out: Record<string, string> = {};
   try {
     const entries = urlencoded
@@ -37,35 +38,6 @@ export async function readSmallForm(req: Request): Promise<Record<string, string
     }
   } catch {
     throw new MalformedInputError("The form could not be read.");
-  }
-  return out;
-}
-
-async function readBounded(req: Request): Promise<Uint8Array<ArrayBuffer>> {
-  if (!req.body) return new Uint8Array();
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  try {
-    while (true) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > MAX_FORM_BYTES) {
-        await reader.cancel().catch(() => {});
-        throw tooLarge();
-      }
-      chunks.push(value);
-    }
-  } catch (err) {
-    if (err instanceof TooLargeError) throw err;
-    throw new MalformedInputError("The request body could not be read.");
-  }
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
   }
   return out;
 }

@@ -7,11 +7,17 @@ import {
   TooLargeError,
   UnsupportedTypeError,
 } from "@/lib/errors.ts";
+import { readBodyBytes } from "@/lib/http/body.ts";
+
+const encoder = new TextEncoder();
 
 export function json(data: unknown, status = 200, headers?: HeadersInit): Response {
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
-  return new Response(JSON.stringify(data), { status, headers: h });
+  // A known length lets the compression middleware leave small answers alone.
+  const body = encoder.encode(JSON.stringify(data));
+  h.set("content-length", String(body.byteLength));
+  return new Response(body, { status, headers: h });
 }
 
 /** `JSON.parse` that answers undefined instead of throwing (carrier and mail API bodies). */
@@ -33,13 +39,7 @@ export async function readJson<T extends z.ZodType>(req: Request, schema: T): Pr
     throw new UnsupportedTypeError("Send the body as application/json.");
   }
   if (Number(req.headers.get("content-length") ?? "0") > MAX_JSON_BYTES) throw tooLarge();
-  let text: string;
-  try {
-    text = await req.text();
-  } catch {
-    throw new MalformedInputError("The request body could not be read.");
-  }
-  if (text.length > MAX_JSON_BYTES) throw tooLarge();
+  const text = new TextDecoder().decode(await readBodyBytes(req, MAX_JSON_BYTES, tooLarge));
   let raw: unknown;
   try {
     raw = text === "" ? {} : JSON.parse(text);

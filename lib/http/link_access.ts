@@ -4,8 +4,9 @@
  *
  * 1. the token's format and checksum (a malformed token is refused with no KV work at all);
  * 2. the link record, its org and customer (exists, not revoked, not expired);
- * 3. the rate limit: per link when valid, per client address when not, so a flood of
- *    well-formed but unknown tokens runs into the limit instead of into KV;
+ * 3. the rate limit: per link when valid, per client address when not (the peer, or what
+ *    `TRUSTED_PROXIES` lets us believe: lib/access/client_ip.ts), so a flood of well-formed
+ *    but unknown tokens runs into the limit instead of into KV;
  * 4. `ctx.state.access`, and the customer's visit (written at most once an hour).
  *
  * The link's use counters (views, downloads, API calls, last use) ride on the rate limit's
@@ -18,7 +19,6 @@
  * every invalid link whatever the reason, so nothing tells which tokens once existed.
  */
 import { RateLimitedError } from "@/lib/errors.ts";
-import { clientAddress } from "@/lib/access/client_ip.ts";
 import { hitRateLimit, type RateLimitDecision, WINDOW_MS } from "@/lib/access/rate_limit.ts";
 import { LinkInvalidError, linkUsageTally, type LinkUse, verifyLink } from "@/lib/access/tokens.ts";
 import { recordVisit } from "@/lib/orders/customers.ts";
@@ -39,12 +39,6 @@ function limited(d: RateLimitDecision): RateLimitedError {
   return new RateLimitedError(d.retryAfter, RATE_LIMITED_MESSAGE);
 }
 
-/** The connecting peer's IP address (a proxy's, behind one). */
-function peerAddress(info: Deno.ServeHandlerInfo): string | undefined {
-  const addr = info.remoteAddr;
-  return "hostname" in addr ? addr.hostname : undefined;
-}
-
 export const linkAccess = define.middleware(async (ctx) => {
   const { services, responseHeaders } = ctx.state;
   responseHeaders.set("cache-control", "no-store");
@@ -53,10 +47,7 @@ export const linkAccess = define.middleware(async (ctx) => {
 
   if (!verified.ok) {
     if (verified.reason === "malformed") throw new LinkInvalidError();
-    const d = await hitRateLimit(services, {
-      kind: "addr",
-      id: clientAddress(ctx.req.headers.get("x-forwarded-for"), peerAddress(ctx.info)),
-    });
+    const d = await hitRateLimit(services, { kind: "addr", id: ctx.state.client.address });
     setRateLimitHeaders(responseHeaders, d);
     throw d.allowed ? new LinkInvalidError(verified.org) : limited(d);
   }

@@ -9,7 +9,7 @@
  * multipart-parser) hand each part over as one buffered `arrayBuffer`, which would hold up to
  * 10 MB per photo in memory; this reader streams part bodies and is ~250 lines.
  */
-import { MalformedInputError, TooLargeError } from "@/lib/errors.ts";
+import { MalformedInputError, RequestTimeoutError, TooLargeError } from "@/lib/errors.ts";
 
 export interface MultipartLimits {
   /** The whole body, checked against Content-Length first and then counted as it streams. */
@@ -123,7 +123,9 @@ class BodyBuffer {
     let r: ReadableStreamReadResult<Uint8Array>;
     try {
       r = await this.reader.read();
-    } catch {
+    } catch (err) {
+      // A stalled client (lib/http/body.ts) is a 408, not a broken form.
+      if (err instanceof RequestTimeoutError) throw err;
       throw new MultipartFormatError("The request body could not be read.");
     }
     if (r.done) {

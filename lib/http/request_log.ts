@@ -1,4 +1,8 @@
-/** One log line per request, with the route pattern and never the path (paths carry tokens). */
+/**
+ * One log line per request: method, the route pattern (never the path: paths carry tokens;
+ * an unmatched path is logged redacted), status, duration and the client's address as
+ * `TRUSTED_PROXIES` lets us believe it.
+ */
 import { HttpError } from "fresh";
 import { log, redactPath } from "@/lib/log.ts";
 import { define } from "@/lib/state.ts";
@@ -20,6 +24,7 @@ export const requestLog = define.middleware(async (ctx) => {
       route: ctx.route ?? redactPath(ctx.url.pathname),
       status,
       ms: Math.round((performance.now() - start) * 10) / 10,
+      client: ctx.state.client?.address,
     });
   }
 });

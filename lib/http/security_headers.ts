@@ -1,14 +1,23 @@
 /**
- * Baseline security headers on every answer, error pages and static files included, so they
- * wrap the app's whole handler rather than sit in its middleware chain (an error page is
- * rendered outside every middleware). Scripts run only with the nonce the renderer put on
- * this page's island scripts ('strict-dynamic' lets their chunks load); no inline script is
- * ever allowed. Inline style attributes are allowed: they cannot run code. A response that
- * sets its own CSP (an email preview, a user's photo) keeps it.
+ * Baseline security headers on every answer, error pages and static files included, with
+ * Hono's `secureHeaders`. Scripts run only with the nonce the renderer put on this page's
+ * island scripts ('strict-dynamic' lets their chunks load); no inline script is ever
+ * allowed. Inline style attributes are allowed: they cannot run code. A response that sets
+ * its own header (an email preview's or a photo's CSP) keeps it. HSTS is sent only to
+ * clients that came over HTTPS, as `TRUSTED_PROXIES` lets us believe it.
+ *
+ * The nonce: Fresh 2's renderer chooses it and leaves it on the Response (`NONCE_SYMBOL`),
+ * where Fresh's `csp()` middleware reads it; Hono's `NONCE` helper instead makes one before
+ * the handler runs. So `secureHeaders` is applied once the answer exists, with a directive
+ * that reads the renderer's nonce (a fresh one for answers that rendered no page).
  */
+import type { MiddlewareHandler } from "hono";
+import { secureHeaders } from "hono/secure-headers";
+import { NONCE_SYMBOL } from "fresh/internal";
+import type { TrustedProxies } from "@/lib/access/client_ip.ts";
+import { requestClient } from "@/lib/http/request_client.ts";
 
-/** Where Fresh 2's renderer (and ours) leaves the page's script nonce on the Response. */
-const NONCE = Symbol.for("__freshNonce");
+type Env = { Bindings: Deno.ServeHandlerInfo; Variables: { pageNonce: string } };
 
 function newNonce(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
@@ -18,56 +27,66 @@ function newNonce(): string {
   );
 }
 
+const HSTS = "max-age=63072000; includeSubDomains";
+
+/** The CSP's directives but `script-src`, whose nonce is the page's. */
+const DIRECTIVES = {
+  defaultSrc: ["'self'"],
+  styleSrc: ["'self'", "'unsafe-inline'"],
+  imgSrc: ["'self'", "data:", "blob:"],
+  fontSrc: ["'self'"],
+  connectSrc: ["'self'"],
+  objectSrc: ["'none'"],
+  baseUri: ["'none'"],
+  formAction: ["'self'"],
+  frameAncestors: ["'none'"],
+};
+
+/**
+ * The policy as a header value for `nonce`, for a route that must widen one directive itself
+ * (the staff sign-in page's `form-action`); a response that sets its own CSP keeps it.
+ */
 export function contentSecurityPolicy(nonce: string): string {
+  const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  const { defaultSrc, ...rest } = DIRECTIVES;
   return [
-    "default-src 'self'",
-    `script-src 'nonce-${nonce}' 'strict-dynamic'`,
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join("; ");
+    ["defaultSrc", defaultSrc],
+    ["scriptSrc", [`'nonce-${nonce}'`, "'strict-dynamic'"]],
+    ...Object.entries(rest),
+  ].map(([name, values]) => `${kebab(name as string)} ${(values as string[]).join(" ")}`)
+    .join("; ");
 }
 
-function isHttps(req: Request): boolean {
-  const forwarded = req.headers.get("x-forwarded-proto");
-  if (forwarded) return forwarded.split(",")[0].trim() === "https";
-  return new URL(req.url).protocol === "https:";
+function policy(strictTransportSecurity: string | false) {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      ...DIRECTIVES,
+      scriptSrc: [(c) => `'nonce-${c.get("pageNonce")}'`, "'strict-dynamic'"],
+    },
+    referrerPolicy: "no-referrer",
+    xFrameOptions: "DENY",
+    crossOriginOpenerPolicy: "same-origin",
+    // Not Hono's `same-origin` default: it would also block what other origins may load on
+    // purpose (an email client showing an image, a page's no-cors request getting its
+    // refusal); every customer answer is `no-store` behind an unguessable link instead.
+    crossOriginResourcePolicy: false,
+    permissionsPolicy: { camera: [], microphone: [], geolocation: [] },
+    strictTransportSecurity,
+    overwrite: false,
+  });
 }
 
-function setSecurityHeaders(h: Headers, nonce: string, https: boolean) {
-  if (!h.has("content-security-policy")) {
-    h.set("content-security-policy", contentSecurityPolicy(nonce));
-  }
-  h.set("referrer-policy", "no-referrer");
-  h.set("x-content-type-options", "nosniff");
-  h.set("x-frame-options", "DENY");
-  h.set("cross-origin-opener-policy", "same-origin");
-  h.set("permissions-policy", "camera=(), microphone=(), geolocation=()");
-  if (https) h.set("strict-transport-security", "max-age=63072000; includeSubDomains");
-}
+const overHttp = policy(false);
+const overHttps = policy(HSTS);
+const answered = () => Promise.resolve();
 
-type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
-
-/** `Deno.serve(withSecurityHeaders(app.handler()))`. */
-export function withSecurityHeaders(handler: Handler): Handler {
-  return async (req, info) => {
-    const res = await handler(req, info);
-    const nonce = (res as unknown as Record<symbol, string | undefined>)[NONCE] ?? newNonce();
-    const https = isHttps(req);
-    try {
-      setSecurityHeaders(res.headers, nonce, https);
-      return res;
-    } catch {
-      // Some responses (Response.redirect, fetch results) have immutable headers: copy those
-      // only. A copy turns a string body into a stream, which the server writes slower.
-      const copy = new Response(res.body, res);
-      setSecurityHeaders(copy.headers, nonce, https);
-      return copy;
-    }
+/** The edge middleware (lib/http/edge.ts). */
+export function securityHeaders(trusted: TrustedProxies): MiddlewareHandler<Env> {
+  return async function securityHeaders(c, next) {
+    await next();
+    const res = c.res as Response & { [NONCE_SYMBOL]?: string };
+    c.set("pageNonce", res[NONCE_SYMBOL] ?? newNonce());
+    const { https } = requestClient(c.req.raw, c.env, trusted);
+    await (https ? overHttps : overHttp)(c, answered);
   };
 }

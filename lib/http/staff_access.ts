@@ -14,11 +14,11 @@
  *    carry the session's CSRF token (lib/http/csrf.ts); the small form is read here, once,
  *    and left on `ctx.state.form` for the route.
  */
-import { clientAddress } from "@/lib/access/client_ip.ts";
 import { hitRateLimit } from "@/lib/access/rate_limit.ts";
 import { NotFoundError, RateLimitedError } from "@/lib/errors.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
 import { consoleSignIn } from "@/lib/staff/console_access.ts";
+import type { RequestClient } from "@/lib/http/request_client.ts";
 import { define } from "@/lib/state.ts";
 import { clearHostCookie } from "./cookies.ts";
 import { changesState, CSRF_FIELD, verifyCsrf } from "./csrf.ts";
@@ -43,9 +43,9 @@ export function peerAddress(info: Deno.ServeHandlerInfo): string | undefined {
   return "hostname" in addr ? addr.hostname : undefined;
 }
 
-/** The client's address as the rate limits and the audit log see it. */
-export function staffClientIp(req: Request, info: Deno.ServeHandlerInfo): string {
-  return clientAddress(req.headers.get("x-forwarded-for"), peerAddress(info));
+/** The client's address as the rate limits and the audit log see it (`TRUSTED_PROXIES`). */
+export function staffClientIp(state: { client: RequestClient }): string {
+  return state.client.address;
 }
 
 function isForm(req: Request): boolean {
@@ -60,7 +60,7 @@ export const staffAccess = define.middleware(async (ctx) => {
   if (decision.mode === "off") throw new NotFoundError("Not found");
   responseHeaders.set("cache-control", "no-store");
   responseHeaders.set("x-robots-tag", "noindex");
-  const ip = staffClientIp(ctx.req, ctx.info);
+  const ip = staffClientIp(ctx.state);
 
   if (ctx.route && STAFF_PUBLIC_ROUTES.has(ctx.route)) {
     const step = ctx.route === STAFF_PATHS.callback || changesState(ctx.req.method);

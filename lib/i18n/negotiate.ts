@@ -67,11 +67,12 @@ const LANG_COOKIE_MAX_AGE = 365 * 24 * 60 * 60;
 
 /**
  * The Set-Cookie value that remembers a language chosen with `?lang=`, or null when the URL
- * has no valid `lang`. Works without JavaScript: the switcher is plain links.
+ * has no valid `lang`. Works without JavaScript: the switcher is plain links. `https`: the
+ * client's scheme as the trusted proxies say it (`ctx.state.client.https`).
  */
-export function langCookieFor(url: URL): string | null {
+export function langCookieFor(url: URL, https = url.protocol === "https:"): string | null {
   const lang = url.searchParams.get("lang");
   if (!isLocale(lang)) return null;
-  const secure = url.protocol === "https:" ? "; Secure" : "";
+  const secure = https ? "; Secure" : "";
   return `lang=${lang}; Path=/; Max-Age=${LANG_COOKIE_MAX_AGE}; SameSite=Lax${secure}`;
 }

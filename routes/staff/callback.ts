@@ -11,7 +11,7 @@ export const handler = define.handlers({
   async GET(ctx) {
     const { oidc } = ctx.state;
     if (!oidc) throw new NotFoundError("Not found");
-    const result = await oidc.handleCallback(ctx.req, { ip: staffClientIp(ctx.req, ctx.info) });
+    const result = await oidc.handleCallback(ctx.req, { ip: staffClientIp(ctx.state) });
     return result.response;
   },
 });

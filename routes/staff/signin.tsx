@@ -22,7 +22,7 @@ export const handler = define.handlers({
     const { services, oidc } = ctx.state;
     const returnTo = safeStaffReturn(ctx.url.searchParams.get("return_to"));
     // Already signed in: straight on.
-    if (await currentStaff(services, ctx.req, { ip: staffClientIp(ctx.req, ctx.info) })) {
+    if (await currentStaff(services, ctx.req, { ip: staffClientIp(ctx.state) })) {
       return ctx.redirect(returnTo, 303);
     }
     if (oidc) {

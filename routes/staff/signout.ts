@@ -6,7 +6,7 @@ import { staffDefine } from "@/lib/state.ts";
 export const handler = staffDefine.handlers({
   async POST(ctx) {
     const { oidc, services, staff } = ctx.state;
-    const ip = staffClientIp(ctx.req, ctx.info);
+    const ip = staffClientIp(ctx.state);
     if (oidc) return await oidc.signOut(ctx.req, { actor: staff.actor, peer: { ip } });
     return await developerSignOut(services, ctx.req, { role: staff.actor.role, ip });
   },

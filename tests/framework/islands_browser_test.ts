@@ -1,6 +1,6 @@
 /** Islands hydrate and react in real headless Chromium, under the strict CSP. */
 import { stopBundler } from "fresh/dev";
-import { withSecurityHeaders } from "@/lib/http/security_headers.ts";
+import { portalEdge } from "@/lib/http/edge.ts";
 import { fixtureHandler } from "./fixture_helpers.ts";
 import assert from "node:assert/strict";
 import { launchBrowser } from "@/tests/helpers/browser.ts";
@@ -13,7 +13,7 @@ Deno.test({
   fn: async () => {
     // The fixture under the portal's strict, nonce-based CSP.
     const srv = await startTestServer({
-      app: async () => withSecurityHeaders(await fixtureHandler()),
+      app: async (s) => portalEdge(await fixtureHandler(), s.config),
       listen: true,
     });
     const browser = await launchBrowser();

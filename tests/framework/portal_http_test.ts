@@ -21,6 +21,8 @@ const withBoom = {
 Deno.test("the portal's error path, headers and log lines", async (t) => {
   const srv = await startTestServer({
     app: (s) => createPortalApp(s, { manifest: withBoom }).then((a) => a.fetch),
+    // In-process requests come from loopback: the portal behind a proxy on this machine.
+    env: { TRUSTED_PROXIES: "loopback" },
   });
   try {
     await t.step("JSON 404 under /api, the _error page elsewhere", async () => {

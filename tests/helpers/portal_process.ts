@@ -17,11 +17,21 @@ export async function startPortalProcess(opts: {
   env: Record<string, string>;
   /** `deno run` flags (default `-A`). */
   permissions?: string[];
+  /** Start from an empty environment (only what `deno` itself needs), as on a bare server. */
+  clearEnv?: boolean;
 }): Promise<PortalProcess> {
+  const base: Record<string, string> = {};
+  if (opts.clearEnv) {
+    for (const name of ["PATH", "HOME", "DENO_DIR", "TMPDIR"]) {
+      const v = Deno.env.get(name);
+      if (v !== undefined) base[name] = v;
+    }
+  }
   const child = new Deno.Command("deno", {
     args: ["run", ...(opts.permissions ?? ["-A"]), "main.ts"],
     cwd: opts.cwd,
-    env: { PORT: "0", ...opts.env },
+    env: { ...base, PORT: "0", ...opts.env },
+    clearEnv: opts.clearEnv,
     stdout: "piped",
     stderr: "piped",
   }).spawn();

@@ -39,6 +39,8 @@ export interface TestServerOptions {
   app?: (services: TestServices) => Promise<Handler>;
   /** Serve on 127.0.0.1 (browsers, raw sockets); otherwise requests stay in-process. */
   listen?: boolean;
+  /** With `listen`: the address to bind (`0.0.0.0` to be reached from another address). */
+  hostname?: string;
   /** Start the queue listener and handlers (cron is never started in tests). */
   background?: boolean;
   /** Runs before the first request (seed data here). */
@@ -69,7 +71,10 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   let url = "http://portal.test";
   let server: Deno.HttpServer | undefined;
   if (opts.listen) {
-    server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, handler);
+    server = Deno.serve(
+      { hostname: opts.hostname ?? "127.0.0.1", port: 0, onListen() {} },
+      handler,
+    );
     const { port } = server.addr as Deno.NetAddr;
     url = `http://127.0.0.1:${port}`;
     services.config.PORT = port;

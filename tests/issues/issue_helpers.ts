@@ -10,7 +10,7 @@ import { LinkInvalidError } from "@/lib/access/tokens.ts";
 import { appState } from "@/lib/app.ts";
 import { UnauthorizedError } from "@/lib/errors.ts";
 import { handleErrors } from "@/lib/http/error_middleware.ts";
-import { withSecurityHeaders } from "@/lib/http/security_headers.ts";
+import { portalEdge } from "@/lib/http/edge.ts";
 import { getCustomer, upsertCustomer } from "@/lib/orders/customers.ts";
 import { upsertOrder } from "@/lib/orders/orders.ts";
 import { createOrg, getOrg } from "@/lib/orders/orgs.ts";
@@ -67,7 +67,7 @@ export const manifest: Manifest = {
 export async function issueApp(services: Services) {
   const app = new App<State>().use(appState(services)).fsRoutes();
   setBuildCache(app, await loadBuildCache(manifest, { mode: "development" }));
-  return withSecurityHeaders(app.handler());
+  return portalEdge(app.handler(), services.config);
 }
 
 export const NOW = new Date("2026-01-16T12:00:00Z");
