@@ -5,6 +5,7 @@
  */
 import type { Locale, OrderStatus, OrderSummary } from "@/lib/orders/model.ts";
 import { formatDate, formatMoney, formatShortDate } from "@/lib/i18n/format.ts";
+import { orderLateness } from "@/lib/orders/lateness.ts";
 import { orderHref } from "@/lib/pages/links.ts";
 import type { T } from "@/lib/pages/messages.ts";
 
@@ -60,6 +61,9 @@ export function OrderTable(
   },
 ) {
   const thisYear = now.slice(0, 4);
+  const at = new Date(now);
+  const late = t("late.badge");
+  const lateLabel = t("late.label");
   // Per page, not per row: the strings every row repeats.
   const col = {
     date: t("col.date"),
@@ -92,19 +96,37 @@ export function OrderTable(
       <tbody>
         {orders.map((o) => {
           const detail = statusDetail(t, locale, o, thisYear);
-          const label = status[o.status];
+          const lateness = orderLateness(o, at);
+          const label = lateness.late ? `${status[o.status]}, ${lateLabel}` : status[o.status];
           return (
             <tr aria-label={rowLabelWith(t, locale, o, label)}>
-              <th scope="row" class="orders__number">{o.order_number}</th>
-              <td data-label={col.date}>{listDate(locale, o.order_date, thisYear)}</td>
+              <th scope="row" class="orders__number">
+                <span class="nowrap">{o.order_number}</span>
+                {o.customer_po && (
+                  <span class="orders__po">{t("row.po", { po: o.customer_po })}</span>
+                )}
+              </th>
+              <td data-label={col.date}>
+                <span class="nowrap">{listDate(locale, o.order_date, thisYear)}</span>
+              </td>
               <td data-label={col.items} class="num">{o.items_count}</td>
               <td data-label={col.total} class="num">
-                {formatMoney(locale, o.total, o.currency)}
+                <span class="amount">{formatMoney(locale, o.total, o.currency)}</span>
               </td>
-              <td data-label={col.delivery}>{formatDate(locale, o.delivery_date)}</td>
+              <td data-label={col.delivery}>
+                <span class="nowrap">{formatDate(locale, o.delivery_date)}</span>
+              </td>
               <td class="orders__status">
                 {/* StatusBadge's markup, inline: a component per row costs a render call. */}
-                <span class={`badge badge--${o.status}`}>{label}</span>
+                <span class={`badge badge--${o.status}`}>{status[o.status]}</span>
+                {lateness.late && <span class="badge badge--late">{late}</span>}
+                {lateness.newEstimate && (
+                  <span class="orders__detail">
+                    {t("late.newEstimate", {
+                      date: listDate(locale, lateness.newEstimate, thisYear),
+                    })}
+                  </span>
+                )}
                 {detail && <span class="orders__detail">{detail}</span>}
               </td>
               <td class="orders__action">

@@ -1,6 +1,10 @@
-/** Shipment Tracking cards: order, carrier + number, status, estimate, [Track]. */
+/**
+ * Shipment Tracking cards: order, carrier + number, status, estimate, [Track]. A shipment
+ * past its estimated day says "Running late" (lib/orders/lateness.ts).
+ */
 import type { Locale, ShipmentSummary } from "@/lib/orders/model.ts";
 import { formatShortDate } from "@/lib/i18n/format.ts";
+import { isShipmentLate } from "@/lib/orders/lateness.ts";
 import { orderHref } from "@/lib/pages/links.ts";
 import { carrierDisplayName } from "@/lib/pages/carrier.ts";
 import type { T } from "@/lib/pages/messages.ts";
@@ -12,8 +16,16 @@ export interface ShipmentCard {
 }
 
 export function ShipmentCards(
-  { t, locale, token, cards }: { t: T; locale: Locale; token: string; cards: ShipmentCard[] },
+  { t, locale, token, cards, now }: {
+    t: T;
+    locale: Locale;
+    token: string;
+    cards: ShipmentCard[];
+    /** ISO time of the request (lateness). */
+    now: string;
+  },
 ) {
+  const at = new Date(now);
   return (
     <section class="card" aria-labelledby="ship-title">
       <h2 id="ship-title" class="card__title">{t("ship.title")}</h2>
@@ -21,26 +33,35 @@ export function ShipmentCards(
         ? <p class="card__body muted">{t("ship.none")}</p>
         : (
           <ul class="shipments">
-            {cards.map(({ order_number, shipment: s }) => (
-              <li class="shipment">
-                <span class="shipment__order">{order_number}</span>
-                <span class="shipment__carrier">
-                  {carrierDisplayName(s.carrier, s.carrier_name)} #{s.tracking_number}
-                </span>
-                <TrackingBadge t={t} status={s.status} />
-                <span class="shipment__est">
-                  {s.estimated_delivery
-                    ? t("ship.est", { date: formatShortDate(locale, s.estimated_delivery) })
-                    : ""}
-                </span>
-                <a class="btn" href={`${orderHref(token, order_number)}#tracking`}>
-                  {t("ship.track")}
-                  <span class="sr-only">
-                    {" " + t("ship.trackHidden", { number: order_number })}
+            {cards.map(({ order_number, shipment: s }) => {
+              const late = isShipmentLate(s, at);
+              // The date never splits, even where the sentence around it wraps.
+              const est = s.estimated_delivery
+                ? formatShortDate(locale, s.estimated_delivery).replaceAll(" ", "\u00a0")
+                : null;
+              return (
+                <li class={late ? "shipment shipment--late" : "shipment"}>
+                  <span class="shipment__order">{order_number}</span>
+                  <span class="shipment__carrier">
+                    {carrierDisplayName(s.carrier, s.carrier_name)}{" "}
+                    <span class="nowrap">#{s.tracking_number}</span>
                   </span>
-                </a>
-              </li>
-            ))}
+                  <span class="shipment__state">
+                    <TrackingBadge t={t} status={s.status} />
+                    {late && <span class="badge badge--late">{t("late.badge")}</span>}
+                  </span>
+                  <span class="shipment__est">
+                    {est ? t(late ? "late.was" : "ship.est", { date: est }) : ""}
+                  </span>
+                  <a class="btn" href={`${orderHref(token, order_number)}#tracking`}>
+                    {t("ship.track")}
+                    <span class="sr-only">
+                      {" " + t("ship.trackHidden", { number: order_number })}
+                    </span>
+                  </a>
+                </li>
+              );
+            })}
           </ul>
         )}
     </section>

@@ -322,6 +322,10 @@ class Writer {
       ...(this.id === "invoice"
         ? [["field.invoiceNumber", order.invoice_number] as [DocumentMessageKey, string]]
         : []),
+      // The customer's PO: what their accounts payable matches an invoice against.
+      ...(order.customer_po
+        ? [["field.customerPo", order.customer_po] as [DocumentMessageKey, string]]
+        : []),
       ["field.orderDate", formatDate(order.order_date, locale)],
       ["field.deliveryDate", formatDate(order.delivery_date, locale)],
       ["field.itemsCount", String(order.lines.length)],
@@ -330,7 +334,12 @@ class Writer {
     const x = MARGIN + CONTENT_W / 2 + 10;
     let ry = top;
     for (const [key, value] of facts) {
-      this.text(this.tr(key), x, ry, { color: GREY });
+      const label = this.tr(key);
+      this.text(label, x, ry, { color: GREY });
+      // A long value (a 35-character PO) goes under its label rather than over it.
+      const room = PAGE_W - MARGIN - x - this.regular.widthOfTextAtSize(this.clean(label), SIZE) -
+        8;
+      if (this.bold.widthOfTextAtSize(this.clean(value), SIZE) > room) ry -= LINE;
       this.text(value, PAGE_W - MARGIN, ry, { align: "right", font: this.bold });
       ry -= LINE + 2;
     }

@@ -125,6 +125,12 @@ function moneyFormat(locale: Locale, currency: string): Intl.NumberFormat {
   }) as Intl.NumberFormat;
 }
 
+/** A whole count in the locale ("137", "10,000", "10 000"): list totals and ranges. */
+export function formatCount(locale: Locale, n: number): string {
+  const f = cached(`c:${locale}`, () => new Intl.NumberFormat(locale)) as Intl.NumberFormat;
+  return f.format(n);
+}
+
 /** A decimal quantity in the locale ("200", "12,5"), exact. */
 export function formatQuantity(locale: Locale, qty: string): string {
   const f = cached(

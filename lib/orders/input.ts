@@ -96,7 +96,20 @@ export const LineInput = z.strictObject({
   unit_price: PriceString,
 });
 
-/** The admin API's order body (contract.md), plus two optional ERP fields. */
+// ---- customer_po (issue 12: search by the customer's PO) --------------------------------
+/**
+ * The customer's purchase order number: one line of printable text, trimmed, at most 35
+ * characters (the common ERP/EDI field size, e.g. EDIFACT's BGM and SAP's BSTKD).
+ */
+export const CustomerPo = z
+  .string()
+  .trim()
+  .min(1, "Required when given; leave the field out for none.")
+  .max(35, "At most 35 characters.")
+  .regex(/^[^\p{Cc}\p{Cf}\p{Zl}\p{Zp}]+$/u, "One line of printable text.");
+// ------------------------------------------------------------------------------------------
+
+/** The admin API's order body (contract.md), plus optional ERP fields. */
 export const OrderInput = z.strictObject({
   customer_ref: CustomerRef,
   order_date: DateString,
@@ -115,6 +128,8 @@ export const OrderInput = z.strictObject({
   estimated_ship_date: DateString.optional(),
   /** The ERP's invoice number; otherwise derived once from the order year and number. */
   invoice_number: identifier("Invoice number", 40).optional(),
+  /** The customer's PO number, shown on the page and documents and searchable. */
+  customer_po: CustomerPo.optional(),
 });
 export type OrderInput = z.infer<typeof OrderInput>;
 

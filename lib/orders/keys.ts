@@ -9,7 +9,8 @@
  *
  *   ["orgs", org]                                          Org
  *   ["customers", org, ref]                                Customer
- *   ["customer_stats", org, ref, "active"|"in_transit"|"delivered"]   Deno.KvU64 counter
+ *   ["customer_stats", org, ref, filter]                   Deno.KvU64: the orders in that filter
+ *                                                          (Quick Stats and list totals)
  *   ["order_owner", org, number]                           ref of the customer who owns it
  *   ["orders", org, ref, number, "header"]                 the order without its lines
  *   ["orders", org, ref, number, "lines", i]               line chunks, each < 64 KiB
@@ -17,13 +18,18 @@
  *                                                          the status, or "active")
  *   ["order_head", org, ref, filter]                       OrderHead: that index's newest
  *                                                          entries in one value (first pages)
+ *   ["order_search", org, ref, term, order_date, number]   OrderFilter[]: the filters the order
+ *                                                          is in; terms from search.ts
+ *   ["order_reindex", version]                             when reindex.ts last ran
  *   ["shipments", org, number, tracking]                   Shipment (read only after the
  *                                                          customer-scoped order is found)
  *   ["active_shipments", carrier, org, number, tracking]   what the carrier poller visits
  */
 
-/** The Quick Stats counters kept per customer. */
-export type StatName = "active" | "in_transit" | "delivered";
+import type { OrderFilter } from "./model.ts";
+
+/** The counters kept per customer: one per list filter (Quick Stats are three of them). */
+export type StatName = OrderFilter;
 
 export const keys = {
   orgs: () => ["orgs"],
@@ -52,6 +58,16 @@ export const keys = {
     number,
   ],
   head: (org: string, ref: string, filter: string) => ["order_head", org, ref, filter],
+  searchPrefix: (org: string, ref: string) => ["order_search", org, ref],
+  search: (org: string, ref: string, term: string, date: string, number: string) => [
+    "order_search",
+    org,
+    ref,
+    term,
+    date,
+    number,
+  ],
+  reindexed: (version: number) => ["order_reindex", version],
   shipmentPrefix: (org: string, number: string) => ["shipments", org, number],
   shipment: (org: string, number: string, tracking: string) => ["shipments", org, number, tracking],
   activeShipments: (carrier: string) => ["active_shipments", carrier],

@@ -9,8 +9,19 @@ export type Locale = typeof LOCALES[number];
 export const ORDER_STATUSES = ["processing", "shipped", "delivered", "cancelled"] as const;
 export type OrderStatus = typeof ORDER_STATUSES[number];
 
-/** Dashboard filter values; `active` = processing + shipped. */
-export const ORDER_FILTERS = ["all", "active", "shipped", "delivered", "cancelled"] as const;
+/**
+ * Dashboard filter values; `active` = processing + shipped; `in_transit` = the active orders
+ * with a shipment on its way (picked up, in transit, out for delivery or delayed), the Quick
+ * Stats' "In Transit".
+ */
+export const ORDER_FILTERS = [
+  "all",
+  "active",
+  "in_transit",
+  "shipped",
+  "delivered",
+  "cancelled",
+] as const;
 export type OrderFilter = typeof ORDER_FILTERS[number];
 
 /** The normalized tracking event model every carrier adapter maps onto. */
@@ -191,6 +202,8 @@ export interface Order {
   shipping?: string;
   total: string;
   invoice_number: string;
+  /** The customer's own purchase order number, as the ERP sent it (one line, ≤ 35 chars). */
+  customer_po?: string;
   /** Estimated ship date for processing orders (YYYY-MM-DD). */
   estimated_ship_date?: string;
   shipments: ShipmentSummary[];

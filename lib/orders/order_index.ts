@@ -10,7 +10,15 @@
  * so it always equals the top of the index.
  */
 import { MalformedInputError } from "@/lib/errors.ts";
-import type { Order, OrderFilter, OrderStatus, OrderSummary, TrackingStatus } from "./model.ts";
+import {
+  type Order,
+  ORDER_FILTERS,
+  type OrderFilter,
+  type OrderStatus,
+  type OrderSummary,
+  type TrackingStatus,
+} from "./model.ts";
+import { searchTerms } from "./search.ts";
 import { estimateBytes, MAX_VALUE_BYTES } from "./atomic.ts";
 import { keyId, keys, type StatName } from "./keys.ts";
 
@@ -22,14 +30,17 @@ export class InvalidCursorError extends MalformedInputError {
 }
 
 // ---------------------------------------------------------------------------------------
-// Stats: per-customer counters kept in the same atomic op as the orders they count.
+// Filters and counters: per-customer counters kept in the same atomic op as the orders they
+// count, one per filter, so a list's total and Quick Stats are point reads, never a scan.
 
-export const STAT_NAMES: readonly StatName[] = ["active", "in_transit", "delivered"];
+export const STAT_NAMES: readonly StatName[] = ORDER_FILTERS;
 export interface CustomerStats {
   active: number;
   in_transit: number;
   delivered: number;
 }
+/** How many of the customer's orders each filter holds. */
+export type FilterCounts = Record<OrderFilter, number>;
 
 /** Shipment states in which goods are on their way (an exception is a delayed shipment). */
 const MOVING: ReadonlySet<TrackingStatus> = new Set([
@@ -39,14 +50,22 @@ const MOVING: ReadonlySet<TrackingStatus> = new Set([
   "exception",
 ]);
 
-/** What one order adds to its customer's Quick Stats. */
-function contribution(o: Pick<Order, "status" | "shipments">): Record<StatName, number> {
+/** An index of orders: a filter, or "processing" (an index no filter lists alone). */
+export type ListName = OrderFilter | OrderStatus;
+const FILTER_SET: ReadonlySet<string> = new Set(ORDER_FILTERS);
+const isFilter = (l: ListName): l is OrderFilter => FILTER_SET.has(l);
+
+/**
+ * The lists an order is in: "all", its status, "active" while open, and "in_transit" while
+ * open with goods on the way. Index entries, heads, search values and counters all come from
+ * here, so a filter's count is always its index's length.
+ */
+export function orderFilters(o: Pick<Order, "status" | "shipments">): ListName[] {
+  const filters: ListName[] = ["all", o.status];
   const open = o.status === "processing" || o.status === "shipped";
-  return {
-    active: open ? 1 : 0,
-    in_transit: open && o.shipments.some((s) => MOVING.has(s.status)) ? 1 : 0,
-    delivered: o.status === "delivered" ? 1 : 0,
-  };
+  if (open) filters.push("active");
+  if (open && o.shipments.some((s) => MOVING.has(s.status))) filters.push("in_transit");
+  return filters;
 }
 
 /** Adds the counter changes between two versions of an order (either may be absent). */
@@ -59,11 +78,10 @@ export function addStatDeltas(
   const deltas = new Map<string, { ref: string; name: StatName; delta: number }>();
   const add = (o: OrderHeader | null, sign: number) => {
     if (!o) return;
-    const c = contribution(o);
-    for (const name of STAT_NAMES) {
+    for (const name of orderFilters(o).filter(isFilter)) {
       const id = `${o.customer_ref}\u0000${name}`;
       const d = deltas.get(id) ?? { ref: o.customer_ref, name, delta: 0 };
-      d.delta += sign * c[name];
+      d.delta += sign;
       deltas.set(id, d);
     }
   };
@@ -77,11 +95,27 @@ export function addStatDeltas(
   }
 }
 
-/** Quick Stats from maintained counters: three point reads, never a scan. */
+/** Counter values read with getMany, in STAT_NAMES order, as counts. */
+export function countsFrom(entries: Deno.KvEntryMaybe<unknown>[]): FilterCounts {
+  const counts = {} as FilterCounts;
+  STAT_NAMES.forEach((name, i) => {
+    counts[name] = Number((entries[i]?.value as Deno.KvU64 | null)?.value ?? 0n);
+  });
+  return counts;
+}
+
+/** Every filter's count from maintained counters: point reads, never a scan. */
+export async function getCounts(kv: Deno.Kv, org: string, ref: string): Promise<FilterCounts> {
+  return countsFrom(await kv.getMany(STAT_NAMES.map((n) => keys.stat(org, ref, n))));
+}
+
+/** Quick Stats from maintained counters: point reads, never a scan. */
 export async function getStats(kv: Deno.Kv, org: string, ref: string): Promise<CustomerStats> {
-  const entries = await kv.getMany<Deno.KvU64[]>(STAT_NAMES.map((n) => keys.stat(org, ref, n)));
-  const value = (i: number) => Number(entries[i].value?.value ?? 0n);
-  return { active: value(0), in_transit: value(1), delivered: value(2) };
+  return quickStats(await getCounts(kv, org, ref));
+}
+
+export function quickStats(c: FilterCounts): CustomerStats {
+  return { active: c.active, in_transit: c.in_transit, delivered: c.delivered };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -102,15 +136,15 @@ export function nextUpdatedAt(prev: string | undefined, at: string): string {
   return new Date(before + 1).toISOString();
 }
 
-function indexFilters(status: OrderStatus): string[] {
-  const filters = ["all", status];
-  if (status === "processing" || status === "shipped") filters.push("active");
-  return filters;
+function indexKeys(h: OrderHeader): Deno.KvKey[] {
+  return orderFilters(h).map((f) =>
+    keys.index(h.org, h.customer_ref, f, h.order_date, h.order_number)
+  );
 }
 
-function indexKeys(h: OrderHeader): Deno.KvKey[] {
-  return indexFilters(h.status).map((f) =>
-    keys.index(h.org, h.customer_ref, f, h.order_date, h.order_number)
+function searchKeys(h: OrderHeader): Deno.KvKey[] {
+  return searchTerms(h).map((term) =>
+    keys.search(h.org, h.customer_ref, term, h.order_date, h.order_number)
   );
 }
 
@@ -135,6 +169,12 @@ export async function writeHeaderOps(
     }
   }
   for (const k of nextIndex) op.set(k, summary);
+  // Search entries: rewritten with the filters (their value), stale terms removed.
+  const nextSearch = searchKeys(next);
+  const keepSearch = new Set(nextSearch.map(keyId));
+  if (prev) { for (const k of searchKeys(prev)) if (!keepSearch.has(keyId(k))) op.delete(k); }
+  const filters = orderFilters(next);
+  for (const k of nextSearch) op.set(k, filters);
   op.set(keys.header(next.org, next.customer_ref, next.order_number), next);
   op.set(keys.owner(next.org, next.order_number), next.customer_ref);
   addStatDeltas(op, next.org, prev, next);
@@ -222,7 +262,7 @@ async function writeHeadOps(
 ) {
   const touched = new Map<string, { ref: string; filter: string; add: OrderSummary | null }>();
   if (prev) {
-    for (const filter of indexFilters(prev.status)) {
+    for (const filter of orderFilters(prev)) {
       touched.set(`${prev.customer_ref}\u0000${filter}`, {
         ref: prev.customer_ref,
         filter,
@@ -230,7 +270,7 @@ async function writeHeadOps(
       });
     }
   }
-  for (const filter of indexFilters(next.status)) {
+  for (const filter of orderFilters(next)) {
     touched.set(`${next.customer_ref}\u0000${filter}`, {
       ref: next.customer_ref,
       filter,
@@ -238,7 +278,7 @@ async function writeHeadOps(
     });
   }
   const list = [...touched.values()];
-  // At most 6 heads (3 filters × old and new customer): within getMany's 10 keys.
+  // At most 8 heads (4 filters × old and new customer): within getMany's 10 keys.
   const entries = await kv.getMany<OrderHead[]>(
     list.map((t) => keys.head(next.org, t.ref, t.filter)),
   );

@@ -16,10 +16,12 @@ import {
 } from "./atomic.ts";
 import { keys } from "./keys.ts";
 import { UnknownCustomerError } from "./customers.ts";
+import { searchOrders } from "./search.ts";
 import {
-  type CustomerStats,
+  countsFrom,
   decodeCursor,
   DEFAULT_PAGE_SIZE,
+  type FilterCounts,
   HEAD_SIZE,
   headerSummary,
   listIndex,
@@ -142,6 +144,7 @@ async function writeOrder(
       invoice_number: input.invoice_number ?? prev?.invoice_number ??
         deriveInvoiceNumber(number, input.order_date),
       ...(input.estimated_ship_date ? { estimated_ship_date: input.estimated_ship_date } : {}),
+      ...(input.customer_po ? { customer_po: input.customer_po } : {}),
       shipments: prev?.shipments ?? [],
       created_at: prev?.created_at ?? now.toISOString(),
       updated_at: nextUpdatedAt(prev?.updated_at, now.toISOString()),
@@ -245,9 +248,11 @@ export async function listOrders(
 }
 
 /**
- * Everything a dashboard view reads, in one getMany whatever the number of orders: the
- * Quick Stats counters, the page of `filter` (a cursor page adds one range read) and the
- * newest `recent.limit` orders of `recent.filter` (the Shipment Tracking cards).
+ * Everything a dashboard view reads, in one getMany whatever the number of orders: every
+ * filter's counter (Quick Stats and the list's total), the page of `filter` (a cursor page
+ * adds one range read) and the newest `recent.limit` orders of `recent.filter` (the Shipment
+ * Tracking cards). With `search`, the page is that search's instead (bounded range reads,
+ * search.ts), in the same round trip as the counters.
  * Throws InvalidCursorError for a cursor listOrders did not produce.
  */
 export async function readDashboard(
@@ -258,33 +263,51 @@ export async function readDashboard(
     filter: OrderFilter;
     cursor: string | null;
     recent: { filter: OrderFilter; limit: number };
+    search?: { q: string; offset: number } | null;
   },
 ): Promise<{
-  stats: CustomerStats;
+  counts: FilterCounts;
   page: { orders: OrderSummary[]; next_cursor: string | null };
+  /** Orders matching the filter or search (for a search, at most SEARCH_SCAN_LIMIT). */
+  total: number;
+  /** False when a search matched more than it counted. */
+  exact: boolean;
   recent: OrderSummary[];
 }> {
-  if (opts.cursor) decodeCursor(opts.cursor);
+  const search = opts.search ?? null;
+  if (opts.cursor && !search) decodeCursor(opts.cursor);
   const limit = DEFAULT_PAGE_SIZE;
   const recentLimit = pageLimit(opts.recent.limit);
+  const n = STAT_NAMES.length;
   const keysRead: Deno.KvKey[] = [
-    ...STAT_NAMES.map((n) => keys.stat(org, ref, n)),
+    ...STAT_NAMES.map((name) => keys.stat(org, ref, name)),
     keys.head(org, ref, opts.recent.filter),
   ];
-  if (!opts.cursor) keysRead.push(keys.head(org, ref, opts.filter));
-  const [entries, cursorPage] = await Promise.all([
+  const headFirst = !opts.cursor && !search;
+  if (headFirst) keysRead.push(keys.head(org, ref, opts.filter));
+  const [entries, cursorPage, found] = await Promise.all([
     kv.getMany<unknown[]>(keysRead),
-    opts.cursor ? listIndex(kv, org, ref, opts.filter, opts.cursor, limit) : null,
+    opts.cursor && !search ? listIndex(kv, org, ref, opts.filter, opts.cursor, limit) : null,
+    search
+      ? searchOrders(kv, org, ref, search.q, { filter: opts.filter, offset: search.offset, limit })
+      : null,
   ]);
-  const value = (i: number) => Number((entries[i].value as Deno.KvU64 | null)?.value ?? 0n);
-  const stats = { active: value(0), in_transit: value(1), delivered: value(2) };
-  const recentHead = entries[3].value as OrderHead | null;
+  const counts = countsFrom(entries);
+  const recentHead = entries[n].value as OrderHead | null;
   const [page, recent] = await Promise.all([
-    cursorPage ?? pageFromHead(entries[4].value as OrderHead | null, limit) ??
-      listIndex(kv, org, ref, opts.filter, null, limit),
+    found
+      ? { orders: found.orders, next_cursor: null }
+      : cursorPage ?? pageFromHead(entries[n + 1].value as OrderHead | null, limit) ??
+        listIndex(kv, org, ref, opts.filter, null, limit),
     recentHead && (recentHead.complete || recentHead.orders.length >= recentLimit)
       ? recentHead.orders.slice(0, recentLimit)
       : listIndex(kv, org, ref, opts.recent.filter, null, recentLimit).then((p) => p.orders),
   ]);
-  return { stats, page, recent };
+  return {
+    counts,
+    page,
+    total: found ? found.total : counts[opts.filter],
+    exact: found ? found.exact : true,
+    recent,
+  };
 }

@@ -73,7 +73,7 @@ const WIREFRAME_ORDERS: DemoOrder[] = [
       line("PROD-123", "Chocolate Bars 24pk", "200", "boxes", "18.50"),
       line("PROD-456", "Gummy Bears 500g", "150", "bags", "12.30"),
       line("PROD-789", "Hard Candy Mix 1kg", "100", "bags", "29.05"),
-    ], { invoice_number: "INV-2026-00456" }),
+    ], { invoice_number: "INV-2026-00456", customer_po: "PO-4471" }),
     shipments: [{
       // A well-formed FedEx Express number (its check digit passes), so the link-out works.
       tracking_number: "123456789012",
@@ -116,7 +116,7 @@ const WIREFRAME_ORDERS: DemoOrder[] = [
       line("PROD-567", "Licorice Twists 400g", "45", "bags", "9.80"),
       line("PROD-678", "Marshmallows 1kg", "20", "bags", "15.90"),
       line("PROD-890", "Lollipops 100ct", "24", "tubs", "21.00"),
-    ]),
+    ], { customer_po: "PO-4458" }),
     shipments: [{
       tracking_number: "1Z999AA10123456784",
       input: {
@@ -171,7 +171,7 @@ const WIREFRAME_ORDERS: DemoOrder[] = [
       line("PROD-778", "Praline Assortment 1kg", "10", "boxes", "38.00"),
       line("PROD-345", "Mint Drops 200g", "20", "tins", "6.25"),
       line("PROD-112", "Toffee Squares 2kg", "50", "boxes", "33.98"),
-    ], { estimated_ship_date: "2026-01-15" }),
+    ], { estimated_ship_date: "2026-01-15", customer_po: "PO-4430" }),
     shipments: [],
   },
   {

@@ -1,8 +1,9 @@
 /**
  * Model-based check of the store's invariants after random sequences of writes (some run
  * concurrently): every order has exactly the index entries its status calls for, no stale
- * entry survives a status, date or customer change, the counters equal a recount, and the
- * poller's index holds exactly the undelivered shipments.
+ * entry survives a status, date or customer change, the counters (one per filter) and the
+ * search entries equal a recount, and the poller's index holds exactly the undelivered
+ * shipments.
  */
 import fc from "fast-check";
 import assert from "node:assert/strict";
@@ -14,7 +15,8 @@ import {
   TRACKING_STATUSES,
 } from "@/lib/orders/model.ts";
 import { upsertCustomer } from "@/lib/orders/customers.ts";
-import { getStats } from "@/lib/orders/order_index.ts";
+import { getCounts, getStats, orderFilters } from "@/lib/orders/order_index.ts";
+import { searchTerms } from "@/lib/orders/search.ts";
 import { listOrders, upsertOrder } from "@/lib/orders/orders.ts";
 import { createOrg } from "@/lib/orders/orgs.ts";
 import { addTrackingEvent, listActiveShipments, upsertShipment } from "@/lib/orders/shipments.ts";
@@ -110,31 +112,57 @@ Deno.test("property: indexes, counters and the poller index match a recount", as
               seen.set(o.order_number, c);
               assert.deepEqual(o.customer_ref, c);
             }
-            for (const f of ["active", "shipped", "delivered", "cancelled"] as const) {
+            const isOpen = (o: { status: string }) =>
+              o.status === "processing" || o.status === "shipped";
+            const moving = (o: (typeof all)[number]) =>
+              isOpen(o) && o.shipments.some((s) => MOVING.has(s.status));
+            const wants: Record<OrderFilter, (o: (typeof all)[number]) => boolean> = {
+              all: () => true,
+              active: isOpen,
+              in_transit: moving,
+              shipped: (o) => o.status === "shipped",
+              delivered: (o) => o.status === "delivered",
+              cancelled: (o) => o.status === "cancelled",
+            };
+            for (const f of ORDER_FILTERS) {
               const got = (await listOrders(kv, "acme", c, { filter: f, limit: 50 })).orders
                 .map((o) => o.order_number);
-              const want = all.filter((o) =>
-                f === "active"
-                  ? o.status === "processing" || o.status === "shipped"
-                  : o.status === f
-              ).map((o) => o.order_number);
+              const want = all.filter(wants[f]).map((o) => o.order_number);
               assert.deepEqual(got, want, `${c} ${f}`);
             }
-            const open = all.filter((o) => o.status === "processing" || o.status === "shipped");
+            const open = all.filter(isOpen);
             assert.deepEqual(await getStats(kv, "acme", c), {
               active: open.length,
-              in_transit: open.filter((o) => o.shipments.some((s) => MOVING.has(s.status))).length,
+              in_transit: open.filter(moving).length,
               delivered: all.filter((o) => o.status === "delivered").length,
             }, `stats of ${c}`);
+            const counts = await getCounts(kv, "acme", c);
+            for (const f of ORDER_FILTERS) {
+              assert.deepEqual(counts[f], all.filter(wants[f]).length, `count ${c} ${f}`);
+            }
           }
           const indexCount = (await Array.fromAsync(kv.list({ prefix: ["order_index"] }))).length;
           let expected = 0;
+          const searchWanted = new Map<string, string[]>();
           for (const c of CUSTOMERS) {
             for (const o of (await listOrders(kv, "acme", c, { limit: 50 })).orders) {
-              expected += o.status === "processing" || o.status === "shipped" ? 3 : 2;
+              const filters = orderFilters(o);
+              expected += filters.length;
+              for (const term of searchTerms(o)) {
+                searchWanted.set(
+                  JSON.stringify(["order_search", "acme", c, term, o.order_date, o.order_number]),
+                  filters,
+                );
+              }
             }
           }
           assert.deepEqual(indexCount, expected, "no stale index entries");
+          // Search entries: exactly one per term of each order, holding its filters.
+          const searchGot = new Map(
+            (await Array.fromAsync(kv.list<string[]>({ prefix: ["order_search"] })))
+              .map((e) => [JSON.stringify(e.key), e.value]),
+          );
+          assert.deepEqual(searchGot, searchWanted, "search entries match a recount");
 
           const shipments = await Array.fromAsync(
             kv.list<{ status: string; tracking_number: string }>({

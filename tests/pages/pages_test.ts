@@ -54,9 +54,9 @@ Deno.test("dashboard (en): welcome, stats, rows with the spec's accessible names
     assert.match(html, /Welcome, Retail Store Co\./);
     assert.match(html, /CUST-RS-2026-045/);
     assert.match(html, /Last login: <strong>30m ago<\/strong>/);
-    assert.match(html, /<dt>Active Orders<\/dt><dd>5<\/dd>/);
-    assert.match(html, /<dt>In Transit<\/dt><dd>2<\/dd>/);
-    assert.match(html, /<dt>Delivered<\/dt><dd>23<\/dd>/);
+    assert.match(html, /Active Orders<\/span><span class="stat__value">5<\/span>/);
+    assert.match(html, /In Transit<\/span><span class="stat__value">2<\/span>/);
+    assert.match(html, /Delivered<\/span><span class="stat__value">23<\/span>/);
     const labels = rowLabels(html);
     assert.deepEqual(labels.length, 20);
     assert.deepEqual(
@@ -72,14 +72,14 @@ Deno.test("dashboard (en): welcome, stats, rows with the spec's accessible names
     assert.match(html, /Est\. ship: Jan 15/);
     assert.match(html, /Delivered: Jan 14/);
     // Short dates within this year; last year's dates carry their year.
-    assert.match(html, /<td data-label="Date">Jan 14<\/td>/);
-    assert.match(html, /<td data-label="Date">Dec 31, 2025<\/td>/);
+    assert.match(html, /<td data-label="Date"><span class="nowrap">Jan 14<\/span><\/td>/);
+    assert.match(html, /<td data-label="Date"><span class="nowrap">Dec 31, 2025<\/span><\/td>/);
     assert.match(html, /Delivered: Dec 27, 2025/);
     // [View] opens the detail page; [Track] its tracking section.
     assert(hrefs(html, /\/orders\/ORD-008456$/).length === 1);
     assert(hrefs(html, /\/orders\/ORD-008456#tracking$/).length === 1);
-    assert.match(html, /FedEx Freight #123456789012/);
-    assert.match(html, /UPS #1Z999AA10123456784/);
+    assert.match(html, /FedEx Freight <span class="nowrap">#123456789012<\/span>/);
+    assert.match(html, /UPS <span class="nowrap">#1Z999AA10123456784<\/span>/);
     // Help section and language switcher (links, no JS).
     assert(hrefs(html, /^#help$/).length === 1);
     assert.deepEqual(hrefs(html, /\?lang=(en|es|pl)$/).length, 3);

@@ -154,6 +154,12 @@ function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: O
           <dt>{t("info.number")}</dt>
           <dd>{order.order_number}</dd>
         </div>
+        {order.customer_po && (
+          <div>
+            <dt>{t("info.po")}</dt>
+            <dd>{order.customer_po}</dd>
+          </div>
+        )}
         <div>
           <dt>{t("info.status")}</dt>
           <dd>
