@@ -7,6 +7,7 @@
  *   key create --org acme
  *   customer upsert --org acme --ref CUST-RS-2026-045 --name "Retail Store Co." --email ops@retailstore.example [--locale en|es|pl] [--phone ...]
  *   order upsert --org acme --file order.json [--number ORD-008456]   (file "-" = stdin)
+ *   shipment upsert --org acme --order ORD-008456 --tracking 1Z999AA10123456784 --carrier UPS --shipped-at 2026-01-15T10:30:00-05:00 [--carrier-name ...] [--service ...] [--estimated-delivery 2026-01-18]
  *   link create --org acme --customer CUST-RS-2026-045 [--send]
  *   link revoke --org acme --customer CUST-RS-2026-045
  *   ticket list --org acme
@@ -27,14 +28,18 @@ import {
   OrderNumber,
   OrgInput,
   OrgSlug,
+  ShipmentInput,
+  TrackingNumber,
 } from "@/lib/orders/input.ts";
 import { getCustomer, UnknownCustomerError, upsertCustomer } from "@/lib/orders/customers.ts";
-import { LimitError, upsertOrder } from "@/lib/orders/orders.ts";
+import { LimitError, OrderNotFoundError, upsertOrder } from "@/lib/orders/orders.ts";
 import { createOrg, getOrg, OrgExistsError } from "@/lib/orders/orgs.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { createApiKey } from "@/lib/access/api_keys.ts";
 import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
 import { listTickets } from "@/lib/issues/tickets.ts";
+import { CARRIER_NAMES } from "@/lib/orders/carrier_links.ts";
+import { putShipment } from "@/lib/tracking/fetch_now.ts";
 import { listLogs } from "@/lib/tracking/integration_log.ts";
 import {
   addStaffMember,
@@ -64,6 +69,8 @@ const USAGE = `Usage: deno task admin <command> [options] [--json]
   key create --org <slug>
   customer upsert --org <slug> --ref <ref> --name <name> --email <email> [--phone <p>] [--locale en|es|pl]
   order upsert --org <slug> --file <order.json|-> [--number <order_number>]
+  shipment upsert --org <slug> --order <order_number> --tracking <number> --carrier <name>
+      --shipped-at <ISO time> [--carrier-name <name>] [--service <s>] [--estimated-delivery <date>]
   link create --org <slug> --customer <ref> [--send]
   link revoke --org <slug> --customer <ref>
   ticket list --org <slug>
@@ -91,6 +98,13 @@ const OPTIONS = {
   number: { type: "string" },
   role: { type: "string" },
   domain: { type: "string" },
+  order: { type: "string" },
+  tracking: { type: "string" },
+  carrier: { type: "string" },
+  "carrier-name": { type: "string" },
+  "shipped-at": { type: "string" },
+  service: { type: "string" },
+  "estimated-delivery": { type: "string" },
 } as const;
 
 type Flags = Partial<Record<keyof typeof OPTIONS, string | boolean>>;
@@ -109,6 +123,17 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, label?: string): 
         ? `${label}: ${r.error.issues[0].message}`
         : `Invalid input: ${describeFields(fieldsFromZod(r.error.issues))}`,
     );
+  }
+  return r.data;
+}
+
+/** `parse` for values that came from flags: problems are named by flag (`--support-email`). */
+function parseFlags<T extends z.ZodType>(schema: T, value: unknown): z.infer<T> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    const byFlag = Object.entries(fieldsFromZod(r.error.issues))
+      .map(([field, msgs]) => `--${field.replaceAll("_", "-")}: ${msgs.join(" ")}`);
+    throw new UsageError(`Invalid input: ${byFlag.join("; ")}`);
   }
   return r.data;
 }
@@ -152,7 +177,7 @@ async function readOrderFile(flags: Flags, io: CliIo): Promise<unknown> {
 
 const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Result>> = {
   async "org create"(services, flags) {
-    const input = parse(OrgInput, {
+    const input = parseFlags(OrgInput, {
       slug: required(flags, "slug"),
       name: required(flags, "name"),
       support_email: required(flags, "support-email"),
@@ -179,7 +204,7 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
   async "customer upsert"(services, flags) {
     const org = await requireOrg(services, flags);
     const ref = parse(CustomerRef, required(flags, "ref"), "--ref");
-    const input = parse(CustomerInput, {
+    const input = parseFlags(CustomerInput, {
       name: required(flags, "name"),
       email: required(flags, "email"),
       ...(flags.phone ? { phone: flags.phone } : {}),
@@ -234,6 +259,46 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
     } catch (err) {
       if (err instanceof UnknownCustomerError) throw new UsageError(err.detail);
       if (err instanceof LimitError) throw new UsageError(err.message);
+      throw err;
+    }
+  },
+
+  async "shipment upsert"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const number = parse(OrderNumber, required(flags, "order"), "--order");
+    const tracking = parse(TrackingNumber, required(flags, "tracking"), "--tracking");
+    const optional = (flag: keyof typeof OPTIONS, field: string) =>
+      typeof flags[flag] === "string" ? { [field]: flags[flag] } : {};
+    const input = parse(ShipmentInput, {
+      carrier: required(flags, "carrier"),
+      shipped_at: required(flags, "shipped-at"),
+      ...optional("carrier-name", "carrier_name"),
+      ...optional("service", "service"),
+      ...optional("estimated-delivery", "estimated_delivery"),
+    });
+    try {
+      // The same path as the admin API's PUT: the first carrier fetch is queued with it.
+      const { shipment, created, fetch_queued } = await putShipment(
+        services,
+        org.slug,
+        number,
+        tracking,
+        input,
+      );
+      const name = shipment.carrier_name ?? CARRIER_NAMES[shipment.carrier];
+      const how = shipment.carrier === "manual"
+        ? "a manual carrier (post its events with the admin API)"
+        : `tracked as ${shipment.carrier}${fetch_queued ? ", carrier fetch queued" : ""}`;
+      return {
+        human: `${
+          created ? "Created" : "Updated"
+        } shipment ${tracking} on order ${number}: ${name}, ${how}.`,
+        json: { created, fetch_queued, shipment },
+      };
+    } catch (err) {
+      if (err instanceof OrderNotFoundError || err instanceof LimitError) {
+        throw new UsageError(err.message);
+      }
       throw err;
     }
   },

@@ -39,6 +39,19 @@ const ConfigSchema = z.object({
   DOCUMENT_CACHE_MB: z.coerce.number().int().min(0).max(4096).default(32),
   /** Days a generated document is kept in KV for other isolates and restarts (0 = off). */
   DOCUMENT_KV_CACHE_DAYS: z.coerce.number().int().min(0).max(365).default(7),
+  /**
+   * The longest a request body may take to arrive, whatever its pace (lib/http cuts a longer
+   * one with 408). The sweep of unfinished photo uploads derives its age from it.
+   */
+  REQUEST_BODY_TIMEOUT_SECONDS: z.coerce.number().int().min(10).max(3600).default(600),
+  /** Report-issue confirmation emails per link per UTC day (the ticket is made either way). */
+  REPORT_CONFIRMATIONS_PER_LINK_PER_DAY: z.coerce.number().int().min(0).max(1000).default(10),
+  /** …and per recipient address per UTC day, across every link and org. */
+  REPORT_CONFIRMATIONS_PER_ADDRESS_PER_DAY: z.coerce.number().int().min(0).max(1000).default(5),
+  /** Report-issue photos a customer may store per UTC day: megabytes (MiB)… */
+  PHOTO_QUOTA_MB_PER_DAY: z.coerce.number().int().min(1).max(100_000).default(200),
+  /** …and files. */
+  PHOTO_QUOTA_FILES_PER_DAY: z.coerce.number().int().min(1).max(10_000).default(50),
   /** Staff console sign-in: the company's OpenID Connect provider, found by discovery. */
   OIDC_ISSUER: z.url().optional(),
   OIDC_CLIENT_ID: optionalString,

@@ -27,6 +27,12 @@ export class InvalidInputError extends DomainError {
   }
 }
 
+/**
+ * An idempotency key sent again with a different request: the key names the first request
+ * (Stripe's rule), so this one is refused and nothing of it is stored.
+ */
+export class IdempotencyKeyReusedError extends DomainError {}
+
 /** Input that cannot be read at all (not JSON, a broken form, a cursor we did not issue). */
 export class MalformedInputError extends DomainError {}
 
@@ -38,10 +44,16 @@ export class UnsupportedTypeError extends DomainError {}
 
 /** The caller has used up its allowance; it may try again after `retryAfterSeconds`. */
 export class RateLimitedError extends DomainError {
-  constructor(readonly retryAfterSeconds: number, message: string) {
-    super(message);
+  constructor(readonly retryAfterSeconds: number, message: string, fields?: Fields) {
+    super(message, fields);
   }
 }
+
+/**
+ * A storage quota is used up for now (photos per customer per day): nothing of the request
+ * was kept; the same request fits again after `retryAfterSeconds`, or without what is over.
+ */
+export class QuotaExceededError extends RateLimitedError {}
 
 /**
  * The work cannot be done just now (too much of it waiting, or a failure on our side that

@@ -11,8 +11,13 @@
  * `expireIn` removes records some time after they expired, while the read path still checks
  * `expires_at` because that deletion is eventual.
  */
-import { sendMagicLinkEmail } from "@/lib/email/mod.ts";
-import { UnauthorizedError } from "@/lib/errors.ts";
+import {
+  magicLinkEmail,
+  prepareEmail,
+  queueEmailInAtomic,
+  UndeliverableEmailError,
+} from "@/lib/email/mod.ts";
+import { InvalidInputError, UnauthorizedError } from "@/lib/errors.ts";
 import type { Customer, Org } from "@/lib/orders/model.ts";
 import { getCustomer, UnknownCustomerError } from "@/lib/orders/customers.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
@@ -110,19 +115,41 @@ export async function createLink(
     last_used_at: now.toISOString(),
     expires_at: new Date(now.getTime() + LINK_IDLE_TTL_MS).toISOString(),
   };
+  const url = `${config.publicBaseUrl}/customer/${token}`;
+  // The email is checked before the link exists and queued in the link's own operation: a
+  // link is never live without the email that was asked for (lib/email/send.ts).
+  const email = opts.sendEmail ? await linkEmail({ org, customer, url }) : undefined;
   const expireIn = LINK_IDLE_TTL_MS + KEEP_AFTER_END_MS;
-  const res = await kv.atomic()
+  const op = kv.atomic()
     .check({ key: keys.link(tokenHash), versionstamp: null })
     .set(keys.link(tokenHash), record, { expireIn })
     .set(keys.byCustomer(orgSlug, customerRef, tokenHash), { created_at: record.created_at }, {
       expireIn,
-    })
-    .commit();
+    });
+  if (email) queueEmailInAtomic(services, op, email);
+  const res = await op.commit();
   // 256 random bits never collide in practice; a failed check means something is very wrong.
   if (!res.ok) throw new Error("Link token collision");
-  const url = `${config.publicBaseUrl}/customer/${token}`;
-  if (opts.sendEmail) await sendMagicLinkEmail(services, { org, customer, url });
   return { url, token, expires_at: record.expires_at };
+}
+
+/**
+ * The magic-link email, validated. An address on file that is not one (stored before
+ * addresses were checked) is a 422 naming the record to correct, and no link is made.
+ */
+async function linkEmail(input: { org: Org; customer: Customer; url: string }) {
+  try {
+    return prepareEmail(await magicLinkEmail(input));
+  } catch (err) {
+    if (!(err instanceof UndeliverableEmailError)) throw err;
+    const fields: Record<string, string[]> = {};
+    if (err.fields?.to) fields["customer.email"] = ["Not a valid address: correct the customer."];
+    if (err.fields?.reply_to) fields["org.support_email"] = ["Not a valid address."];
+    throw new InvalidInputError(
+      Object.keys(fields).length ? fields : { send_email: ["The email cannot be sent."] },
+      "The link was not created: its email cannot be sent to the address on file.",
+    );
+  }
 }
 
 /**

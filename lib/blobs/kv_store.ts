@@ -9,11 +9,20 @@
  *
  * Cleanup choice: a sweep, not `expireIn` on chunks. KV cannot clear an expiry without
  * rewriting the value, so expiring chunks would mean writing every photo twice. Instead:
- * - `["blob_upload", id]` is written before the first chunk and deleted with the manifest
- *   commit; `sweep` deletes the chunks of uploads that never finished;
- * - a finished blob is "unclaimed" (`["blob_unclaimed", id]`) until the record that uses it
- *   (a ticket) commits, deleting that marker in the same atomic op (`claim(ids, op)`); `sweep`
- *   deletes unclaimed blobs, so a request that died between upload and ticket leaves nothing.
+ * - `["blob_upload", id]` is written before the first chunk, says when the upload last made
+ *   progress (refreshed at least every HEARTBEAT_MS while bytes arrive) and is deleted with the
+ *   manifest commit; `sweep` deletes uploads that made no progress for its age, so a live
+ *   upload is never taken, however long it runs. Every chunk write is checked against that
+ *   marker's versionstamp, so an upload the sweep did take stops at its next chunk
+ *   (BlobGoneError) instead of writing chunks nothing will ever remove;
+ * - a finished blob is "unclaimed" (`["blob_unclaimed", id]`, dated when it finished) until
+ *   the record that uses it (a ticket) commits, deleting that marker in the same atomic op
+ *   (`claim(ids, op)`); `sweep` deletes unclaimed blobs, so a request that died between upload
+ *   and ticket leaves nothing.
+ * The sweep and a claim exclude each other: `claim` checks the manifest's and the marker's
+ * versionstamps in the record's operation, and the sweep deletes them only with a check on the
+ * marker it read. Whichever commits first wins; the other sees that it lost (the record's
+ * operation fails and its next `claim` throws BlobGoneError).
  *
  * A blob put with `expireIn` (a cache entry) has every key written with that expiry, the chunks
  * an hour longer than the manifest, so it needs no sweep and is never seen without its chunks.
@@ -22,12 +31,20 @@
  * ["blob_unclaimed", id].
  */
 import { createHash } from "node:crypto";
-import { type BlobMeta, type BlobStore, BlobTooLargeError, type PutOptions } from "./store.ts";
+import {
+  BlobGoneError,
+  type BlobMeta,
+  type BlobStore,
+  BlobTooLargeError,
+  type PutOptions,
+} from "./store.ts";
 
 /** Under the 65,536-byte KV value limit with room for the value's own encoding. */
 export const CHUNK_BYTES = 60 * 1024;
 /** How much longer an expiring blob's chunks live than its manifest. */
 const CHUNK_EXPIRY_GRACE_MS = 3_600_000;
+/** An upload in progress re-dates its marker at least this often (while bytes arrive). */
+export const HEARTBEAT_MS = 60_000;
 /** Deletes are batched under KV's 1,000 mutations per atomic op. */
 const DELETE_BATCH = 500;
 
@@ -80,7 +97,9 @@ export class KvBlobStore implements BlobStore {
   ): Promise<BlobMeta> {
     const id = newId();
     const startedAt = this.now().toISOString();
-    await this.kv.set(keys.upload(id), { at: startedAt } satisfies Marker);
+    const uploadKey = keys.upload(id);
+    let marker = (await this.kv.set(uploadKey, { at: startedAt } satisfies Marker)).versionstamp;
+    let beatAt = Date.parse(startedAt);
     const hash = createHash("sha256");
     const pending = new Uint8Array(CHUNK_BYTES);
     let fill = 0;
@@ -90,7 +109,19 @@ export class KvBlobStore implements BlobStore {
     const chunkExpiry = expiry && { expireIn: expiry.expireIn + CHUNK_EXPIRY_GRACE_MS };
     const flush = async () => {
       if (fill === 0) return;
-      await this.kv.set(keys.chunk(id, chunks), pending.slice(0, fill), chunkExpiry);
+      // Only while our marker is the one we wrote: a sweep that took this upload stops it.
+      const op = this.kv.atomic()
+        .check({ key: uploadKey, versionstamp: marker })
+        .set(keys.chunk(id, chunks), pending.slice(0, fill), chunkExpiry);
+      const now = this.now();
+      const beat = now.getTime() - beatAt >= HEARTBEAT_MS;
+      if (beat) op.set(uploadKey, { at: now.toISOString() } satisfies Marker);
+      const res = await op.commit();
+      if (!res.ok) throw new BlobGoneError();
+      if (beat) {
+        marker = res.versionstamp;
+        beatAt = now.getTime();
+      }
       chunks++;
       fill = 0;
     };
@@ -111,7 +142,8 @@ export class KvBlobStore implements BlobStore {
       await flush();
     } catch (err) {
       await this.removeChunks(id, chunks).catch(() => {});
-      await this.kv.delete(keys.upload(id)).catch(() => {});
+      await this.kv.atomic().check({ key: uploadKey, versionstamp: marker }).delete(uploadKey)
+        .commit().catch(() => {});
       throw err;
     }
     const meta: Manifest = {
@@ -122,14 +154,20 @@ export class KvBlobStore implements BlobStore {
       created_at: startedAt,
       chunks,
     };
-    // The commit point: manifest visible, upload marker gone, blob unclaimed until used.
+    // The commit point: manifest visible, upload marker gone, blob unclaimed until used
+    // (dated now, so the sweep's age counts from the end of the upload, not its start).
     const res = await this.kv.atomic()
       .check({ key: keys.manifest(id), versionstamp: null })
+      .check({ key: uploadKey, versionstamp: marker })
       .set(keys.manifest(id), meta, expiry)
-      .set(keys.unclaimed(id), { at: startedAt } satisfies Marker, expiry)
-      .delete(keys.upload(id))
+      .set(keys.unclaimed(id), { at: this.now().toISOString() } satisfies Marker, expiry)
+      .delete(uploadKey)
       .commit();
-    if (!res.ok) throw new Error("Blob id collision");
+    if (!res.ok) {
+      // Swept between the last chunk and now (ids are 128 random bits: never a collision).
+      await this.removeChunks(id, chunks).catch(() => {});
+      throw new BlobGoneError();
+    }
     return toMeta(meta);
   }
 
@@ -169,31 +207,49 @@ export class KvBlobStore implements BlobStore {
     await this.removeChunks(id, entry.value?.chunks);
   }
 
-  claim(ids: string[], op?: Deno.AtomicOperation): Promise<void> | void {
-    if (op) {
-      for (const id of ids) op.delete(keys.unclaimed(id));
-      return;
+  async claim(ids: string[], op?: Deno.AtomicOperation): Promise<void> {
+    const own = op ?? this.kv.atomic();
+    for (const id of ids) {
+      if (!ID_PATTERN.test(id)) throw new BlobGoneError();
+      const [manifest, unclaimed] = await this.kv.getMany([keys.manifest(id), keys.unclaimed(id)]);
+      // Gone (swept, deleted), or already another record's: this record cannot have it.
+      if (manifest.versionstamp === null || unclaimed.versionstamp === null) {
+        throw new BlobGoneError();
+      }
+      own.check(manifest).check(unclaimed).delete(keys.unclaimed(id));
     }
-    return (async () => {
-      const batch = this.kv.atomic();
-      for (const id of ids) batch.delete(keys.unclaimed(id));
-      await batch.commit();
-    })();
+    if (!op && !(await own.commit()).ok) throw new BlobGoneError();
   }
 
   async sweep(olderThanMs: number): Promise<{ removed: number }> {
     const cutoff = this.now().getTime() - olderThanMs;
     let removed = 0;
-    for (const prefix of [keys.uploads(), keys.unclaimedAll()]) {
-      for await (const entry of this.kv.list<Marker>({ prefix })) {
-        if (Date.parse(entry.value.at) > cutoff) continue;
-        const id = String(entry.key[1]);
-        // Re-check: a claim may have landed since the list read this marker.
-        const still = await this.kv.get(entry.key);
-        if (still.versionstamp !== entry.versionstamp) continue;
-        await this.delete(id);
-        removed++;
-      }
+    // Uploads that made no progress for `olderThanMs`: taking the marker (checked against the
+    // entry read) stops the upload at its next chunk; then its chunks go.
+    for await (const entry of this.kv.list<Marker>({ prefix: keys.uploads() })) {
+      if (Date.parse(entry.value.at) > cutoff) continue;
+      const id = String(entry.key[1]);
+      const res = await this.kv.atomic().check(entry).delete(entry.key).commit();
+      if (!res.ok) continue; // it made progress meanwhile (or finished)
+      await this.removeChunks(id);
+      removed++;
+    }
+    // Finished blobs no record claimed: manifest and marker go together, only if the marker is
+    // still the one read (a claim that committed first deleted it, and wins).
+    for await (const entry of this.kv.list<Marker>({ prefix: keys.unclaimedAll() })) {
+      if (Date.parse(entry.value.at) > cutoff) continue;
+      const id = String(entry.key[1]);
+      const manifest = await this.kv.get<Manifest>(keys.manifest(id));
+      const res = await this.kv.atomic()
+        .check(entry)
+        .check(manifest)
+        .delete(entry.key)
+        .delete(keys.manifest(id))
+        .delete(keys.upload(id))
+        .commit();
+      if (!res.ok) continue;
+      await this.removeChunks(id, manifest.value?.chunks);
+      removed++;
     }
     return { removed };
   }

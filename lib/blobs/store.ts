@@ -42,11 +42,26 @@ export interface BlobStore {
   delete(id: string): Promise<void>;
   /**
    * Marks blobs as referenced. With `op`, the claim joins the caller's atomic operation, so
-   * the record that references the blobs and the claim commit together (KV store only).
+   * the record that references the blobs and the claim commit together (KV store only), and
+   * that operation fails if any of the blobs is swept or deleted before it commits. Throws
+   * BlobGoneError when a blob is already gone or claimed.
    */
-  claim(ids: string[], op?: Deno.AtomicOperation): Promise<void> | void;
-  /** Removes unfinished uploads and unclaimed blobs older than `olderThanMs`. */
+  claim(ids: string[], op?: Deno.AtomicOperation): Promise<void>;
+  /**
+   * Removes uploads that made no progress for `olderThanMs` and unclaimed blobs finished
+   * longer ago than that. Never takes a blob whose claim committed first.
+   */
   sweep(olderThanMs: number): Promise<{ removed: number }>;
+}
+
+/**
+ * The blob is not there any more (or is another record's): a sweep took an upload that
+ * stalled, or an unclaimed blob that waited too long for its record.
+ */
+export class BlobGoneError extends Error {
+  constructor() {
+    super("The blob is gone: it was swept or deleted.");
+  }
 }
 
 export class BlobTooLargeError extends TooLargeError {

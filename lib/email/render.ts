@@ -2,9 +2,12 @@
  * The one email layout, so a template is only its strings: a title, paragraphs, an optional
  * button and a footer become an HTML part (inline styles and tables, as mail clients need)
  * and a plain-text part with the same content. Everything passed in is plain text and is
- * escaped here; only http(s) links are accepted for the button.
+ * escaped here; only http(s) links are accepted for the button. The title, the brand line and
+ * the button label are folded into one line each (lib/text.ts): they come from stored names,
+ * and a name stored before names were checked must not break the layout or a subject.
  */
 import type { Locale } from "@/lib/orders/model.ts";
+import { toOneLine } from "@/lib/text.ts";
 
 export interface EmailContent {
   locale: Locale;
@@ -62,7 +65,15 @@ const P = `margin:0 0 16px;${FONT};font-size:16px;line-height:1.5;color:#1f2937`
  *   button: { label: "Ver el pedido", href: orderUrl }, footer: "ACME Manufacturing",
  * });
  */
-export function renderEmail(c: EmailContent): RenderedEmail {
+export function renderEmail(content: EmailContent): RenderedEmail {
+  const c: EmailContent = {
+    ...content,
+    title: toOneLine(content.title),
+    ...(content.brand !== undefined ? { brand: toOneLine(content.brand) } : {}),
+    ...(content.button
+      ? { button: { ...content.button, label: toOneLine(content.button.label) } }
+      : {}),
+  };
   const href = c.button ? safeHref(c.button.href) : undefined;
   const footer = Array.isArray(c.footer) ? c.footer : [c.footer];
   const para = (s: string) => `<p style="${P}">${escapeHtml(s)}</p>`;

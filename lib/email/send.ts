@@ -9,8 +9,16 @@
  *    dies after Resend accepted the email but before the marker was written, the redelivery's
  *    request is answered from Resend's idempotency cache and nothing is sent again.
  */
+import { InvalidInputError } from "@/lib/errors.ts";
 import { log } from "@/lib/log.ts";
-import { enqueue, type EnqueueResult, registerQueueHandler } from "@/lib/queue/queue.ts";
+import {
+  enqueue,
+  enqueueInAtomic,
+  enqueueKeyUsed,
+  type EnqueueResult,
+  registerQueueHandler,
+} from "@/lib/queue/queue.ts";
+import { toOneLine } from "@/lib/text.ts";
 import type { HandlerMeta } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { DevOutbox } from "./dev_outbox.ts";
@@ -49,19 +57,71 @@ export interface SendEmailInput {
  *   idempotencyKey: `issue-confirmation/acme/${ticket}` });
  */
 export function sendEmail(services: Services, input: SendEmailInput): Promise<EnqueueResult> {
-  const email: Email = EmailSchema.parse({
+  const email = EmailSchema.parse(emailOf(input));
+  return enqueue(services, EMAIL_SEND, email, {
+    key: `email:${email.idempotency_key}`,
+    dedupForMs: SENT_MARKER_MS,
+  });
+}
+
+/** Subjects are cut here (with an ellipsis) rather than refused: they hold stored names. */
+const SUBJECT_MAX = 300;
+
+function emailOf(input: SendEmailInput): unknown {
+  return {
     org: input.org,
     to: Array.isArray(input.to) ? input.to : [input.to],
     reply_to: input.replyTo,
-    subject: input.subject,
+    // Defence in depth: whatever a stored name holds, a subject is one line.
+    subject: toOneLine(input.subject, SUBJECT_MAX),
     html: input.html,
     text: input.text,
     idempotency_key: input.idempotencyKey,
     tags: input.tags
       ? Object.entries(input.tags).map(([name, value]) => ({ name, value }))
       : undefined,
-  });
-  return enqueue(services, EMAIL_SEND, email, {
+  };
+}
+
+/**
+ * An email that cannot be sent as asked: an address on file is not one (`fields` names
+ * `to` or `reply_to`). The caller turns it into its own 422 on the record to correct.
+ */
+export class UndeliverableEmailError extends InvalidInputError {}
+
+/**
+ * Validates an email before anything depends on it, so a caller can refuse its whole
+ * operation instead of committing a record whose email then fails.
+ * Throws UndeliverableEmailError.
+ */
+export function prepareEmail(input: SendEmailInput): Email {
+  const parsed = EmailSchema.safeParse(emailOf(input));
+  if (parsed.success) return parsed.data;
+  const fields: Record<string, string[]> = {};
+  for (const issue of parsed.error.issues) {
+    const field = String(issue.path[0] ?? "email");
+    (fields[field] ??= []).push(issue.message);
+  }
+  throw new UndeliverableEmailError(fields, "The email cannot be sent: an address is not valid.");
+}
+
+/**
+ * Adds an email prepared by `prepareEmail` to the caller's atomic operation: queued if and
+ * only if that operation commits, deduplicated by its idempotency key as `sendEmail` is (the
+ * operation fails if the key was queued before).
+ *
+ * @example
+ * const email = prepareEmail({ to, subject, html, text, idempotencyKey });
+ * const op = kv.atomic().set(recordKey, record);
+ * queueEmailInAtomic(services, op, email);
+ * await op.commit();
+ */
+export function queueEmailInAtomic(
+  services: Services,
+  op: Deno.AtomicOperation,
+  email: Email,
+): void {
+  enqueueInAtomic(services, op, EMAIL_SEND, email, {
     key: `email:${email.idempotency_key}`,
     dedupForMs: SENT_MARKER_MS,
   });
@@ -103,6 +163,16 @@ export async function emailSentMarker(
   idempotencyKey: string,
 ): Promise<SentMarker | null> {
   return (await kv.get<SentMarker>(keys.sent(idempotencyKey))).value;
+}
+
+/**
+ * Whether an email with this idempotency key was queued or sent (while the records last,
+ * `SENT_MARKER_MS`): lets a template that changes its key format honour emails sent under
+ * the old one.
+ */
+export async function emailKeyUsed(kv: Deno.Kv, idempotencyKey: string): Promise<boolean> {
+  if (await emailSentMarker(kv, idempotencyKey)) return true;
+  return await enqueueKeyUsed(kv, `email:${idempotencyKey}`);
 }
 
 async function deliverEmail(email: Email, services: Services, meta: HandlerMeta): Promise<void> {

@@ -10,9 +10,11 @@ import {
   ConflictError,
   type Fields,
   ForbiddenError,
+  IdempotencyKeyReusedError,
   InvalidInputError,
   MalformedInputError,
   NotFoundError,
+  QuotaExceededError,
   RateLimitedError,
   TooLargeError,
   UnauthorizedError,
@@ -30,9 +32,11 @@ export type ErrorCode =
   | "not_found"
   | "method_not_allowed"
   | "conflict"
+  | "idempotency_key_reused"
   | "payload_too_large"
   | "unsupported_media_type"
   | "rate_limited"
+  | "quota_exceeded"
   | "service_unavailable"
   | "internal_error";
 
@@ -81,7 +85,8 @@ function problem(
 export function problemOf(err: unknown): Problem | null {
   if (err instanceof LinkInvalidError) return problem(401, "link_invalid", err.message);
   if (err instanceof RateLimitedError) {
-    return problem(429, "rate_limited", err.message, undefined, {
+    const code = err instanceof QuotaExceededError ? "quota_exceeded" : "rate_limited";
+    return problem(429, code, err.message, err.fields, {
       "retry-after": String(Math.max(1, Math.ceil(err.retryAfterSeconds))),
     });
   }
@@ -98,7 +103,10 @@ export function problemOf(err: unknown): Problem | null {
   }
   if (err instanceof ForbiddenError) return problem(403, "forbidden", err.message);
   if (err instanceof NotFoundError) return problem(404, "not_found", err.message);
-  if (err instanceof ConflictError) return problem(409, "conflict", err.message);
+  if (err instanceof ConflictError) return problem(409, "conflict", err.message, err.fields);
+  if (err instanceof IdempotencyKeyReusedError) {
+    return problem(422, "idempotency_key_reused", err.message);
+  }
   if (err instanceof InvalidInputError) {
     return problem(422, "validation_failed", err.message, err.fields);
   }

@@ -6,6 +6,7 @@ import { CARRIER_NAMES, trackingUrl } from "@/lib/orders/carrier_links.ts";
 import type { Customer, DocumentId, Order, OrderSummary, Shipment } from "@/lib/orders/model.ts";
 import { DOCUMENT_IDS } from "@/lib/orders/model.ts";
 import type { Ticket } from "@/lib/issues/tickets.ts";
+import { eventTimes } from "@/lib/tracking/event_times.ts";
 
 /** Token answers must not be cached or indexed (capability URLs). */
 export const PRIVATE_HEADERS = {
@@ -26,6 +27,12 @@ export function orderSummaryView(o: OrderSummary) {
   return { ...rest, shipping: o.shipping ?? null };
 }
 
+/**
+ * A shipment in the tracking and order APIs. Beyond the contract's fields: each event's
+ * instant and local time with offset (`eventTimes`), `awaiting_carrier` (no carrier answer
+ * or manual update yet: `last_refreshed_at` is null) and `awaiting_first_scan` (the carrier
+ * knows no scan of the label yet).
+ */
 export function shipmentView(s: Shipment) {
   return {
     carrier: s.carrier,
@@ -43,8 +50,11 @@ export function shipmentView(s: Shipment) {
       occurred_at: e.occurred_at,
       description: e.description,
       location: e.location ?? null,
+      ...eventTimes(e),
     })),
     last_refreshed_at: s.last_refreshed_at ?? null,
+    awaiting_carrier: !s.last_refreshed_at,
+    awaiting_first_scan: s.awaiting_first_scan ?? false,
     delivery: s.delivery ?? null,
   };
 }

@@ -1,6 +1,10 @@
 /**
  * The two emails of a ticket: to the org's support address (details and staff links) and a
- * confirmation to the contact email in the customer's language. Sent by the
+ * confirmation to the contact email in the customer's language. The confirmation goes to an
+ * address the form was given, from the manufacturer's sender, so it is fixed text: the ticket
+ * and order numbers and what happens next, never the description or anything else the
+ * client typed; and it is not sent past its daily bounds (lib/issues/confirmation_limits.ts,
+ * decided when the ticket committed: `confirmation: false`). Sent by the
  * `issues.ticket_emails` queue job that `createTicket` enqueues in the ticket's own atomic
  * op, so a committed ticket always gets its emails. The job may run more than once (the
  * queue delivers at least once); `sendEmail` dedups by idempotency key, so each email is
@@ -21,6 +25,7 @@ import { registerWorkflowHandlers } from "./workflow_emails.ts";
 const PayloadSchema = z.object({
   org: z.string().min(1).max(200),
   ticket_number: z.string().min(1).max(40),
+  confirmation: z.boolean().optional(),
 });
 
 export const supportEmailKey = (org: string, ticket: string) => `ticket:${org}:${ticket}:support`;
@@ -79,18 +84,24 @@ export async function sendTicketEmails(
     tags: { kind: "ticket_support" },
   });
 
+  if (payload.confirmation === false) {
+    log.info("report confirmation not sent: daily bound reached", {
+      org: org.slug,
+      ticket: ticket.ticket_number,
+    });
+    return;
+  }
   const c = issueMessages.bind(ticket.locale);
   const confirmation = renderEmail({
     locale: ticket.locale,
     brand: org.name,
     title: c("email_confirm_subject", vars),
-    paragraphs: [
-      c("email_confirm_intro", vars),
-      `${c("email_field_ticket")}: ${ticket.ticket_number}`,
-      `${c("email_field_type")}: ${c(`type_${ticket.issue_type}`)}`,
-      `${c("email_field_description")}: ${ticket.description}`,
+    paragraphs: [c("email_confirm_intro", vars), c("email_confirm_next")],
+    footer: [
+      org.name,
+      [org.support_email, org.support_phone].filter(Boolean).join(" · "),
+      c("email_confirm_why"),
     ],
-    footer: [org.name, [org.support_email, org.support_phone].filter(Boolean).join(" · ")],
   });
   await sendEmail(services, {
     org: org.slug,

@@ -55,11 +55,21 @@ export const issueMessages = defineMessages("issues", {
     photos_count_many: "{n} files chosen",
     photos_count_other: "{n} files chosen",
     dismiss: "Dismiss",
+    err_retry: "Your report could not be saved. Please send it again.",
+    err_photo_gone: "A photo could not be kept. Please attach it again and send the report.",
+    err_photo_quota:
+      "Today's limit for photos from your company is reached. Send the report without photos, or add them tomorrow.",
+    err_key_reused:
+      "This form was already used to send a different report. Check the details and send it again to make a new report.",
+    err_cross_site: "This form can only be sent from the order page in the customer portal.",
     email_support_subject: "New issue {ticket}: {type} on order {order}",
     email_support_intro: "{customer} reported an issue with order {order}.",
     email_confirm_subject: "We received your report {ticket} for order {order}",
-    email_confirm_intro:
-      "Thank you for your report about order {order}. We'll contact you within 24 hours.",
+    email_confirm_intro: "We received a report about order {order}. Its ticket number is {ticket}.",
+    email_confirm_next:
+      "What happens next: our support team reviews the report and contacts you within 24 hours. To add anything, reply to this email and keep the ticket number in the subject.",
+    email_confirm_why:
+      "You receive this email because this address was given as the contact in a report on the customer portal. If you did not send one, you can ignore this email.",
     email_field_ticket: "Ticket",
     email_field_type: "Issue type",
     email_field_description: "Description",
@@ -116,11 +126,23 @@ export const issueMessages = defineMessages("issues", {
     photos_count_many: "{n} archivos elegidos",
     photos_count_other: "{n} archivos elegidos",
     dismiss: "Cerrar aviso",
+    err_retry: "No se pudo guardar su informe. Envíelo de nuevo.",
+    err_photo_gone: "No se pudo conservar una foto. Adjúntela de nuevo y envíe el informe.",
+    err_photo_quota:
+      "Se ha alcanzado el límite diario de fotos de su empresa. Envíe el informe sin fotos o añádalas mañana.",
+    err_key_reused:
+      "Este formulario ya se usó para enviar otro informe. Revise los datos y envíelo de nuevo para crear un informe nuevo.",
+    err_cross_site:
+      "Este formulario solo puede enviarse desde la página del pedido en el portal de clientes.",
     email_support_subject: "Nueva incidencia {ticket}: {type} en el pedido {order}",
     email_support_intro: "{customer} ha informado de un problema con el pedido {order}.",
     email_confirm_subject: "Hemos recibido su informe {ticket} del pedido {order}",
     email_confirm_intro:
-      "Gracias por su informe sobre el pedido {order}. Le contactaremos en un plazo de 24 horas.",
+      "Hemos recibido un informe sobre el pedido {order}. Su número de incidencia es {ticket}.",
+    email_confirm_next:
+      "Qué ocurre ahora: nuestro equipo de soporte revisa el informe y le contactará en un plazo de 24 horas. Para añadir algo, responda a este correo y conserve el número de incidencia en el asunto.",
+    email_confirm_why:
+      "Recibe este correo porque esta dirección se indicó como contacto en un informe del portal de clientes. Si usted no lo envió, puede ignorar este correo.",
     email_field_ticket: "Incidencia",
     email_field_type: "Tipo de problema",
     email_field_description: "Descripción",
@@ -177,11 +199,22 @@ export const issueMessages = defineMessages("issues", {
     photos_count_many: "Wybrano {n} plików",
     photos_count_other: "Wybrano {n} pliku",
     dismiss: "Zamknij komunikat",
+    err_retry: "Nie udało się zapisać zgłoszenia. Wyślij je ponownie.",
+    err_photo_gone: "Nie udało się zachować zdjęcia. Dołącz je ponownie i wyślij zgłoszenie.",
+    err_photo_quota:
+      "Osiągnięto dzienny limit zdjęć Twojej firmy. Wyślij zgłoszenie bez zdjęć albo dodaj je jutro.",
+    err_key_reused:
+      "Ten formularz został już użyty do wysłania innego zgłoszenia. Sprawdź dane i wyślij go ponownie, aby utworzyć nowe zgłoszenie.",
+    err_cross_site: "Ten formularz można wysłać tylko ze strony zamówienia w portalu klienta.",
     email_support_subject: "Nowe zgłoszenie {ticket}: {type}, zamówienie {order}",
     email_support_intro: "{customer} zgłosił problem z zamówieniem {order}.",
     email_confirm_subject: "Otrzymaliśmy zgłoszenie {ticket} dotyczące zamówienia {order}",
     email_confirm_intro:
-      "Dziękujemy za zgłoszenie dotyczące zamówienia {order}. Skontaktujemy się w ciągu 24 godzin.",
+      "Otrzymaliśmy zgłoszenie dotyczące zamówienia {order}. Numer zgłoszenia: {ticket}.",
+    email_confirm_next:
+      "Co dalej: nasz zespół wsparcia przejrzy zgłoszenie i skontaktuje się w ciągu 24 godzin. Aby coś dodać, odpowiedz na tę wiadomość i zachowaj numer zgłoszenia w temacie.",
+    email_confirm_why:
+      "Otrzymujesz tę wiadomość, ponieważ ten adres podano jako kontaktowy w zgłoszeniu w portalu klienta. Jeśli nic nie wiesz o tym zgłoszeniu, możesz zignorować tę wiadomość.",
     email_field_ticket: "Zgłoszenie",
     email_field_type: "Rodzaj problemu",
     email_field_description: "Opis",

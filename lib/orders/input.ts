@@ -3,7 +3,9 @@
  * The store trusts only what passed these; per-field messages become a 422's `fields`.
  */
 import { z } from "zod";
-import { CARRIERS, LOCALES, ORDER_STATUSES, TRACKING_STATUSES } from "./model.ts";
+import { codePoints, isOneLine } from "@/lib/text.ts";
+import { carrierFromName, oneLineName } from "./carrier_names.ts";
+import { LOCALES, ORDER_STATUSES, TRACKING_STATUSES } from "./model.ts";
 import { AmountString, PriceString, QuantityString } from "./money.ts";
 
 /** Hard caps that keep every KV value under 64 KiB and every atomic op well under its limit. */
@@ -56,6 +58,36 @@ export const DateOrTimestamp = z.union([DateString, TimestampString], {
 const text = (max: number) =>
   z.string().trim().min(1, "Required.").max(max, `At most ${max} characters.`);
 
+/**
+ * One line an operator typed (a name, a label): Unicode-normalized (NFC, so "é" typed either
+ * way is one stored form), trimmed, 1 to `max` characters, and no character that ends or bends
+ * a line (lib/text.ts): such a value ends up in email subjects, page titles and log lines.
+ */
+export const oneLine = (max: number) =>
+  z.string().transform((s) => s.normalize("NFC").trim()).pipe(
+    z.string()
+      .min(1, "Required.")
+      .refine(isOneLine, "One line of text, without line breaks or control characters.")
+      .refine((s) => codePoints(s) <= max, `At most ${max} characters.`),
+  );
+
+/** An email address as operators send it: trimmed and normalized, then zod's (ASCII) rule. */
+export const EmailAddress = z.string().transform((s) => s.normalize("NFC").trim()).pipe(
+  z.email("A valid email address, such as ops@example.com.").max(254, "At most 254 characters."),
+);
+
+/** Digits with the usual separators, an optional leading + and extension; 5 digits at least. */
+const PHONE = /^\+?[0-9 ()./-]+(?:\s*(?:ext\.?|x|#)\s*[0-9]{1,6})?$/i;
+
+/** A phone number: one line of at most 40 characters, digits and + ( ) - . / spaces. */
+export const PhoneNumber = oneLine(40).refine(
+  (s) => PHONE.test(s) && (s.match(/[0-9]/g)?.length ?? 0) >= 5,
+  'A phone number: digits, spaces and + ( ) - . /, at least 5 digits (such as "+1 555 123 4567").',
+);
+
+/** A person's or company's name. */
+export const NameText = oneLine(200);
+
 export const LineInput = z.strictObject({
   item_code: text(64),
   description: text(300),
@@ -87,29 +119,39 @@ export const OrderInput = z.strictObject({
 export type OrderInput = z.infer<typeof OrderInput>;
 
 export const CustomerInput = z.strictObject({
-  name: text(200),
-  email: z.email("A valid email address.").max(254),
-  phone: text(40).optional(),
+  name: NameText,
+  email: EmailAddress,
+  phone: PhoneNumber.optional(),
   locale: z.enum(LOCALES).optional(),
 });
 export type CustomerInput = z.infer<typeof CustomerInput>;
 
 export const OrgInput = z.strictObject({
   slug: OrgSlug,
-  name: text(200),
-  support_email: z.email("A valid email address.").max(254),
-  support_phone: text(40),
+  name: NameText,
+  support_email: EmailAddress,
+  support_phone: PhoneNumber,
 });
 export type OrgInput = z.infer<typeof OrgInput>;
 
+/**
+ * A shipment as the ERP sends it. `carrier` is a carrier name (lib/orders/carrier_names.ts):
+ * FedEx, UPS or USPS under their common names are tracked, any other name is the manual
+ * carrier shown as sent; an explicit `carrier_name` is the name to show.
+ */
 export const ShipmentInput = z.strictObject({
-  carrier: z.enum(CARRIERS),
-  carrier_name: text(60).optional(),
+  carrier: oneLineName("Carrier"),
+  carrier_name: oneLineName("Carrier name").optional(),
   shipped_at: TimestampString,
-  service: text(100).optional(),
+  service: oneLineName("Service", 100).optional(),
   estimated_delivery: DateOrTimestamp.optional(),
+}).transform(({ carrier, carrier_name, ...rest }) => {
+  const choice = carrierFromName(carrier);
+  const name = carrier_name ?? choice.carrier_name;
+  return { ...rest, carrier: choice.carrier, ...(name ? { carrier_name: name } : {}) };
 });
-export type ShipmentInput = z.infer<typeof ShipmentInput>;
+/** The shipment after its carrier name was read: `carrier` is one of ours. */
+export type ShipmentInput = z.output<typeof ShipmentInput>;
 
 /** A manual tracking update entered by warehouse staff. */
 export const TrackingEventInput = z.strictObject({

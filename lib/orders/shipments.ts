@@ -93,6 +93,24 @@ interface ActiveShipmentEntry {
   last_refreshed_at: string | null;
 }
 
+/** A shipment before and after one change (`previous` null when it is new). */
+export interface ShipmentChange {
+  previous: Shipment | null;
+  shipment: Shipment;
+}
+
+/**
+ * Adds work that must commit with a shipment change or not at all (e.g. its first carrier
+ * fetch on the queue); called once per attempt with that attempt's operation.
+ */
+export type InCommit = (op: Deno.AtomicOperation, change: ShipmentChange) => void;
+
+interface WriteOptions {
+  /** The order's `updated_at` when the change is not a refresh (which brings its own time). */
+  at?: string;
+  inCommit?: InCommit;
+}
+
 /**
  * Reads the order and shipment, lets `change` compute the new shipment, and writes the
  * shipment, the order's summary, its index entries, the counters and the poller's index in
@@ -104,12 +122,13 @@ async function changeShipment(
   number: string,
   tracking: string,
   change: (prev: Shipment | null) => Shipment,
-): Promise<{ previous: Shipment | null; shipment: Shipment }> {
+  opts: WriteOptions = {},
+): Promise<ShipmentChange> {
   const owner = (await kv.get<string>(keys.owner(org, number))).value;
   if (!owner) throw new OrderNotFoundError(`No order ${number} in this org.`);
   const unlock = await lockCustomer(kv, org, owner);
   try {
-    return await writeShipment(kv, org, number, tracking, change);
+    return await writeShipment(kv, org, number, tracking, change, opts);
   } finally {
     unlock();
   }
@@ -121,7 +140,8 @@ async function writeShipment(
   number: string,
   tracking: string,
   change: (prev: Shipment | null) => Shipment,
-): Promise<{ previous: Shipment | null; shipment: Shipment }> {
+  opts: WriteOptions,
+): Promise<ShipmentChange> {
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     await retryPause(attempt);
     const ownerEntry = await kv.get<string>(keys.owner(org, number));
@@ -150,7 +170,7 @@ async function writeShipment(
       status: impliedStatus(prevHeader.status, summaries),
       updated_at: nextUpdatedAt(
         prevHeader.updated_at,
-        shipment.last_refreshed_at ?? prevHeader.updated_at,
+        opts.at ?? shipment.last_refreshed_at ?? prevHeader.updated_at,
       ),
     };
 
@@ -176,6 +196,7 @@ async function writeShipment(
       };
       op.set(nextActive, entry);
     }
+    opts.inCommit?.(op, { previous, shipment });
     if ((await op.commit()).ok) return { previous, shipment };
   }
   throw new ConflictError(`Shipment ${tracking} is being changed concurrently; retry.`);
@@ -183,7 +204,9 @@ async function writeShipment(
 
 /**
  * Registers or updates a shipment of an order (carrier, ship time, estimate); its events
- * and status are kept. Throws OrderNotFoundError or LimitError.
+ * and status are kept. A new shipment has no `last_refreshed_at` until its carrier (or a
+ * manual update) first answers. `opts.inCommit` adds work to the same atomic commit.
+ * Throws OrderNotFoundError or LimitError.
  */
 export async function upsertShipment(
   kv: Deno.Kv,
@@ -192,7 +215,8 @@ export async function upsertShipment(
   trackingNumber: string,
   input: ShipmentInput,
   now: Date,
-): Promise<{ shipment: Shipment; created: boolean }> {
+  opts: { inCommit?: InCommit } = {},
+): Promise<{ shipment: Shipment; created: boolean; previous: Shipment | null }> {
   const { previous, shipment } = await changeShipment(
     kv,
     org,
@@ -211,7 +235,7 @@ export async function upsertShipment(
         ...(prev?.estimated_window ? { estimated_window: prev.estimated_window } : {}),
         status: prev?.status ?? "label_created",
         events: prev?.events ?? [],
-        last_refreshed_at: prev?.last_refreshed_at ?? now.toISOString(),
+        ...(prev?.last_refreshed_at ? { last_refreshed_at: prev.last_refreshed_at } : {}),
         ...(prev?.overdue ? { overdue: prev.overdue } : {}),
         ...(prev?.awaiting_first_scan ? { awaiting_first_scan: true } : {}),
         ...(prev?.delivery ? { delivery: prev.delivery } : {}),
@@ -223,8 +247,9 @@ export async function upsertShipment(
       };
       return s;
     },
+    { at: now.toISOString(), inCommit: opts.inCommit },
   );
-  return { shipment, created: previous === null };
+  return { shipment, created: previous === null, previous };
 }
 
 /**

@@ -164,6 +164,11 @@ export async function enqueue(
   return { id: first.value?.id ?? msg.id, enqueued: false };
 }
 
+/** Whether `key` was used by an `enqueue` whose dedup record still lives (`dedupForMs`). */
+export async function enqueueKeyUsed(kv: Deno.Kv, key: string): Promise<boolean> {
+  return (await kv.get(keys.dedup(key))).versionstamp !== null;
+}
+
 async function commitEnqueue(
   services: Services,
   msg: QueueMessage,
@@ -190,7 +195,8 @@ async function commitEnqueue(
 /**
  * Adds a message to the caller's own atomic operation, so it is enqueued if and only if that
  * operation commits (e.g. a ticket and its email job). The caller does its own dedup checks
- * in the same operation. Returns the message (its `id` is the dead-letter id).
+ * in the same operation, or passes `key` to make the operation fail when that key was
+ * enqueued before (as `enqueue`'s `key`). Returns the message (its `id` is the dead-letter id).
  *
  * @example
  * const op = kv.atomic().check(...).set(ticketKey, ticket);
@@ -202,10 +208,30 @@ export function enqueueInAtomic<P>(
   op: Deno.AtomicOperation,
   type: string,
   payload: P,
-  opts: { delayMs?: number } = {},
+  opts: {
+    delayMs?: number;
+    /** As `enqueue`'s `key`: the operation fails if this key was enqueued before. */
+    key?: string;
+    /**
+     * Records this idempotency key as used (for `dedupForMs`), so a later `enqueue` with it is
+     * a no-op; it is not checked here (this message is enqueued whenever the op commits).
+     */
+    claimKey?: string;
+    dedupForMs?: number;
+  } = {},
 ): QueueMessage<P> {
   const msg: QueueMessage<P> = { type, id: timeOrderedId(), payload, attempt: 1 };
   checkSize(msg);
+  const dedupKey = opts.key ?? opts.claimKey;
+  if (dedupKey !== undefined) {
+    const dedup = keys.dedup(dedupKey);
+    if (opts.key !== undefined) op.check({ key: dedup, versionstamp: null });
+    op.set(
+      dedup,
+      { id: msg.id, type, at: services.clock.now().toISOString() },
+      { expireIn: opts.dedupForMs ?? DEFAULT_DEDUP_MS },
+    );
+  }
   op.enqueue(msg, {
     delay: Math.max(0, Math.round(opts.delayMs ?? 0)),
     keysIfUndelivered: deadLetterKeys(msg.id, orgOf(payload)),

@@ -55,8 +55,11 @@ export function adapterMode(config: Config, carrier: CarrierId): AdapterMode {
 
 export interface AdapterContext {
   onCall?: CallObserver;
-  /** The stored shipment by tracking number (the sandbox advances it). */
-  current?: (trackingNumber: string) => CurrentShipment | undefined;
+  /**
+   * The stored shipment of `requests[index]` (the sandbox advances it; by request, not by
+   * number, since two orders can share a number).
+   */
+  current?: (index: number) => CurrentShipment | undefined;
 }
 
 /** The adapter for a carrier, or undefined when it is not polled. */

@@ -1,17 +1,34 @@
 /**
  * The shipment-status email: one localized email to the customer when a shipment's
  * normalized status changes, never twice for the same shipment and status (the idempotency
- * key `shipment-status:{org}:{tracking}:{status}` dedups the enqueue and the delivery, so a
- * redelivered poll message cannot send it again).
+ * key `shipment-status:{org}:{customer}:{order}:{tracking}:{status}` dedups the enqueue and
+ * the delivery, so a redelivered poll message cannot send it again). A "delivered" email says
+ * who received or signed for it, where it was left and whether the carrier holds a proof of
+ * delivery; an "exception" (or a delay) says the carrier's reason and its revised estimate.
+ *
+ * The key names the order and customer because two orders (of one customer or two) can
+ * share a tracking number, and each is told. Until issue 11 the key was
+ * `shipment-status:{org}:{tracking}:{status}`; an email queued or sent under that key (its
+ * records live 30 days) counts as sent for every order with that number, so nothing already
+ * sent goes out again after the deploy. The old key cannot say WHICH order it was for, and a
+ * duplicate is worse than the old behaviour for one status of a shared number in that window.
+ * `legacyStatusEmailKey` can go 30 days after the deploy.
  *
  * Opt-out is kept PER CUSTOMER, `["tracking_email_optout", org, customer_ref]`: the email
  * goes to the customer's one address whichever link they used, and the links of a customer
  * are shared by its staff (spec: "multi-user"), so one switch for the customer is what a
  * person who clicks "stop" expects. The order page sets it with `setTrackingEmailOptOut`.
  */
-import type { Customer, Org, Shipment, TrackingStatus } from "@/lib/orders/model.ts";
+import type {
+  Customer,
+  DeliveryFacts,
+  Locale,
+  Org,
+  Shipment,
+  TrackingStatus,
+} from "@/lib/orders/model.ts";
 import { renderEmail } from "@/lib/email/render.ts";
-import { sendEmail } from "@/lib/email/send.ts";
+import { emailKeyUsed, sendEmail } from "@/lib/email/send.ts";
 import { formatDate } from "@/lib/i18n/format.ts";
 import type { Services } from "@/lib/services.ts";
 import { CARRIER_NAMES } from "@/lib/orders/carrier_links.ts";
@@ -55,7 +72,14 @@ export type OrderLinkFn = (
   orderNumber: string,
 ) => Promise<string | null>;
 
-export const statusEmailKey = (org: string, tracking: string, status: TrackingStatus) =>
+/** The email's idempotency key: one per org, customer, order, tracking number and status. */
+export const statusEmailKey = (
+  s: { org: string; customer_ref: string; order_number: string; tracking_number: string },
+  status: TrackingStatus,
+) => `shipment-status:${s.org}:${s.customer_ref}:${s.order_number}:${s.tracking_number}:${status}`;
+
+/** The key before issue 11 (org, number, status): honoured while its records last. */
+export const legacyStatusEmailKey = (org: string, tracking: string, status: TrackingStatus) =>
   `shipment-status:${org}:${tracking}:${status}`;
 
 export interface StatusEmailInput {
@@ -82,16 +106,13 @@ export function renderStatusEmail({ org, customer, shipment, orderUrl }: StatusE
     email: org.support_email,
     phone: org.support_phone,
   };
-  const last = shipment.events.at(-1);
-  const paragraphs = [t("email_greeting", vars), t("email_body", vars)];
-  if (shipment.status === "delivered" && last) {
-    paragraphs.push(t("email_delivered", { date: formatDate(locale, last.occurred_at) }));
-  } else if (shipment.estimated_delivery) {
-    paragraphs.push(t("email_estimate", { date: formatDate(locale, shipment.estimated_delivery) }));
-  }
-  if (shipment.status === "exception" && last?.description) {
-    paragraphs.push(t("email_exception", { detail: last.description }));
-  }
+  const paragraphs = [
+    t("email_greeting", vars),
+    t("email_body", vars),
+    ...(shipment.status === "delivered"
+      ? deliveredParagraphs(locale, shipment)
+      : progressParagraphs(locale, shipment)),
+  ];
   if (!orderUrl) paragraphs.push(t("email_no_link"));
   const rendered = renderEmail({
     locale,
@@ -104,6 +125,58 @@ export function renderStatusEmail({ org, customer, shipment, orderUrl }: StatusE
   return { subject: t("email_subject", vars), ...rendered };
 }
 
+/** The carrier's words for an email: one line, bounded, without a trailing full stop. */
+function carrierWords(s: string | undefined, max = 120): string | undefined {
+  const one = s?.replace(/[\p{Cc}\p{Zl}\p{Zp}\u200e\u200f\u202a-\u202e\u2066-\u2069]+/gu, " ")
+    .replace(/\s+/g, " ").trim();
+  if (!one) return undefined;
+  const cut = one.length > max ? `${one.slice(0, max - 1).trimEnd()}…` : one;
+  return cut.replace(/[.;:,]+$/, "");
+}
+
+/** When, who took or signed for it, where it was left, and the proof of delivery. */
+function deliveredParagraphs(locale: Locale, s: Shipment): string[] {
+  const t = trackingMessages.bind(locale);
+  const out: string[] = [];
+  const at = [...s.events].reverse().find((e) => e.status === "delivered") ?? s.events.at(-1);
+  if (at) out.push(t("email_delivered", { date: formatDate(locale, at.occurred_at) }));
+  const d: DeliveryFacts = s.delivery ?? {};
+  const received = carrierWords(d.received_by, 80);
+  const signed = carrierWords(d.signed_by, 80);
+  if (signed) out.push(t("email_signed_by", { name: signed }));
+  if (received && received.toLowerCase() !== signed?.toLowerCase()) {
+    out.push(t("email_received_by", { name: received }));
+  }
+  const words = carrierWords(d.left_at_text);
+  if (d.left_at && d.left_at !== "other") out.push(t(`email_left_${d.left_at}`));
+  else if (words) out.push(t("email_left_other", { place: words }));
+  const pod = d.proof_of_delivery;
+  if (pod?.url && /^https:\/\//.test(pod.url)) out.push(t("email_pod_link", { url: pod.url }));
+  else if (pod?.available) out.push(t(`email_pod_${pod.kind ?? "document"}`));
+  else if (pod) out.push(t("email_pod_none"));
+  return out;
+}
+
+/** The estimate (the carrier's revised one after a delay), and the reason of a problem. */
+function progressParagraphs(locale: Locale, s: Shipment): string[] {
+  const t = trackingMessages.bind(locale);
+  const out: string[] = [];
+  const d = s.delivery;
+  const reason = carrierWords(d?.delay_reason) ??
+    (s.status === "exception" ? carrierWords(s.events.at(-1)?.description) : undefined);
+  if (s.status === "exception") {
+    out.push(reason ? t("email_exception", { detail: reason }) : t("email_exception_unknown"));
+  } else if (reason) {
+    out.push(t("email_delay", { detail: reason }));
+  }
+  if (d?.revised_estimate) {
+    out.push(t("email_revised_estimate", { date: formatDate(locale, d.revised_estimate) }));
+  } else if (s.estimated_delivery) {
+    out.push(t("email_estimate", { date: formatDate(locale, s.estimated_delivery) }));
+  }
+  return out;
+}
+
 /**
  * Queues the status email unless the customer opted out. Returns what happened; "duplicate"
  * when this shipment already had an email for this status.
@@ -114,6 +187,8 @@ export async function sendStatusEmail(
 ): Promise<"queued" | "duplicate" | "opted_out"> {
   const { org, customer, shipment } = input;
   if (await isTrackingEmailOptedOut(services.kv, org.slug, customer.ref)) return "opted_out";
+  const legacy = legacyStatusEmailKey(org.slug, shipment.tracking_number, shipment.status);
+  if (await emailKeyUsed(services.kv, legacy)) return "duplicate";
   const { subject, html, text } = renderStatusEmail(input);
   const res = await sendEmail(services, {
     org: org.slug,
@@ -121,7 +196,15 @@ export async function sendStatusEmail(
     subject,
     html,
     text,
-    idempotencyKey: statusEmailKey(org.slug, shipment.tracking_number, shipment.status),
+    idempotencyKey: statusEmailKey(
+      {
+        org: org.slug,
+        customer_ref: customer.ref,
+        order_number: shipment.order_number,
+        tracking_number: shipment.tracking_number,
+      },
+      shipment.status,
+    ),
     tags: { kind: "shipment_status" },
   });
   return res.enqueued ? "queued" : "duplicate";

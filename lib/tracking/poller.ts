@@ -13,8 +13,12 @@
  *   sooner than the cron at first and less often once it is days old.
  *
  * A page view calls `requestRefreshIfStale`, which enqueues a one-shipment poll keyed per
- * shipment and staleness window: any number of concurrent views make one refresh, and the
- * page never waits for a carrier.
+ * shipment (org, order, number) and staleness window: any number of concurrent views make one
+ * refresh, and the page never waits for a carrier.
+ *
+ * A shipment is (org, order, tracking number): two orders, of one customer or two, can carry
+ * the same number (one pallet split over two orders, a reused number), and each is loaded,
+ * asked about, stored and emailed on its own; a carrier is still called once per number.
  *
  * Everything runs on `services.clock`, so tests drive it with a fake clock and call
  * `startPollCycle`, `handlePollAll` and `pollBatch` directly.
@@ -195,7 +199,8 @@ const keys = {
   lastSuccess: (carrier: CarrierId): Deno.KvKey => ["tracking_last_success", carrier],
 };
 
-type LoadedBatch = Map<string, Loaded & { order_number: string }>;
+/** A batch's shipments, in the batch's order, one per (order, tracking number). */
+type LoadedBatch = (Loaded & { order_number: string })[];
 /** A batch as read from its message (defaults filled in). */
 type Batch = z.infer<typeof PollBatchPayload>;
 
@@ -218,7 +223,7 @@ export async function pollBatch(services: Services, raw: PollBatch): Promise<Bat
   const skipped = await skipReason(services, batch);
   if (skipped) return { ...outcome, skipped };
   const loaded = await loadBatch(services, batch);
-  if (loaded.size === 0) return outcome;
+  if (loaded.length === 0) return outcome;
   const started = performance.now();
   const results = await trackAndLogCalls(services, batch, loaded);
   const applied = await applyResults(services, batch, loaded, results, outcome);
@@ -261,11 +266,15 @@ async function skipReason(
   return "circuit_open";
 }
 
-/** The batch's shipments still worth asking about, by tracking number. */
+/** The batch's shipments still worth asking about, each (order, number) once. */
 async function loadBatch(services: Services, batch: Batch): Promise<LoadedBatch> {
   const now = services.clock.now();
-  const loaded: LoadedBatch = new Map();
+  const loaded: LoadedBatch = [];
+  const seen = new Set<string>();
   for (const item of batch.items) {
+    const id = `${item.order_number}\n${item.tracking_number}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
     const l = await loadShipment(services, batch.org, item.order_number, item.tracking_number);
     // Delivered (or removed) since it was listed: nothing to ask the carrier.
     if (l && l.shipment.status !== "delivered" && l.shipment.carrier === batch.carrier) {
@@ -275,7 +284,7 @@ async function loadBatch(services: Services, batch: Batch): Promise<LoadedBatch>
       ) {
         continue;
       }
-      loaded.set(item.tracking_number, { ...l, order_number: item.order_number });
+      loaded.push({ ...l, order_number: item.order_number });
     }
   }
   return loaded;
@@ -283,27 +292,26 @@ async function loadBatch(services: Services, batch: Batch): Promise<LoadedBatch>
 
 /**
  * Asks the carrier about every loaded shipment (its number, ship time and any remembered
- * carrier id); each HTTP call becomes an integration-log row. Results by tracking number.
+ * carrier id); each HTTP call becomes an integration-log row. `results[i]` answers
+ * `loaded[i]` (the adapter asks once for a number two orders share).
  */
 async function trackAndLogCalls(
   services: Services,
   batch: Batch,
   loaded: LoadedBatch,
-): Promise<Map<string, TrackResult>> {
+): Promise<TrackResult[]> {
   const calls: CarrierCall[] = [];
   const adapter = createAdapter(services, batch.carrier, {
     onCall: (c) => calls.push(c),
-    current: (n) => loaded.get(n)?.shipment,
+    current: (i) => loaded[i]?.shipment,
   })!;
-  const asked = [...loaded];
-  const requests: TrackRequest[] = asked.map(([n, l]) => ({
-    tracking_number: n,
+  const requests: TrackRequest[] = loaded.map((l) => ({
+    tracking_number: l.shipment.tracking_number,
     shipped_at: l.shipment.shipped_at,
     ...(l.shipment.carrier_ref ? { carrier_ref: l.shipment.carrier_ref } : {}),
   }));
   try {
-    const answers = await adapter.track(requests);
-    return new Map(asked.map(([n], i) => [n, answers[i]]));
+    return await adapter.track(requests);
   } finally {
     for (const c of calls) {
       await writeLog(services, {
@@ -338,13 +346,14 @@ async function applyResults(
   services: Services,
   batch: Batch,
   loaded: LoadedBatch,
-  results: Map<string, TrackResult>,
+  results: TrackResult[],
   outcome: BatchOutcome,
 ): Promise<Applied> {
   const orgRecord = await getOrg(services.kv, batch.org);
   const applied: Applied = { retry: [], retryAfterMs: 0, notFound: 0 };
-  for (const [n, r] of results) {
-    const l = loaded.get(n)!;
+  for (const [i, l] of loaded.entries()) {
+    const r = results[i];
+    const n = l.shipment.tracking_number;
     if (!r.ok) {
       outcome.failed++;
       if (RETRYABLE.has(r.reason)) {
@@ -437,9 +446,9 @@ async function storeResult(
 async function countForCircuit(
   services: Services,
   carrier: CarrierId,
-  results: Map<string, TrackResult>,
+  results: TrackResult[],
 ): Promise<string> {
-  const callFailed = [...results.values()].some((r) => !r.ok && CALL_FAILURE.has(r.reason));
+  const callFailed = results.some((r) => !r.ok && CALL_FAILURE.has(r.reason));
   if (callFailed) return await recordFailure(services, carrier);
   await recordSuccess(services, carrier);
   await services.kv.set(keys.lastSuccess(carrier), services.clock.now().toISOString());
@@ -478,7 +487,7 @@ async function logPoll(
     org: batch.org,
     kind: "poll",
     carrier: batch.carrier,
-    tracking_numbers: [...loaded.keys()],
+    tracking_numbers: [...new Set(loaded.map((l) => l.shipment.tracking_number))],
     outcome: outcome.failed === 0 ? "ok" : outcome.updated > 0 ? "partial" : "failed",
     latency_ms: facts.ms,
     detail:
@@ -486,6 +495,20 @@ async function logPoll(
       `${outcome.failed} failed${outcome.retryScheduled ? ", retry scheduled" : ""}` +
       `${facts.circuit === "open" ? ", circuit open" : ""}`,
   });
+}
+
+/**
+ * The id of a shipment's refresh in one staleness window, per shipment (another order with
+ * the same number is refreshed on its own); its queue key is `tracking.{id}`. The first fetch
+ * of a new shipment claims it too, so page views while that fetch runs ask for no other.
+ */
+export function refreshId(
+  s: Pick<Shipment, "org" | "order_number" | "tracking_number">,
+  staleMinutes: number,
+  nowMs: number,
+): string {
+  const window = Math.floor(nowMs / (staleMinutes * 60_000));
+  return `refresh:${s.org}:${s.order_number}:${s.tracking_number}:${window}`;
 }
 
 /**
@@ -509,8 +532,7 @@ export async function requestRefreshIfStale(
     const now = services.clock.now().getTime();
     const last = shipment.last_refreshed_at ? Date.parse(shipment.last_refreshed_at) : 0;
     if (now - last < staleMs) return false;
-    const window = Math.floor(now / staleMs);
-    const id = `refresh:${shipment.org}:${shipment.tracking_number}:${window}`;
+    const id = refreshId(shipment, services.config.TRACKING_STALE_MINUTES, now);
     const batch: PollBatch = {
       carrier,
       org: shipment.org,

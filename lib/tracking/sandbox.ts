@@ -64,12 +64,12 @@ export type CurrentShipment = Pick<Shipment, "status" | "events" | "estimated_de
 export class SandboxAdapter implements CarrierAdapter {
   readonly carrier = "sandbox" as const;
   #services: Services;
-  #current: (trackingNumber: string) => CurrentShipment | undefined;
+  #current: (index: number) => CurrentShipment | undefined;
 
-  /** `current` gives the stored shipment, which the sandbox advances one step. */
+  /** `current(i)` gives the stored shipment of `requests[i]`, which the sandbox advances. */
   constructor(
     services: Services,
-    current: (trackingNumber: string) => CurrentShipment | undefined,
+    current: (index: number) => CurrentShipment | undefined,
   ) {
     this.#services = services;
     this.#current = current;
@@ -77,8 +77,8 @@ export class SandboxAdapter implements CarrierAdapter {
 
   track(requests: TrackRequest[]): Promise<TrackResult[]> {
     const now = this.#services.clock.now();
-    return Promise.resolve(requests.map((req): TrackResult => {
-      const cur = this.#current(req.tracking_number);
+    return Promise.resolve(requests.map((_req, i): TrackResult => {
+      const cur = this.#current(i);
       // Not stored (deleted since it was listed): the sandbox has nothing to move yet.
       if (!cur) return { ok: true, awaiting_first_scan: true, message: "unknown sandbox shipment" };
       return { ok: true, shipment: this.#advance(cur, now) };

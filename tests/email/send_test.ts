@@ -250,7 +250,7 @@ Deno.test("invalid emails are refused before anything is queued", async () => {
     for (
       const bad of [
         email("k", { to: "not an email" }),
-        email("k", { subject: "two\nlines" }),
+        email("k", { subject: "\r\n\t" }),
         email(""),
         email("k".repeat(257)),
         email("k", { tags: { "bad tag": "x" } }),
@@ -265,6 +265,24 @@ Deno.test("invalid emails are refused before anything is queued", async () => {
       assert(threw, `refused: ${JSON.stringify(bad).slice(0, 80)}`);
     }
     assert.deepEqual((await listOutbox(services.kv)).entries.length, 0);
+  });
+});
+
+Deno.test("a subject is always one line: line breaks and controls are folded, a long one is cut", async () => {
+  await withMail({}, async (services) => {
+    await sendEmail(
+      services,
+      email("a", { subject: "Order\r\nBcc: x@evil.example\u2028\u202e ok" }),
+    );
+    await sendEmail(services, email("b", { subject: "é".repeat(400) }));
+    await waitForQueueIdle();
+    const byKey = new Map(
+      (await listOutbox(services.kv)).entries.map((e) => [e.idempotency_key, e]),
+    );
+    assert.deepEqual(byKey.get("a")?.subject, "Order Bcc: x@evil.example ok");
+    const long = byKey.get("b")!.subject;
+    assert.deepEqual([...long].length, 300);
+    assert.ok(long.endsWith("…"));
   });
 });
 

@@ -66,7 +66,8 @@ Deno.test("a report sends the support email and a localized confirmation, once e
     assert.deepEqual(support.reply_to, GOOD.contact_email);
     // The customer reported in Spanish: the confirmation is in Spanish.
     assert.deepEqual(confirm.subject, `Hemos recibido su informe ${ticket} del pedido ORD-A1`);
-    assert.match(confirm.text, /Le contactaremos en un plazo de 24 horas\./);
+    assert.match(confirm.text, /le contactará en un plazo de 24 horas\./);
+    assert.ok(!confirm.text.includes(GOOD.description!), "no client text in the confirmation");
     assert.match(confirm.html, /lang="es"/);
 
     // The job running again (a queue redelivery) sends nothing new.

@@ -17,6 +17,13 @@ setLogSink(() => {}); // keep the pipe quiet; the test reads only the listening 
 const services = await makeTestServices({
   kvPath: Deno.env.get("KV_PATH"),
   clock: TestClock.live(),
+  // These tests send many reports from one link and address: the daily bounds are not theirs.
+  env: {
+    REPORT_CONFIRMATIONS_PER_LINK_PER_DAY: "1000",
+    REPORT_CONFIRMATIONS_PER_ADDRESS_PER_DAY: "1000",
+    PHOTO_QUOTA_MB_PER_DAY: "100000",
+    PHOTO_QUOTA_FILES_PER_DAY: "10000",
+  },
 });
 const kv = services.kv;
 if (!(await getOrg(kv, "acme"))) await seed(services);

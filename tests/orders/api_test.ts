@@ -283,10 +283,11 @@ Deno.test("admin API: shipments and manual events; public tracking shows them", 
     };
     assert.deepEqual((await call(s, "PUT", shipPath, acme, body)).status, 201);
     assert.deepEqual((await call(s, "PUT", shipPath, acme, body)).status, 200);
-    assert.deepEqual(
-      (await call(s, "PUT", shipPath, acme, { ...body, carrier: "dhl" })).status,
-      422,
-    );
+    // A carrier is a name: one line, bounded (carrier names have their own tests).
+    for (const carrier of ["", "FedEx\nBcc", "x".repeat(61), 7]) {
+      const bad = await call(s, "PUT", shipPath, acme, { ...body, carrier });
+      assert.deepEqual([bad.status, Object.keys(bad.json.error.fields)], [422, ["carrier"]]);
+    }
     assert.deepEqual(
       (await call(s, "PUT", "/api/admin/v1/orders/NOPE/shipments/123456789012", acme, body)).status,
       404,
@@ -341,7 +342,13 @@ Deno.test("admin API: shipments and manual events; public tracking shows them", 
       occurred_at: "2026-01-16T08:45:00-05:00",
       description: "In transit to City B",
       location: "City B",
+      instant: "2026-01-16T13:45:00.000Z",
+      local_time: "2026-01-16T08:45:00-05:00",
+      utc_offset: "-05:00",
+      time_zone: null,
+      time_zone_unknown: false,
     }]);
+    assert.deepEqual([sh.awaiting_carrier, sh.awaiting_first_scan], [false, false]);
     assert.deepEqual(tr.json.status, "shipped");
     // FedEx is not configured in tests, so no carrier refresh is requested.
     assert.deepEqual(tr.json.refresh_requested, false);

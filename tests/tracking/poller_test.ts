@@ -147,6 +147,12 @@ Deno.test("delivered shipments drop out of the poll", async () => {
 Deno.test("one refresh per stale shipment under 20 concurrent page views", async () => {
   await withPoller(async ({ services, fake }) => {
     await seed(services);
+    // Never fetched (no last_refreshed_at): a view asks for the carrier at once.
+    const fresh = await shipment(services, "ORD-1", IN_TRANSIT);
+    assert.deepEqual(fresh.last_refreshed_at, undefined);
+    assert.deepEqual(await requestRefreshIfStale(services, fresh), true);
+    await waitForQueueIdle();
+    assert.deepEqual(fake.batches, [[IN_TRANSIT]]);
     const s = await shipment(services, "ORD-1", IN_TRANSIT);
     // Fresh: no refresh.
     assert.deepEqual(await requestRefreshIfStale(services, s), false);
@@ -156,7 +162,7 @@ Deno.test("one refresh per stale shipment under 20 concurrent page views", async
     );
     assert.deepEqual(views.filter(Boolean).length, 1);
     await waitForQueueIdle();
-    assert.deepEqual(fake.batches, [[IN_TRANSIT]]);
+    assert.deepEqual(fake.batches, [[IN_TRANSIT], [IN_TRANSIT]]);
     const after = await shipment(services, "ORD-1", IN_TRANSIT);
     assert.deepEqual(after.last_refreshed_at, services.clock.now().toISOString());
     // The refreshed cache is fresh again: more views ask for nothing.

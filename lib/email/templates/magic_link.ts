@@ -8,7 +8,7 @@ import type { EnqueueResult } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { sha256Hex } from "@/lib/http/sha256.ts";
 import { type RenderedEmail, renderEmail } from "@/lib/email/render.ts";
-import { sendEmail } from "@/lib/email/send.ts";
+import { sendEmail, type SendEmailInput } from "@/lib/email/send.ts";
 
 /** In the i18n registry as "email.magic_link", so the catalogue parity test covers it. */
 export const magicLinkMessages = defineMessages("email.magic_link", {
@@ -89,21 +89,15 @@ export function renderMagicLinkEmail(
 const tagValue = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 256) || "_";
 
 /**
- * Queues the magic-link email to the customer's address, once per link: the idempotency key
- * is derived from a hash of the URL (never the token itself), so sending the same link twice
- * sends one email, and a new link sends a new one.
- *
- * @example
- * await sendMagicLinkEmail(services, { org, customer, url: link.url });
+ * The magic-link email to the customer's address, ready for `sendEmail` or `prepareEmail`.
+ * Its idempotency key is derived from a hash of the URL (never the token itself), so sending
+ * the same link twice sends one email, and a new link sends a new one.
  */
-export async function sendMagicLinkEmail(
-  services: Services,
-  input: MagicLinkEmailInput,
-): Promise<EnqueueResult> {
+export async function magicLinkEmail(input: MagicLinkEmailInput): Promise<SendEmailInput> {
   const { org, customer, url } = input;
   const { html, text, subject } = renderMagicLinkEmail(input);
   const urlHash = (await sha256Hex(`magic-link-email:${url}`)).slice(0, 32);
-  return sendEmail(services, {
+  return {
     org: org.slug,
     to: customer.email,
     replyTo: org.support_email,
@@ -114,5 +108,19 @@ export async function sendMagicLinkEmail(
       encodeURIComponent(customer.ref)
     }/${urlHash}`,
     tags: { kind: "magic_link", org: tagValue(org.slug) },
-  });
+  };
+}
+
+/**
+ * Queues the magic-link email, once per link (see `magicLinkEmail`). A new link's email is
+ * queued in the link's own atomic operation instead (lib/access/tokens.ts).
+ *
+ * @example
+ * await sendMagicLinkEmail(services, { org, customer, url: link.url });
+ */
+export async function sendMagicLinkEmail(
+  services: Services,
+  input: MagicLinkEmailInput,
+): Promise<EnqueueResult> {
+  return sendEmail(services, await magicLinkEmail(input));
 }

@@ -73,18 +73,24 @@ export const handler = linkDefine.handlers({
       const to = `${reportHref(access.token, number)}?ticket=${ticket.ticket_number}`;
       return ctx.redirect(to, 303);
     } catch (err) {
-      // A form the customer can correct comes back with its messages; a missing order,
+      // A form the customer can correct comes back with its messages (the photo quota's
+      // 429 too: the report can go without photos); a missing order, a cross-site post,
       // the rate limit and anything unexpected go to the error page.
       const problem = err instanceof DomainError && !(err instanceof NotFoundError)
         ? problemOf(err)
         : null;
-      if (!problem || problem.status === 401 || problem.status === 429) throw err;
+      if (
+        !problem || problem.status === 401 || problem.status === 403 ||
+        (problem.status === 429 && !problem.fields)
+      ) throw err;
       const errors: Record<string, string> = {};
       for (const [f, msgs] of Object.entries(problem.fields ?? {})) {
         if (FIELDS.includes(f)) errors[f] = msgs[0];
       }
       const values = Object.fromEntries(fields);
-      // Keep the same key: submitting the corrected form is still the same report.
+      // Keep the same key: submitting the corrected form is still the same report; a key
+      // that already made another report is replaced, so sending again makes a new one.
+      if (problem.code === "idempotency_key_reused") values.idempotency_key = newKey();
       values.idempotency_key ||= newKey();
       values.contact_email ??= access.customer.email;
       return page<Data>({
@@ -94,7 +100,7 @@ export const handler = linkDefine.handlers({
         values,
         errors,
         alert: Object.keys(errors).length ? m("err_summary") : problem.message,
-      }, { status: problem.status });
+      }, { status: problem.status, headers: problem.headers });
     }
   },
 });

@@ -1,7 +1,8 @@
 /**
  * GET /api/portal/customer/{token}/orders/{order_id}/tracking: the order's shipments with
- * the carrier's tracking page, status, estimate, events (oldest first) and when the data
- * was last refreshed. Any order outside this link's customer is a 404.
+ * the carrier's tracking page, status, estimate, events (oldest first, each with its instant
+ * and local time), delivery facts and when the data was last refreshed, or that the carrier
+ * has not answered yet (`awaiting_carrier`). Any order outside this link's customer is a 404.
  */
 import { NotFoundError } from "@/lib/errors.ts";
 import { json } from "@/lib/http/json.ts";
@@ -36,6 +37,8 @@ export const handler = linkDefine.handlers({
         shipments: shipments.map(shipmentView),
         last_refreshed_at: refreshed.at(-1) ?? null,
         refresh_requested: requested.some(Boolean),
+        // Some shipment has no carrier answer yet (its first fetch is queued).
+        awaiting_carrier: shipments.some((s) => !s.last_refreshed_at),
       },
       200,
       PRIVATE_HEADERS,
