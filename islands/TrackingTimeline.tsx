@@ -14,8 +14,8 @@
  */
 import { Component } from "preact";
 import type { DeliveryFacts, Locale } from "@/lib/orders/model.ts";
-import { formatRelative, formatShortDate, formatShortDateTime } from "@/lib/i18n/format.ts";
-import { type FactLabels, factPhrases } from "@/lib/pages/delivery_facts.ts";
+import { formatRelative, formatWallDate } from "@/lib/i18n/format.ts";
+import { type FactLabels, factPhrases, fill } from "@/lib/pages/delivery_facts.ts";
 import { buildTimeline, type Mark, type TimelineEvent } from "@/lib/pages/timeline.ts";
 
 export interface TrackingTimelineLabels {
@@ -73,7 +73,6 @@ interface State {
 }
 
 const SYMBOL: Record<Mark, string> = { done: "✓", current: "●", expected: "○", late: "!" };
-const fill = (s: string, k: string, v: string) => s.replace(`{${k}}`, v);
 
 export default class TrackingTimeline extends Component<TrackingTimelineProps, State> {
   constructor(props: TrackingTimelineProps) {
@@ -94,35 +93,24 @@ export default class TrackingTimeline extends Component<TrackingTimelineProps, S
 
   refresh = async () => {
     this.setState({ loading: true, failed: false });
-    try {
-      const res = await fetch(this.props.api, { headers: { accept: "application/json" } });
-      if (!res.ok) throw new Error(String(res.status));
-      const body = await res.json() as {
-        shipments?: Array<TimelineData & { tracking_number: string }>;
-      };
-      const s = body.shipments?.find((x) => x.tracking_number === this.props.trackingNumber);
-      if (!s) throw new Error("missing shipment");
-      const now = new Date();
-      this.setState({
-        data: s,
-        now: now.toISOString(),
-        loading: false,
-        checked: now.toLocaleTimeString(this.props.locale, { hour: "2-digit", minute: "2-digit" }),
-      });
-    } catch {
-      this.setState({ loading: false, failed: true });
-    }
+    type Answer = { shipments?: Array<TimelineData & { tracking_number: string }> };
+    const s = await fetch(this.props.api, { headers: { accept: "application/json" } })
+      .then((res) => res.ok ? res.json() as Promise<Answer> : {} as Answer)
+      .then((body) => body.shipments?.find((x) => x.tracking_number === this.props.trackingNumber))
+      .catch(() => undefined);
+    if (!s) return this.setState({ loading: false, failed: true });
+    const now = new Date();
+    this.setState({
+      data: s,
+      now: now.toISOString(),
+      loading: false,
+      checked: now.toLocaleTimeString(this.props.locale, { hour: "2-digit", minute: "2-digit" }),
+    });
   };
 
   render({ locale, labels: l }: TrackingTimelineProps, s: State) {
     const d = s.data;
     const entries = buildTimeline(d, new Date(s.now));
-    const spoken: Record<Mark, string> = {
-      done: l.done,
-      current: l.current,
-      expected: l.expected,
-      late: l.late,
-    };
     const estimateText = {
       expected: l.expectedDelivery,
       original: l.originalDelivery,
@@ -131,12 +119,16 @@ export default class TrackingTimeline extends Component<TrackingTimelineProps, S
     const awaiting = d.events.length === 0
       ? (d.awaiting_first_scan ? l.awaitingScan : !d.last_refreshed_at ? l.awaitingCarrier : "")
       : "";
-    const facts = factPhrases(d.delivery, l.fact, (iso) => formatShortDateTime(locale, iso));
+    const facts = factPhrases(
+      d.delivery,
+      l.fact,
+      (iso) => formatWallDate(locale, iso, "shortDateTime"),
+    );
     const updated = d.last_refreshed_at
-      ? fill(l.updated, "time", formatRelative(locale, d.last_refreshed_at, new Date(s.now)))
+      ? fill(l.updated, { time: formatRelative(locale, d.last_refreshed_at, new Date(s.now)) })
       : "";
     return (
-      <div class="timeline" aria-busy={s.loading ? "true" : "false"}>
+      <div class="timeline" aria-busy={s.loading}>
         <div class="timeline__head">
           <h3 class="timeline__title">{l.title}</h3>
           {s.live && (
@@ -161,15 +153,15 @@ export default class TrackingTimeline extends Component<TrackingTimelineProps, S
                   aria-current={e.mark === "current" ? "step" : undefined}
                 >
                   <span class="tl__mark" aria-hidden="true">{SYMBOL[e.mark]}</span>
-                  <span class="sr-only">{spoken[e.mark]}</span>
+                  <span class="sr-only">{l[e.mark]}</span>
                   <time
                     class="tl__time"
                     // A time in an unknown zone is a local date-time, not an instant.
                     dateTime={e.time_zone_unknown ? e.at.slice(0, 16) : e.at}
                   >
                     {e.at.length === 10
-                      ? formatShortDate(locale, e.at)
-                      : formatShortDateTime(locale, e.at)}
+                      ? formatWallDate(locale, e.at, "short")
+                      : formatWallDate(locale, e.at, "shortDateTime")}
                   </time>
                   <span class="tl__text">
                     {e.estimate ? estimateText[e.estimate] : e.description}
@@ -197,7 +189,9 @@ export default class TrackingTimeline extends Component<TrackingTimelineProps, S
             )
             : s.failed
             ? <span class="error-text">{l.error}</span>
-            : [updated, s.checked && fill(l.checked, "time", s.checked)].filter(Boolean).join(" ")}
+            : [updated, s.checked && fill(l.checked, { time: s.checked })].filter(Boolean).join(
+              " ",
+            )}
         </p>
       </div>
     );

@@ -85,12 +85,22 @@ const dateTables: Record<DateStyle, Partial<Record<Locale, Map<string, string>>>
 };
 const moneyTables: Partial<Record<Locale, Map<string, Map<string, string>>>> = {};
 
+/**
+ * One date in one style, not remembered: for the timeline island, which formats a handful
+ * of events and must not carry the page renderer's memo tables in its bundle.
+ */
+export function formatWallDate(locale: Locale, iso: string, style: DateStyle): string {
+  const d = wallClock(iso);
+  return d ? dateFormat(locale, style).format(d) : iso;
+}
+
 function fmt(locale: Locale, iso: string | undefined, style: DateStyle) {
   if (!iso) return "";
-  return remember(dateTables[style][locale] ??= table(`${style}|${locale}`), iso, () => {
-    const d = wallClock(iso);
-    return d ? dateFormat(locale, style).format(d) : iso;
-  });
+  return remember(
+    dateTables[style][locale] ??= table(`${style}|${locale}`),
+    iso,
+    () => formatWallDate(locale, iso, style),
+  );
 }
 
 /** "Jan 14, 2026" · "14 ene 2026" · "14 sty 2026" */

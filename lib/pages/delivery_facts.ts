@@ -35,7 +35,8 @@ export const FACT_KEYS = [
   "pod",
 ] as const satisfies ReadonlyArray<keyof FactLabels>;
 
-const fill = (s: string, v: Record<string, string | number>) =>
+/** `{name}` placeholders filled from `v` (client-side labels; unknown ones kept). */
+export const fill = (s: string, v: Record<string, string | number>) =>
   s.replace(/\{(\w+)\}/g, (m, k) => (k in v ? String(v[k]) : m));
 
 /** Where and who: "left at the front door", "signed by C. Reilly" (the status line's part). */

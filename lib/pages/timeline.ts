@@ -12,6 +12,7 @@
  */
 import type { DeliveryFacts } from "@/lib/orders/model.ts";
 import { isDelivered, isLate } from "@/lib/orders/progress.ts";
+import { wallClock } from "@/lib/i18n/format.ts";
 
 export type Mark = "done" | "current" | "expected" | "late";
 
@@ -45,9 +46,8 @@ export interface TimelineEntry {
 
 /** The wall-clock time an ISO value shows, as a number to sort by (dates: end of the day). */
 function wallKey(iso: string): number {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return Date.parse(`${iso}T23:59:59.999Z`);
-  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)/.exec(iso);
-  return m ? Date.parse(`${m[1]}Z`) : Date.parse(iso);
+  const t = wallClock(iso)?.getTime() ?? NaN;
+  return iso.length === 10 ? t + 86_399_999 : t;
 }
 
 export function buildTimeline(s: TimelineShipment, now: Date): TimelineEntry[] {
