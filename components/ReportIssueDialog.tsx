@@ -294,7 +294,7 @@ export default function ReportIssueDialog(p: ReportIssueDialogProps) {
           <div class="ri-head">
             <h2 id="ri-title">{m("title")}</h2>
             <button type="button" class="btn btn--ghost ri-close" onClick={close}>
-              <span aria-hidden="true">✕</span> {m("close")}
+              <span aria-hidden="true">✕</span> <span class="ri-close__label">{m("close")}</span>
             </button>
           </div>
           <div class="ri-body">
