@@ -11,7 +11,7 @@
  * before a Jan 22 scan, never after it. Pure, shared by the server render and the island.
  */
 import type { DeliveryFacts } from "@/lib/orders/model.ts";
-import { isDelivered, isLate } from "@/lib/orders/progress.ts";
+import { dayIsOver, isDelivered, isLate } from "@/lib/orders/progress.ts";
 import { wallClock } from "@/lib/i18n/format.ts";
 
 export type Mark = "done" | "current" | "expected" | "late";
@@ -81,11 +81,13 @@ export function buildTimeline(s: TimelineShipment, now: Date): TimelineEntry[] {
     milestones.push({ mark: "late", at: original, estimate: "original" });
   }
   const expected = revised ?? original;
+  const isRevised = !!revised && revised !== original;
   if (expected) {
     milestones.push({
-      mark: late ? "late" : "expected",
+      // A new estimate still ahead is expected, not late: the missed original says late.
+      mark: (isRevised ? dayIsOver(expected, now) : late) ? "late" : "expected",
       at: expected,
-      estimate: revised && revised !== original ? "revised" : "expected",
+      estimate: isRevised ? "revised" : "expected",
     });
   }
   // Events keep the carrier's order; an estimate goes before the first event shown later.

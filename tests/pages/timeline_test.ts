@@ -101,13 +101,20 @@ Deno.test("timeline: a revised estimate shows the missed original as late and th
     delivery: { revised_estimate: "2026-01-20", delay_reason: "Weather" },
     events: [ev("2026-01-17T07:00:00-05:00", "exception", "Weather delay")],
   }, new Date("2026-01-17T15:00:00Z"));
-  // Late overall (an exception with a later estimate): the new date is marked late as well,
-  // since the carrier itself says the delivery slipped.
+  // The missed original is late; the new date, still ahead, is what to expect (marking it
+  // "not met" before it comes would be wrong). Once its day is over, it is late too.
   assert.deepEqual(marks.map((m) => [m.mark, m.at, m.estimate]), [
     ["current", "2026-01-17T07:00:00-05:00", undefined],
     ["late", "2026-01-18", "original"],
-    ["late", "2026-01-20", "revised"],
+    ["expected", "2026-01-20", "revised"],
   ]);
+  const missedAgain = buildTimeline({
+    status: "exception",
+    estimated_delivery: "2026-01-18",
+    delivery: { revised_estimate: "2026-01-20" },
+    events: [ev("2026-01-17T07:00:00-05:00", "exception", "Weather delay")],
+  }, new Date("2026-01-22T15:00:00Z"));
+  assert.deepEqual(missedAgain.map((m) => m.mark), ["current", "late", "late"]);
   // An earlier revised estimate simply replaces the original, on time.
   const earlier = buildTimeline({
     status: "in_transit",
