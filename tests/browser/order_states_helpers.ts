@@ -141,6 +141,12 @@ export async function seedOrderStates(services: Services): Promise<void> {
   await put(STATES.cancelled, orderInput("cancelled"));
 
   await put(STATES.several, orderInput("shipped", { delivery_date: "2026-01-17" }));
+  // Both registered before the first is delivered (the ERP sends its shipments together).
+  await upsertShipment(kv, DEMO_ORG.slug, STATES.several, "1Z999AA10123456792", {
+    carrier: "ups",
+    shipped_at: "2026-01-14T10:00:00-05:00",
+    estimated_delivery: "2026-01-17",
+  }, now);
   await ship(
     services,
     STATES.several,
