@@ -390,3 +390,19 @@ Deno.test("with the real link middleware: a revoked link shows the org's contact
     await limited.close();
   }
 });
+
+Deno.test("localized <title> on the order page, the dashboard and the form page (es, pl)", async () => {
+  await withPortal(async (p) => {
+    const title = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "";
+    const detail = `${p.dashboard}/orders/ORD-008456`;
+    const es = title((await page(p, `${detail}?lang=es`)).html);
+    assert.match(es, /^Detalles del pedido: ORD-008456 · Portal de Clientes MonoPilot$/);
+    const pl = title((await page(p, `${detail}?lang=pl`)).html);
+    assert.match(pl, /ORD-008456 · Portal Klienta MonoPilot$/);
+    for (const path of [p.dashboard, `${detail}/report`]) {
+      const t = title((await page(p, `${path}?lang=pl`)).html);
+      assert.match(t, / · Portal Klienta MonoPilot$/, path);
+      assert(!/MonoPilot Customer Portal|Order|Report/.test(t), t);
+    }
+  });
+});
