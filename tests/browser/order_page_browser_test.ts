@@ -255,6 +255,37 @@ Deno.test({
       );
 
       await step(
+        "error pages (unknown order, invalid link) hold at every width and language",
+        async () => {
+          const problems: string[] = [];
+          for (const width of WIDTHS) {
+            await withContext(browser, width, async (page) => {
+              for (const lang of LANGS) {
+                for (
+                  const [name, path] of [
+                    ["order-not-found", `${portal.dashboard}/orders/ORD-999999`],
+                    ["link-invalid", "/customer/not-a-real-token"],
+                  ]
+                ) {
+                  await page.goto(`${portal.url}${path}?lang=${lang}`);
+                  const offenders = await auditLayout(page);
+                  if (offenders.length) {
+                    problems.push(`${name} ${width} ${lang}:\n${describe(offenders)}`);
+                  }
+                  if (width !== 360) {
+                    await page.screenshot({
+                      path: await artifactPath(`${name}-${width}-${lang}.png`),
+                    });
+                  }
+                }
+              }
+            });
+          }
+          assert.deepEqual(problems, [], problems.join("\n\n"));
+        },
+      );
+
+      await step(
         "print: a 3-line order is one A4 page without navigation or buttons",
         async () => {
           await withContext(browser, 1280, async (page) => {
