@@ -5,35 +5,68 @@ import * as $0 from "./routes/_app.tsx";
 import * as $1 from "./routes/_error.tsx";
 import * as $2 from "./routes/_middleware.ts";
 import * as $3 from "./routes/api/admin/v1/_middleware.ts";
-import * as $4 from "./routes/api/admin/v1/customers/[customer_ref]/links.ts";
-import * as $5 from "./routes/api/admin/v1/customers/[customer_ref].ts";
-import * as $6 from "./routes/api/admin/v1/dead-letters.ts";
-import * as $7 from "./routes/api/admin/v1/integrations.ts";
-import * as $8 from "./routes/api/admin/v1/logs.ts";
-import * as $9 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
-import * as $10 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
-import * as $11 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
-import * as $12 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
-import * as $13 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
-import * as $14 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
-import * as $15 from "./routes/api/admin/v1/tickets/index.ts";
-import * as $16 from "./routes/api/portal/customer/[token]/_middleware.ts";
-import * as $17 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
-import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
-import * as $19 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
-import * as $20 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
-import * as $21 from "./routes/api/portal/customer/[token]/orders/index.ts";
-import * as $22 from "./routes/customer/[token]/_layout.tsx";
-import * as $23 from "./routes/customer/[token]/_middleware.ts";
-import * as $24 from "./routes/customer/[token]/index.tsx";
-import * as $25 from "./routes/customer/[token]/notifications.ts";
-import * as $26 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
-import * as $27 from "./routes/customer/[token]/orders/[order_id].tsx";
-import * as $28 from "./routes/dev/_middleware.ts";
-import * as $29 from "./routes/dev/outbox/[id].ts";
-import * as $30 from "./routes/dev/outbox/index.tsx";
-import * as $31 from "./routes/healthz.ts";
-import * as $32 from "./routes/index.tsx";
+import * as $4 from "./routes/api/admin/v1/customers/[customer_ref]/links/[link_id].ts";
+import * as $5 from "./routes/api/admin/v1/customers/[customer_ref]/links.ts";
+import * as $6 from "./routes/api/admin/v1/customers/[customer_ref].ts";
+import * as $7 from "./routes/api/admin/v1/dead-letters.ts";
+import * as $8 from "./routes/api/admin/v1/integrations.ts";
+import * as $9 from "./routes/api/admin/v1/logs.ts";
+import * as $10 from "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts";
+import * as $11 from "./routes/api/admin/v1/orders/[order_number]/index.ts";
+import * as $12 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts";
+import * as $13 from "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts";
+import * as $14 from "./routes/api/admin/v1/tickets/[ticket_number]/index.ts";
+import * as $15 from "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts";
+import * as $16 from "./routes/api/admin/v1/tickets/index.ts";
+import * as $17 from "./routes/api/portal/customer/[token]/_middleware.ts";
+import * as $18 from "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts";
+import * as $19 from "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts";
+import * as $20 from "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts";
+import * as $21 from "./routes/api/portal/customer/[token]/orders/[order_id]/tickets.ts";
+import * as $22 from "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts";
+import * as $23 from "./routes/api/portal/customer/[token]/orders/index.ts";
+import * as $24 from "./routes/customer/[token]/_layout.tsx";
+import * as $25 from "./routes/customer/[token]/_middleware.ts";
+import * as $26 from "./routes/customer/[token]/index.tsx";
+import * as $27 from "./routes/customer/[token]/notifications.ts";
+import * as $28 from "./routes/customer/[token]/orders/[order_id]/report.tsx";
+import * as $29 from "./routes/customer/[token]/orders/[order_id].tsx";
+import * as $30 from "./routes/customer/[token]/orders/_middleware.ts";
+import * as $31 from "./routes/dev/_middleware.ts";
+import * as $32 from "./routes/dev/outbox/[id].ts";
+import * as $33 from "./routes/dev/outbox/index.tsx";
+import * as $34 from "./routes/healthz.ts";
+import * as $35 from "./routes/index.tsx";
+import * as $36 from "./routes/staff/_layout.tsx";
+import * as $37 from "./routes/staff/_middleware.ts";
+import * as $38 from "./routes/staff/audit.tsx";
+import * as $39 from "./routes/staff/callback.ts";
+import * as $40 from "./routes/staff/customers/[customer_ref]/index.tsx";
+import * as $41 from "./routes/staff/customers/[customer_ref]/links/[link_id]/revoke.ts";
+import * as $42 from "./routes/staff/customers/[customer_ref]/links/index.tsx";
+import * as $43 from "./routes/staff/customers/[customer_ref]/links/revoke-all.ts";
+import * as $44 from "./routes/staff/customers/index.tsx";
+import * as $45 from "./routes/staff/dead-letters/[id]/index.tsx";
+import * as $46 from "./routes/staff/dead-letters/[id]/resend.ts";
+import * as $47 from "./routes/staff/dead-letters/index.tsx";
+import * as $48 from "./routes/staff/dev-signin.ts";
+import * as $49 from "./routes/staff/index.tsx";
+import * as $50 from "./routes/staff/integrations.tsx";
+import * as $51 from "./routes/staff/logs.tsx";
+import * as $52 from "./routes/staff/signin.tsx";
+import * as $53 from "./routes/staff/signout.ts";
+import * as $54 from "./routes/staff/team/domain.ts";
+import * as $55 from "./routes/staff/team/index.tsx";
+import * as $56 from "./routes/staff/team/invite.ts";
+import * as $57 from "./routes/staff/team/remove.ts";
+import * as $58 from "./routes/staff/team/role.ts";
+import * as $59 from "./routes/staff/tickets/[ticket_number]/assignee.ts";
+import * as $60 from "./routes/staff/tickets/[ticket_number]/index.tsx";
+import * as $61 from "./routes/staff/tickets/[ticket_number]/notes.ts";
+import * as $62 from "./routes/staff/tickets/[ticket_number]/photos/[n].ts";
+import * as $63 from "./routes/staff/tickets/[ticket_number]/replies.ts";
+import * as $64 from "./routes/staff/tickets/[ticket_number]/status.ts";
+import * as $65 from "./routes/staff/tickets/index.tsx";
 import * as $$0 from "./islands/ReportIssue.tsx";
 import * as $$1 from "./islands/TrackingTimeline.tsx";
 
@@ -43,35 +76,68 @@ const manifest = {
     "./routes/_error.tsx": $1,
     "./routes/_middleware.ts": $2,
     "./routes/api/admin/v1/_middleware.ts": $3,
-    "./routes/api/admin/v1/customers/[customer_ref]/links.ts": $4,
-    "./routes/api/admin/v1/customers/[customer_ref].ts": $5,
-    "./routes/api/admin/v1/dead-letters.ts": $6,
-    "./routes/api/admin/v1/integrations.ts": $7,
-    "./routes/api/admin/v1/logs.ts": $8,
-    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $9,
-    "./routes/api/admin/v1/orders/[order_number]/index.ts": $10,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $11,
-    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $12,
-    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $13,
-    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $14,
-    "./routes/api/admin/v1/tickets/index.ts": $15,
-    "./routes/api/portal/customer/[token]/_middleware.ts": $16,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $17,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $18,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $19,
-    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $20,
-    "./routes/api/portal/customer/[token]/orders/index.ts": $21,
-    "./routes/customer/[token]/_layout.tsx": $22,
-    "./routes/customer/[token]/_middleware.ts": $23,
-    "./routes/customer/[token]/index.tsx": $24,
-    "./routes/customer/[token]/notifications.ts": $25,
-    "./routes/customer/[token]/orders/[order_id]/report.tsx": $26,
-    "./routes/customer/[token]/orders/[order_id].tsx": $27,
-    "./routes/dev/_middleware.ts": $28,
-    "./routes/dev/outbox/[id].ts": $29,
-    "./routes/dev/outbox/index.tsx": $30,
-    "./routes/healthz.ts": $31,
-    "./routes/index.tsx": $32,
+    "./routes/api/admin/v1/customers/[customer_ref]/links/[link_id].ts": $4,
+    "./routes/api/admin/v1/customers/[customer_ref]/links.ts": $5,
+    "./routes/api/admin/v1/customers/[customer_ref].ts": $6,
+    "./routes/api/admin/v1/dead-letters.ts": $7,
+    "./routes/api/admin/v1/integrations.ts": $8,
+    "./routes/api/admin/v1/logs.ts": $9,
+    "./routes/api/admin/v1/orders/[order_number]/documents/[doc_id].ts": $10,
+    "./routes/api/admin/v1/orders/[order_number]/index.ts": $11,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/events.ts": $12,
+    "./routes/api/admin/v1/orders/[order_number]/shipments/[tracking_number]/index.ts": $13,
+    "./routes/api/admin/v1/tickets/[ticket_number]/index.ts": $14,
+    "./routes/api/admin/v1/tickets/[ticket_number]/photos/[n].ts": $15,
+    "./routes/api/admin/v1/tickets/index.ts": $16,
+    "./routes/api/portal/customer/[token]/_middleware.ts": $17,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/documents/[doc_id].ts": $18,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/index.ts": $19,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/report-issue.ts": $20,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/tickets.ts": $21,
+    "./routes/api/portal/customer/[token]/orders/[order_id]/tracking.ts": $22,
+    "./routes/api/portal/customer/[token]/orders/index.ts": $23,
+    "./routes/customer/[token]/_layout.tsx": $24,
+    "./routes/customer/[token]/_middleware.ts": $25,
+    "./routes/customer/[token]/index.tsx": $26,
+    "./routes/customer/[token]/notifications.ts": $27,
+    "./routes/customer/[token]/orders/[order_id]/report.tsx": $28,
+    "./routes/customer/[token]/orders/[order_id].tsx": $29,
+    "./routes/customer/[token]/orders/_middleware.ts": $30,
+    "./routes/dev/_middleware.ts": $31,
+    "./routes/dev/outbox/[id].ts": $32,
+    "./routes/dev/outbox/index.tsx": $33,
+    "./routes/healthz.ts": $34,
+    "./routes/index.tsx": $35,
+    "./routes/staff/_layout.tsx": $36,
+    "./routes/staff/_middleware.ts": $37,
+    "./routes/staff/audit.tsx": $38,
+    "./routes/staff/callback.ts": $39,
+    "./routes/staff/customers/[customer_ref]/index.tsx": $40,
+    "./routes/staff/customers/[customer_ref]/links/[link_id]/revoke.ts": $41,
+    "./routes/staff/customers/[customer_ref]/links/index.tsx": $42,
+    "./routes/staff/customers/[customer_ref]/links/revoke-all.ts": $43,
+    "./routes/staff/customers/index.tsx": $44,
+    "./routes/staff/dead-letters/[id]/index.tsx": $45,
+    "./routes/staff/dead-letters/[id]/resend.ts": $46,
+    "./routes/staff/dead-letters/index.tsx": $47,
+    "./routes/staff/dev-signin.ts": $48,
+    "./routes/staff/index.tsx": $49,
+    "./routes/staff/integrations.tsx": $50,
+    "./routes/staff/logs.tsx": $51,
+    "./routes/staff/signin.tsx": $52,
+    "./routes/staff/signout.ts": $53,
+    "./routes/staff/team/domain.ts": $54,
+    "./routes/staff/team/index.tsx": $55,
+    "./routes/staff/team/invite.ts": $56,
+    "./routes/staff/team/remove.ts": $57,
+    "./routes/staff/team/role.ts": $58,
+    "./routes/staff/tickets/[ticket_number]/assignee.ts": $59,
+    "./routes/staff/tickets/[ticket_number]/index.tsx": $60,
+    "./routes/staff/tickets/[ticket_number]/notes.ts": $61,
+    "./routes/staff/tickets/[ticket_number]/photos/[n].ts": $62,
+    "./routes/staff/tickets/[ticket_number]/replies.ts": $63,
+    "./routes/staff/tickets/[ticket_number]/status.ts": $64,
+    "./routes/staff/tickets/index.tsx": $65,
   },
   islands: {
     "./islands/ReportIssue.tsx": $$0,

@@ -8,8 +8,10 @@
  *   customer upsert --org acme --ref CUST-RS-2026-045 --name "Retail Store Co." --email ops@retailstore.example [--locale en|es|pl] [--phone ...]
  *   order upsert --org acme --file order.json [--number ORD-008456]   (file "-" = stdin)
  *   shipment upsert --org acme --order ORD-008456 --tracking 1Z999AA10123456784 --carrier UPS --shipped-at 2026-01-15T10:30:00-05:00 [--carrier-name ...] [--service ...] [--estimated-delivery 2026-01-18]
- *   link create --org acme --customer CUST-RS-2026-045 [--send]
- *   link revoke --org acme --customer CUST-RS-2026-045
+ *   link create --org acme --customer CUST-RS-2026-045 [--send] [--recipient-name …] [--recipient-email …] [--label …]
+ *   link list --org acme --customer CUST-RS-2026-045
+ *   link revoke --org acme --customer CUST-RS-2026-045          (every link of the customer)
+ *   link revoke --org acme --link lnk_…                         (that one link)
  *   ticket list --org acme
  *   logs --org acme
  *   staff add --org acme --email ops@acme.example --role admin|support|viewer
@@ -18,9 +20,15 @@
  *   staff domain --org acme --domain acme.example [--role viewer]   (--domain off: none)
  */
 import { parseArgs } from "node:util";
-import type { z } from "zod";
+import { z } from "zod";
 import { ConfigError, loadConfig } from "@/lib/config.ts";
-import { ConflictError, type Fields, fieldsFromZod, InvalidInputError } from "@/lib/errors.ts";
+import {
+  ConflictError,
+  type Fields,
+  fieldsFromZod,
+  InvalidInputError,
+  NotFoundError,
+} from "@/lib/errors.ts";
 import {
   CustomerInput,
   CustomerRef,
@@ -36,7 +44,15 @@ import { LimitError, OrderNotFoundError, upsertOrder } from "@/lib/orders/orders
 import { createOrg, getOrg, OrgExistsError } from "@/lib/orders/orgs.ts";
 import { type Services, systemClock } from "@/lib/services.ts";
 import { createApiKey } from "@/lib/access/api_keys.ts";
-import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
+import { LinkRecipientFields } from "@/lib/access/link_input.ts";
+import {
+  createLink,
+  customerOfLink,
+  LINK_ID,
+  listLinks,
+  revokeLink,
+  revokeLinks,
+} from "@/lib/access/tokens.ts";
 import { listTickets } from "@/lib/issues/tickets.ts";
 import { CARRIER_NAMES } from "@/lib/orders/carrier_links.ts";
 import { putShipment } from "@/lib/tracking/fetch_now.ts";
@@ -52,6 +68,8 @@ import {
 } from "@/lib/staff/members.ts";
 import { CLI_ACTOR } from "@/lib/staff/audit.ts";
 import { StaffRoleSchema } from "@/lib/staff/roles.ts";
+
+const LINK_ID_SCHEMA = z.string().regex(LINK_ID, "A link id such as lnk_0123456789abcdef.");
 
 /** Bad input: exit code 2, message on stderr. */
 export class UsageError extends Error {}
@@ -71,8 +89,10 @@ const USAGE = `Usage: deno task admin <command> [options] [--json]
   order upsert --org <slug> --file <order.json|-> [--number <order_number>]
   shipment upsert --org <slug> --order <order_number> --tracking <number> --carrier <name>
       --shipped-at <ISO time> [--carrier-name <name>] [--service <s>] [--estimated-delivery <date>]
-  link create --org <slug> --customer <ref> [--send]
-  link revoke --org <slug> --customer <ref>
+  link create --org <slug> --customer <ref> [--send] [--recipient-name <name>] [--recipient-email <email>] [--label <label>]
+  link list --org <slug> --customer <ref>
+  link revoke --org <slug> --customer <ref>   (every link of the customer)
+  link revoke --org <slug> --link <link_id>   (one link)
   ticket list --org <slug>
   logs --org <slug>
   staff add --org <slug> --email <email> --role admin|support|viewer
@@ -98,6 +118,10 @@ const OPTIONS = {
   number: { type: "string" },
   role: { type: "string" },
   domain: { type: "string" },
+  link: { type: "string" },
+  "recipient-name": { type: "string" },
+  "recipient-email": { type: "string" },
+  label: { type: "string" },
   order: { type: "string" },
   tracking: { type: "string" },
   carrier: { type: "string" },
@@ -306,22 +330,91 @@ const COMMANDS: Record<string, (s: Services, f: Flags, io: CliIo) => Promise<Res
   async "link create"(services, flags) {
     const org = await requireOrg(services, flags);
     const customer = await requireCustomer(services, org.slug, flags);
-    const { url, expires_at } = await createLink(services, org.slug, customer.ref, {
+    const opt = (name: keyof typeof OPTIONS) =>
+      typeof flags[name] === "string" ? flags[name] as string : undefined;
+    const recipientName = opt("recipient-name") === undefined
+      ? undefined
+      : parse(LinkRecipientFields.recipient_name, opt("recipient-name"), "--recipient-name");
+    const recipientEmail = opt("recipient-email") === undefined
+      ? undefined
+      : parse(LinkRecipientFields.recipient_email, opt("recipient-email"), "--recipient-email");
+    const label = opt("label") === undefined
+      ? undefined
+      : parse(LinkRecipientFields.label, opt("label"), "--label");
+    const link = await createLink(services, org.slug, customer.ref, {
+      source: "operator_cli",
+      createdBy: { kind: "cli" },
       sendEmail: flags.send === true,
+      recipientName,
+      recipientEmail,
+      label,
     });
-    const link = { url, expires_at };
-    const sent = flags.send === true ? ` Emailed to ${customer.email}.` : "";
+    const sent = link.emailed_to ? ` Emailed to ${link.emailed_to}.` : "";
     return {
       human:
-        `Magic link for ${customer.ref} (shown once), expires ${link.expires_at}:${sent}\n${link.url}`,
-      json: { ...link, emailed: flags.send === true },
+        `Magic link for ${customer.ref} (shown once), expires ${link.expires_at} (id ${link.link_id}):${sent}\n${link.url}`,
+      json: {
+        link_id: link.link_id,
+        url: link.url,
+        expires_at: link.expires_at,
+        emailed: flags.send === true,
+      },
+    };
+  },
+
+  async "link list"(services, flags) {
+    const org = await requireOrg(services, flags);
+    const customer = await requireCustomer(services, org.slug, flags);
+    const links = await listLinks(services, org.slug, customer.ref);
+    const lines = links.map((l) =>
+      [
+        l.link_id,
+        l.status,
+        l.source ?? "-",
+        l.recipient_email ?? l.recipient_name ?? "(shared)",
+        l.label ?? "",
+        `created ${l.created_at}`,
+        `last used ${l.last_used_at ?? "never"}`,
+        `${l.views} views, ${l.downloads} downloads`,
+      ].join("  ")
+    );
+    return {
+      human: lines.length ? lines.join("\n") : `No links for ${customer.ref} in ${org.slug}.`,
+      json: { links },
     };
   },
 
   async "link revoke"(services, flags) {
     const org = await requireOrg(services, flags);
+    if (typeof flags.link === "string") {
+      const linkId = parse(
+        LINK_ID_SCHEMA,
+        flags.link,
+        "--link",
+      );
+      const ref = typeof flags.customer === "string"
+        ? (await requireCustomer(services, org.slug, flags)).ref
+        : await customerOfLink(services.kv, org.slug, linkId);
+      if (!ref) throw new UsageError(`No link ${linkId} in org "${org.slug}".`);
+      try {
+        const { revoked } = await revokeLink(services, org.slug, ref, linkId, {
+          by: { kind: "cli" },
+        });
+        return {
+          human: revoked
+            ? `Revoked link ${linkId} of ${ref} in ${org.slug}.`
+            : `Link ${linkId} of ${ref} had already ended.`,
+          json: { org: org.slug, customer_ref: ref, link_id: linkId, revoked: revoked ? 1 : 0 },
+        };
+      } catch (err) {
+        if (err instanceof NotFoundError) throw new UsageError(err.message);
+        throw err;
+      }
+    }
     const customer = await requireCustomer(services, org.slug, flags);
-    const revoked = await revokeLinks(services.kv, org.slug, customer.ref, services.clock.now());
+    const revoked = await revokeLinks(services.kv, org.slug, customer.ref, services.clock.now(), {
+      by: { kind: "cli" },
+    });
     return {
       human: `Revoked ${revoked} link${
         revoked === 1 ? "" : "s"

@@ -20,13 +20,19 @@ import { log } from "./log.ts";
 import { startQueueListener } from "./queue/queue.ts";
 import { registerTrackingJobs } from "./tracking/poller.ts";
 import { registerIssueJobs } from "./issues/emails.ts";
-import { createLink } from "./access/tokens.ts";
-import type { Customer, Org } from "./orders/model.ts";
+import { sweepLinkUsage } from "./access/tokens.ts";
+import { SWEEP_CRON, sweepDeadLetters } from "./queue/dead_letter_ops.ts";
+import { createOidcHelpers, type OidcHelpers, oidcProviderFromConfig } from "./http/oidc.ts";
 
-/** The root middleware: every request's State starts with the services, and no headers yet. */
-export function appState(services: Services) {
+/**
+ * The root middleware: every request's State starts with the services, the staff sign-in
+ * helpers (made once, at start-up, from the configuration; null without `OIDC_ISSUER`) and
+ * no headers yet.
+ */
+export function appState(services: Services, oidc: OidcHelpers | null = null) {
   return define.middleware((ctx) => {
     ctx.state.services = services;
+    ctx.state.oidc = oidc;
     ctx.state.responseHeaders = new Headers();
     return ctx.next();
   });
@@ -47,10 +53,12 @@ export async function createPortalApp(
   services: Services,
   opts: { islands?: IslandBundles; manifest?: Manifest } = {},
 ): Promise<PortalApp> {
+  const provider = oidcProviderFromConfig(services.config);
+  const oidc = provider ? createOidcHelpers(services, provider) : null;
   const app = new App<State>()
     .use(requestLog)
     .use(staticFiles())
-    .use(appState(services))
+    .use(appState(services, oidc))
     .fsRoutes();
   const build = await loadBuildCache(opts.manifest ?? manifest, {
     mode: services.config.dev ? "development" : "production",
@@ -63,16 +71,6 @@ export async function createPortalApp(
 export { manifest };
 
 /**
- * Status emails carry a button to the order page. Tokens are stored only as hashes, so the
- * customer's existing link cannot be rebuilt: each email gets a link of its own, which
- * `link revoke` ends together with the others.
- */
-async function trackingEmailLink(services: Services, org: Org, customer: Customer, order: string) {
-  const { url } = await createLink(services, org.slug, customer.ref);
-  return `${url}/orders/${encodeURIComponent(order)}`;
-}
-
-/**
  * Registers queue handlers, starts the KV queue listener and the cron jobs. Returns when
  * they are registered; the listener runs until the KV handle is closed.
  */
@@ -80,6 +78,26 @@ export function startBackgroundWork(services: Services, opts: { cron?: boolean }
   // Handlers first: a message delivered before its handler exists would be dead-lettered.
   registerEmailHandlers();
   registerIssueJobs(services, { cron: opts.cron ?? true });
-  registerTrackingJobs(services, { cron: opts.cron ?? true, orderLink: trackingEmailLink });
+  registerTrackingJobs(services, { cron: opts.cron ?? true });
+  if (opts.cron ?? true) registerUpkeepJobs(services);
   startQueueListener(services).catch((err) => log.error("queue listener stopped", { err }));
+}
+
+let upkeepStarted = false;
+
+/**
+ * Hourly: dead letters (KV's raw copies redacted and dated, expired ones removed). Daily: the
+ * use counters of links KV has removed (counters take no `expireIn`).
+ */
+function registerUpkeepJobs(services: Services): void {
+  if (upkeepStarted) return;
+  upkeepStarted = true;
+  Deno.cron("queue-sweep-dead-letters", SWEEP_CRON, async () => {
+    const r = await sweepDeadLetters(services);
+    if (r.redacted || r.dated || r.removed) log.info("swept dead letters", { ...r });
+  });
+  Deno.cron("links-sweep-usage-counters", "17 4 * * *", async () => {
+    const removed = await sweepLinkUsage(services.kv);
+    if (removed) log.info("swept link usage counters", { removed });
+  });
 }

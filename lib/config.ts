@@ -64,6 +64,10 @@ const ConfigSchema = z.object({
   STAFF_SESSION_IDLE_MINUTES: z.coerce.number().int().min(5).max(24 * 60).default(30),
   /** …and this long after sign-in whatever the activity (ASVS / NIST AAL2: 12 hours). */
   STAFF_SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(30 * 24).default(12),
+  /** Links minted for an email (magic-link and status emails) end after this many idle days. */
+  LINK_EMAIL_IDLE_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+  /** Dead letters (failed queue messages) are kept this many days, then removed. */
+  DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(400).default(30),
 }).superRefine((c, ctx) => {
   const fail = (name: string, message: string) =>
     ctx.addIssue({ code: "custom", path: [name], message });

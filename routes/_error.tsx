@@ -22,12 +22,14 @@ import { dashboardHref } from "@/lib/pages/links.ts";
 import { pageMessages, type T } from "@/lib/pages/messages.ts";
 import { siteMessages } from "@/lib/pages/site_messages.ts";
 import { define } from "@/lib/state.ts";
+import { isStaffPath, StaffErrorPage, staffErrorView } from "@/components/staff/StaffError.tsx";
 
 type View =
   | { kind: "link_invalid"; org?: Org }
   | { kind: "rate_limited"; minutes: number; again: string; org?: Org }
   | { kind: "order_not_found"; org: Org; token: string; number: string }
   | { kind: "not_found" }
+  | { kind: "staff"; status: number; message: string; signIn: boolean }
   | { kind: "error"; status: number; message: string; org?: Org };
 
 export const handler = define.handlers((ctx) => {
@@ -41,7 +43,9 @@ export const handler = define.handlers((ctx) => {
   const t = pageMessages.bind(ctx.state.locale ?? "en");
   const access = ctx.state.access;
   let view: View;
-  if (cause instanceof LinkInvalidError) {
+  if (isStaffPath(ctx.url.pathname)) {
+    view = staffErrorView(status, error, cause);
+  } else if (cause instanceof LinkInvalidError) {
     ctx.state.title = t("err.title");
     view = { kind: "link_invalid", org: cause.org };
   } else if (cause instanceof RateLimitedError) {
@@ -76,6 +80,7 @@ export const handler = define.handlers((ctx) => {
 
 export default define.page<typeof handler>(function ErrorPage({ data, state, url }) {
   const locale = state.locale ?? "en";
+  if (data.kind === "staff") return <StaffErrorPage view={data} locale={locale} url={url} />;
   const t = pageMessages.bind(locale);
   if (data.kind === "order_not_found") {
     return (

@@ -17,6 +17,11 @@
  * of them with one read and one write. This keeps a busy link from fighting itself over one
  * versionstamp (which would make every round a retry); processes sharing a KV still settle
  * through the versionstamp check.
+ *
+ * Counting that must not cost a write of its own rides on this one (`tally`): a request may
+ * bring counter mutations (sums, maxima: a link's views, downloads and last use), which are
+ * added to the same atomic operation only if the request is admitted. Sum and max commute,
+ * so a batch adds them up and a lost race simply rebuilds the operation.
  */
 import type { Services } from "@/lib/services.ts";
 import { log } from "@/lib/log.ts";
@@ -41,8 +46,16 @@ export interface RateLimitDecision {
 
 /** What is limited: a link (by token hash) or a client address (bad links). */
 export interface RateSubject {
-  kind: "link" | "addr";
+  kind: "link" | "addr" | "staff_signin";
   id: string;
+}
+
+/** Counter mutations that go with an admitted request's rate-limit write. */
+export interface RateTally {
+  /** Keys whose Deno.KvU64 grows by one. */
+  sum: Deno.KvKey[];
+  /** Keys whose Deno.KvU64 becomes at least this value. */
+  max: Array<[Deno.KvKey, bigint]>;
 }
 
 const keys = {
@@ -52,6 +65,7 @@ const keys = {
 interface Waiter {
   resolve: (d: RateLimitDecision) => void;
   reject: (err: unknown) => void;
+  tally?: RateTally;
 }
 interface Lane {
   queue: Waiter[];
@@ -60,7 +74,8 @@ interface Lane {
 const lanes = new WeakMap<Deno.Kv, Map<string, Lane>>();
 
 /**
- * Counts one request against `subject` and says whether it may proceed.
+ * Counts one request against `subject` and says whether it may proceed; an admitted
+ * request's `tally` is written with the counter, in the same atomic operation.
  *
  * @example
  * const d = await hitRateLimit(services, { kind: "link", id: tokenHash });
@@ -70,6 +85,7 @@ export function hitRateLimit(
   services: Services,
   subject: RateSubject,
   limit: number = services.config.RATE_LIMIT_PER_HOUR,
+  tally?: RateTally,
 ): Promise<RateLimitDecision> {
   const { kv } = services;
   let byKey = lanes.get(kv);
@@ -78,10 +94,10 @@ export function hitRateLimit(
   return new Promise((resolve, reject) => {
     const lane = byKey.get(laneKey);
     if (lane) {
-      lane.queue.push({ resolve, reject });
+      lane.queue.push({ resolve, reject, tally });
       return;
     }
-    const fresh: Lane = { queue: [{ resolve, reject }] };
+    const fresh: Lane = { queue: [{ resolve, reject, tally }] };
     byKey.set(laneKey, fresh);
     drain(services, subject, limit, fresh, () => byKey.delete(laneKey));
   });
@@ -100,7 +116,7 @@ async function drain(
     if (lane.queue.length === 0) return close();
     const batch = lane.queue.splice(0);
     try {
-      const decisions = await decide(services, subject, limit, batch.length);
+      const decisions = await decide(services, subject, limit, batch.map((w) => w.tally));
       batch.forEach((w, i) => w.resolve(decisions[i]));
     } catch (err) {
       batch.forEach((w) => w.reject(err));
@@ -108,14 +124,15 @@ async function drain(
   }
 }
 
-/** One read-decide-write round for `n` requests, retried when another writer got in first. */
+/** One read-decide-write round for these requests, retried when another writer got in first. */
 async function decide(
   services: Services,
   subject: RateSubject,
   limit: number,
-  n: number,
+  tallies: Array<RateTally | undefined>,
 ): Promise<RateLimitDecision[]> {
   const { kv, clock } = services;
+  const n = tallies.length;
   for (let round = 0; round < MAX_ROUNDS; round++) {
     if (round > 0) await backoff(round);
     const t = clock.now().getTime();
@@ -139,14 +156,15 @@ async function decide(
     if (admitted === 0) return decisions;
     let res: Deno.KvCommitResult | Deno.KvCommitError;
     try {
-      res = await kv.atomic()
+      const op = kv.atomic()
         .check(cur)
         .check(prev)
         // Two windows back no longer counts; let KV drop it.
         .set(keys.counter(subject, window), new Deno.KvU64(BigInt(current + admitted)), {
           expireIn: 2 * WINDOW_MS + 60_000,
-        })
-        .commit();
+        });
+      addTallies(op, tallies.filter((_, i) => decisions[i].allowed));
+      res = await op.commit();
     } catch (err) {
       if (isBusy(err)) continue;
       throw err;
@@ -162,6 +180,28 @@ async function decide(
     resetSeconds: 1,
     retryAfter: 1,
   }));
+}
+
+/** The admitted requests' counters, merged: one sum per key, the highest max per key. */
+function addTallies(op: Deno.AtomicOperation, tallies: Array<RateTally | undefined>) {
+  const sums = new Map<string, { key: Deno.KvKey; n: bigint }>();
+  const maxes = new Map<string, { key: Deno.KvKey; v: bigint }>();
+  for (const t of tallies) {
+    if (!t) continue;
+    for (const key of t.sum) {
+      const id = JSON.stringify(key);
+      const s = sums.get(id);
+      if (s) s.n++;
+      else sums.set(id, { key, n: 1n });
+    }
+    for (const [key, v] of t.max) {
+      const id = JSON.stringify(key);
+      const m = maxes.get(id);
+      if (!m || m.v < v) maxes.set(id, { key, v });
+    }
+  }
+  for (const { key, n } of sums.values()) op.sum(key, n);
+  for (const { key, v } of maxes.values()) op.max(key, v);
 }
 
 /**

@@ -9,6 +9,7 @@ export {
   queueEmailInAtomic,
   registerEmailHandlers,
   sendEmail,
+  sendTemplatedEmail,
   UndeliverableEmailError,
 } from "./send.ts";
 export type { SendEmailInput } from "./send.ts";
@@ -16,4 +17,4 @@ export { escapeHtml, renderEmail } from "./render.ts";
 export type { EmailContent, RenderedEmail } from "./render.ts";
 export { getOutboxEntry, listOutbox } from "./dev_outbox.ts";
 export type { OutboxEntry } from "./dev_outbox.ts";
-export { magicLinkEmail, sendMagicLinkEmail } from "./templates/magic_link.ts";
+export { magicLinkTemplate, renderMagicLinkEmail } from "./templates/magic_link.ts";

@@ -15,7 +15,7 @@ import { exchange, NetworkError, type OutboundAnswer } from "@/lib/http/client.t
 import { parseJsonSafe } from "@/lib/http/json.ts";
 import { retryAfterMs } from "@/lib/http/retry_after.ts";
 import { PermanentError, RetryableError } from "@/lib/queue/errors.ts";
-import type { Email, MailAdapter, SendResult } from "./message.ts";
+import { AlreadySentError, type Email, type MailAdapter, type SendResult } from "./message.ts";
 
 export interface ResendOptions {
   apiKey: string;
@@ -89,6 +89,10 @@ export class ResendMailer implements MailAdapter {
     const name = err.success ? err.data.name ?? "error" : "error";
     const detail = err.success && err.data.message ? `: ${err.data.message.slice(0, 300)}` : "";
     const text = `Resend ${res.status} ${name}${detail}`;
+    // Another body was already accepted under this key: the email went out (send.ts).
+    if (res.status === 409 && name === "invalid_idempotent_request") {
+      throw new AlreadySentError(text);
+    }
     if (isRetryable(res.status, name)) {
       throw new RetryableError(text, retryAfterMs(res.header("retry-after")));
     }

@@ -1,131 +1,58 @@
 /**
- * `sendEmail` queues one email; the `email.send` handler delivers it through the configured
- * mail adapter (Resend with `RESEND_API_KEY`, else the dev outbox).
+ * The `email.send` handler: delivers a queued email (lib/email/outgoing.ts) through the
+ * configured mail adapter (Resend with `RESEND_API_KEY`, else the dev outbox). A templated
+ * email is rendered here, with its portal link opened or minted now
+ * (lib/access/email_links.ts).
  *
  * Exactly one visible email per idempotency key, although the queue delivers at least once:
  * 1. the enqueue is keyed by the idempotency key (a second `sendEmail` is a no-op);
  * 2. a delivery first looks for the `["email_sent", key]` marker and skips if it is there;
  * 3. the adapter is called with the same `Idempotency-Key` on every attempt, so if the process
  *    dies after Resend accepted the email but before the marker was written, the redelivery's
- *    request is answered from Resend's idempotency cache and nothing is sent again.
+ *    request is answered from Resend's idempotency cache and nothing is sent again (a
+ *    re-rendered body with another link is answered 409 `invalid_idempotent_request`:
+ *    `AlreadySentError`, recorded as sent, and the link minted for it is discarded).
  */
-import { InvalidInputError } from "@/lib/errors.ts";
+import { resolveEmailLink } from "@/lib/access/email_links.ts";
+import { discardLink } from "@/lib/access/tokens.ts";
 import { log } from "@/lib/log.ts";
-import {
-  enqueue,
-  enqueueInAtomic,
-  enqueueKeyUsed,
-  type EnqueueResult,
-  registerQueueHandler,
-} from "@/lib/queue/queue.ts";
 import { toOneLine } from "@/lib/text.ts";
+import { UnknownCustomerError } from "@/lib/orders/customers.ts";
+import {
+  enqueueKeyUsed,
+  PermanentError,
+  registerQueueHandler,
+  RetryableError,
+} from "@/lib/queue/queue.ts";
 import type { HandlerMeta } from "@/lib/queue/queue.ts";
 import type { Services } from "@/lib/services.ts";
 import { DevOutbox } from "./dev_outbox.ts";
-import { type Email, EmailSchema, type MailAdapter } from "./message.ts";
+import {
+  AlreadySentError,
+  type Email,
+  EmailJob,
+  EmailSchema,
+  isTemplated,
+  type MailAdapter,
+  type TemplatedEmailJob,
+} from "./message.ts";
+import { EMAIL_SEND, SENT_MARKER_MS, SUBJECT_MAX } from "./outgoing.ts";
 import { ResendMailer } from "./resend_mailer.ts";
+import { countEmail } from "./stats.ts";
+import { emailTemplate, registerEmailTemplate } from "./templates.ts";
+import { magicLinkTemplate } from "./templates/magic_link.ts";
 
-export const EMAIL_SEND = "email.send";
-
-/** How long an idempotency key blocks a second send (and the enqueue dedup lasts). */
-export const SENT_MARKER_MS = 30 * 24 * 3_600_000;
-
-export interface SendEmailInput {
-  /** Org slug the email belongs to (scopes its dead letter to that org's operators). */
-  org?: string;
-  to: string | string[];
-  replyTo?: string;
-  subject: string;
-  html: string;
-  text: string;
-  /**
-   * Unique per intended email, e.g. `issue-confirmation/acme/TKT-2026-000123` or
-   * `shipment-status/acme/1Z999.../delivered`. Never include a token or a secret.
-   */
-  idempotencyKey: string;
-  /** Resend tags (letters, digits, `_`, `-`), e.g. `{kind: "magic_link"}`. */
-  tags?: Record<string, string>;
-}
-
-/**
- * Queues one email. Returns `{enqueued: false}` when this idempotency key was used before.
- * Throws a zod error for an invalid email (a programming error, not client input).
- *
- * @example
- * const { html, text } = renderEmail({ locale, title, paragraphs, footer });
- * await sendEmail(services, { org: "acme", to: "ops@example.com", subject: title, html, text,
- *   idempotencyKey: `issue-confirmation/acme/${ticket}` });
- */
-export function sendEmail(services: Services, input: SendEmailInput): Promise<EnqueueResult> {
-  const email = EmailSchema.parse(emailOf(input));
-  return enqueue(services, EMAIL_SEND, email, {
-    key: `email:${email.idempotency_key}`,
-    dedupForMs: SENT_MARKER_MS,
-  });
-}
-
-/** Subjects are cut here (with an ellipsis) rather than refused: they hold stored names. */
-const SUBJECT_MAX = 300;
-
-function emailOf(input: SendEmailInput): unknown {
-  return {
-    org: input.org,
-    to: Array.isArray(input.to) ? input.to : [input.to],
-    reply_to: input.replyTo,
-    // Defence in depth: whatever a stored name holds, a subject is one line.
-    subject: toOneLine(input.subject, SUBJECT_MAX),
-    html: input.html,
-    text: input.text,
-    idempotency_key: input.idempotencyKey,
-    tags: input.tags
-      ? Object.entries(input.tags).map(([name, value]) => ({ name, value }))
-      : undefined,
-  };
-}
-
-/**
- * An email that cannot be sent as asked: an address on file is not one (`fields` names
- * `to` or `reply_to`). The caller turns it into its own 422 on the record to correct.
- */
-export class UndeliverableEmailError extends InvalidInputError {}
-
-/**
- * Validates an email before anything depends on it, so a caller can refuse its whole
- * operation instead of committing a record whose email then fails.
- * Throws UndeliverableEmailError.
- */
-export function prepareEmail(input: SendEmailInput): Email {
-  const parsed = EmailSchema.safeParse(emailOf(input));
-  if (parsed.success) return parsed.data;
-  const fields: Record<string, string[]> = {};
-  for (const issue of parsed.error.issues) {
-    const field = String(issue.path[0] ?? "email");
-    (fields[field] ??= []).push(issue.message);
-  }
-  throw new UndeliverableEmailError(fields, "The email cannot be sent: an address is not valid.");
-}
-
-/**
- * Adds an email prepared by `prepareEmail` to the caller's atomic operation: queued if and
- * only if that operation commits, deduplicated by its idempotency key as `sendEmail` is (the
- * operation fails if the key was queued before).
- *
- * @example
- * const email = prepareEmail({ to, subject, html, text, idempotencyKey });
- * const op = kv.atomic().set(recordKey, record);
- * queueEmailInAtomic(services, op, email);
- * await op.commit();
- */
-export function queueEmailInAtomic(
-  services: Services,
-  op: Deno.AtomicOperation,
-  email: Email,
-): void {
-  enqueueInAtomic(services, op, EMAIL_SEND, email, {
-    key: `email:${email.idempotency_key}`,
-    dedupForMs: SENT_MARKER_MS,
-  });
-}
+export {
+  EMAIL_SEND,
+  enqueueEmailInAtomic,
+  prepareEmail,
+  queueEmailInAtomic,
+  sendEmail,
+  type SendEmailInput,
+  sendTemplatedEmail,
+  SENT_MARKER_MS,
+  UndeliverableEmailError,
+} from "./outgoing.ts";
 
 let warnedNoResend = false;
 
@@ -175,47 +102,131 @@ export async function emailKeyUsed(kv: Deno.Kv, idempotencyKey: string): Promise
   return await enqueueKeyUsed(kv, `email:${idempotencyKey}`);
 }
 
-async function deliverEmail(email: Email, services: Services, meta: HandlerMeta): Promise<void> {
-  const key = keys.sent(email.idempotency_key);
+/** A templated job rendered now: its template, its link, the email the adapter sends. */
+async function renderJob(
+  services: Services,
+  job: TemplatedEmailJob,
+): Promise<{ email: Email; minted?: { tokenHash: string } }> {
+  const template = emailTemplate(job.template);
+  // Likely an older or newer process version: retrying gives the right one a chance.
+  if (!template) throw new RetryableError(`No email template "${job.template}" is registered.`);
+  const data = template.schema.parse(job.data);
+  let link;
+  try {
+    link = job.link ? await resolveEmailLink(services, job.org, job.link) : null;
+  } catch (err) {
+    if (err instanceof UnknownCustomerError) {
+      throw new PermanentError("The customer of this email no longer exists.");
+    }
+    throw err;
+  }
+  try {
+    const content = await template.render(services, data, { job, url: link?.url ?? null });
+    const email = EmailSchema.parse({
+      org: job.org,
+      to: job.to,
+      reply_to: job.reply_to,
+      // Defence in depth: whatever a stored name holds, a subject is one line.
+      subject: toOneLine(content.subject, SUBJECT_MAX),
+      html: content.html,
+      text: content.text,
+      idempotency_key: job.idempotency_key,
+      tags: job.tags,
+    });
+    return { email, minted: link?.minted };
+  } catch (err) {
+    if (link?.minted) await discardLink(services.kv, link.minted.tokenHash);
+    throw err;
+  }
+}
+
+async function deliverEmail(job: EmailJob, services: Services, meta: HandlerMeta): Promise<void> {
+  const key = keys.sent(job.idempotency_key);
   if ((await services.kv.get(key)).value) {
     log.info("email already sent; redelivery skipped", { message_id: meta.id });
     return;
   }
   const adapter = mailAdapterFor(services);
-  const result = await adapter.send(email);
+  const { email, minted } = isTemplated(job)
+    ? await renderJob(services, job)
+    : { email: job, minted: undefined };
+  let providerId: string;
+  try {
+    providerId = (await adapter.send(email)).provider_id;
+  } catch (err) {
+    // A link minted for an email that certainly did not go out is removed again; after an
+    // unknown outcome (a timeout) it stays: the email may have reached the customer.
+    if (minted && (err instanceof AlreadySentError || err instanceof PermanentError)) {
+      await discardLink(services.kv, minted.tokenHash);
+    }
+    if (!(err instanceof AlreadySentError)) throw err;
+    providerId = "already-sent";
+  }
+  const now = services.clock.now();
   const marker: SentMarker = {
     adapter: adapter.name,
-    provider_id: result.provider_id,
+    provider_id: providerId,
     message_id: meta.id,
-    sent_at: services.clock.now().toISOString(),
+    sent_at: now.toISOString(),
   };
-  await services.kv.set(key, marker, { expireIn: SENT_MARKER_MS });
+  const op = services.kv.atomic().set(key, marker, { expireIn: SENT_MARKER_MS });
+  countEmail(op, email.org, "sent", now);
+  await op.commit();
   // Recipients and bodies stay out of the log (personal data; bodies may hold links).
   log.info("email sent", {
     adapter: adapter.name,
-    provider_id: result.provider_id,
+    provider_id: providerId,
     message_id: meta.id,
     attempt: meta.attempt,
     org: email.org,
   });
 }
 
-/** Dead letters have no expiry: keep who/what/why, drop the bodies (they may hold links). */
+/**
+ * What a dead letter lists of an email: who, what, and never a body (bodies are personal
+ * data; links are never in a queued email, but listings stay short all the same).
+ */
 function redactEmail(payload: unknown): unknown {
-  const p = payload as Partial<Email>;
+  const p = payload as Partial<Email & TemplatedEmailJob>;
   return {
     org: p?.org,
     to: p?.to,
     subject: p?.subject,
     idempotency_key: p?.idempotency_key,
     tags: p?.tags,
+    ...(p?.template ? { template: p.template } : {}),
   };
 }
 
-/** Registers the `email.send` handler; call before `startQueueListener`. */
+/**
+ * What a dead letter keeps to send the email again: a templated job without its sealed
+ * token (a re-send mints a fresh link), a rendered one as it is. A rendered body from
+ * before link specs existed that holds a raw token is not kept (not re-sendable).
+ */
+function keepForResend(payload: unknown): unknown | null {
+  const parsed = EmailJob.safeParse(payload);
+  if (!parsed.success) return null;
+  const job = parsed.data;
+  if (!isTemplated(job)) return job;
+  if (!job.link) return job;
+  const { sealed: _sealed, link_id: _id, ...link } = job.link;
+  return { ...job, link };
+}
+
+/** Registers the `email.send` handler and the portal's templates; call before the listener. */
 export function registerEmailHandlers(): void {
+  registerEmailTemplate(magicLinkTemplate);
   registerQueueHandler(EMAIL_SEND, deliverEmail, {
-    schema: EmailSchema,
+    schema: EmailJob,
     redactForDeadLetter: redactEmail,
+    keepForResend,
+    onDeadLetter: (op, payload) =>
+      countEmail(op, (payload as { org?: string } | null)?.org, "dead"),
+    // A re-send is a new email: a new idempotency key, so neither our dedup nor Resend's
+    // 24-hour cache answers it with the first attempt's failure.
+    prepareResend: (kept, n) => {
+      const job = kept as EmailJob;
+      return { ...job, idempotency_key: `${job.idempotency_key.slice(0, 230)}~resend-${n}` };
+    },
   });
 }

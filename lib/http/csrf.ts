@@ -14,6 +14,17 @@ import { isCrossSite } from "@/lib/http/origin.ts";
 export const CSRF_FIELD = "_csrf";
 export const CSRF_HEADER = "x-csrf-token";
 
+/** A state-changing staff request without the session's token, or from another site: a 403. */
+export class CsrfError extends ForbiddenError {
+  constructor(readonly reason: "cross_site" | "token") {
+    super(
+      reason === "cross_site"
+        ? "Cross-site requests are refused."
+        : "The form has expired. Reload the page and try again.",
+    );
+  }
+}
+
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /** True for methods that change state (everything but GET, HEAD and OPTIONS). */
@@ -40,11 +51,7 @@ export function verifyCsrf(
   expected: string,
   opts: { ownOrigins: readonly string[]; formToken?: string | null },
 ): void {
-  if (isCrossSite(req, opts.ownOrigins)) {
-    throw new ForbiddenError("Cross-site requests are refused.");
-  }
+  if (isCrossSite(req, opts.ownOrigins)) throw new CsrfError("cross_site");
   const sent = req.headers.get(CSRF_HEADER) ?? opts.formToken ?? "";
-  if (!expected || !sent || !sameToken(sent, expected)) {
-    throw new ForbiddenError("The form has expired. Reload the page and try again.");
-  }
+  if (!expected || !sent || !sameToken(sent, expected)) throw new CsrfError("token");
 }

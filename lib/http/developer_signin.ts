@@ -9,9 +9,9 @@ import { ForbiddenError, InvalidInputError, NotFoundError } from "@/lib/errors.t
 import type { Services } from "@/lib/services.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
 import { admitDeveloper, consoleSignIn, DEVELOPER_ISSUER } from "@/lib/staff/console_access.ts";
-import { StaffRoleSchema } from "@/lib/staff/roles.ts";
-import { createSession } from "@/lib/staff/sessions.ts";
-import { readCookie } from "@/lib/http/cookies.ts";
+import { type StaffRole, StaffRoleSchema } from "@/lib/staff/roles.ts";
+import { createSession, endSession } from "@/lib/staff/sessions.ts";
+import { clearHostCookie, readCookie } from "@/lib/http/cookies.ts";
 import { safeStaffReturn, STAFF_SESSION_COOKIE, staffSessionCookie } from "@/lib/http/oidc.ts";
 import { isCrossSite, ownOrigins } from "@/lib/http/origin.ts";
 import { peerInfo } from "@/lib/http/peer.ts";
@@ -62,5 +62,32 @@ export async function developerSignIn(
     "cache-control": "no-store",
   });
   headers.append("set-cookie", staffSessionCookie(services.config, sessionId));
+  return new Response(null, { status: 303, headers });
+}
+
+/**
+ * Sign-out without an OpenID provider configured (the developer sign-in): ends this
+ * browser's session, audited, and clears its cookie; 303 to the sign-in page.
+ */
+export async function developerSignOut(
+  services: Services,
+  req: Request,
+  opts: { role?: StaffRole; ip?: string } = {},
+): Promise<Response> {
+  const id = readCookie(req, STAFF_SESSION_COOKIE);
+  if (id) {
+    await endSession(services, id, {
+      audit: {
+        role: opts.role,
+        ip: opts.ip,
+        userAgent: req.headers.get("user-agent") ?? undefined,
+      },
+    });
+  }
+  const headers = new Headers({
+    location: "/staff/signin?signed_out=1",
+    "cache-control": "no-store",
+  });
+  headers.append("set-cookie", clearHostCookie(STAFF_SESSION_COOKIE));
   return new Response(null, { status: 303, headers });
 }

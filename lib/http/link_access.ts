@@ -8,6 +8,9 @@
  *    well-formed but unknown tokens runs into the limit instead of into KV;
  * 4. `ctx.state.access`, and the customer's visit (written at most once an hour).
  *
+ * The link's use counters (views, downloads, API calls, last use) ride on the rate limit's
+ * one write (`linkUsageTally`), so counting adds no KV write to a request.
+ *
  * Every answer under a link, the route's or an error, carries `Cache-Control: no-store`,
  * `X-Robots-Tag: noindex` (the URL is a capability) and the `RateLimit-*` headers: they are
  * set on `ctx.state.responseHeaders` before anything can fail. Refusals are thrown
@@ -17,7 +20,7 @@
 import { RateLimitedError } from "@/lib/errors.ts";
 import { clientAddress } from "@/lib/access/client_ip.ts";
 import { hitRateLimit, type RateLimitDecision, WINDOW_MS } from "@/lib/access/rate_limit.ts";
-import { LinkInvalidError, verifyLink } from "@/lib/access/tokens.ts";
+import { LinkInvalidError, linkUsageTally, type LinkUse, verifyLink } from "@/lib/access/tokens.ts";
 import { recordVisit } from "@/lib/orders/customers.ts";
 import type { Org } from "@/lib/orders/model.ts";
 import { define } from "@/lib/state.ts";
@@ -67,17 +70,29 @@ export const linkAccess = define.middleware(async (ctx) => {
   }
 
   const { org, customer, tokenHash } = verified;
-  const d = await hitRateLimit(services, { kind: "link", id: tokenHash });
+  const now = services.clock.now();
+  const tally = linkUsageTally(
+    { org: org.slug, customerRef: customer.ref, tokenHash },
+    useOf(ctx.route, ctx.req.method),
+    now,
+  );
+  const d = await hitRateLimit(services, { kind: "link", id: tokenHash }, undefined, tally);
   setRateLimitHeaders(responseHeaders, d);
   if (!d.allowed) throw limited(d, org);
 
   ctx.state.access = { org, customer, tokenHash, token: ctx.params.token };
   // The customer record was just read: skip even recordVisit's read when it would not
   // write (it writes at most hourly), so a page view stays at one write.
-  const now = services.clock.now();
   const last = customer.last_visit_at ? Date.parse(customer.last_visit_at) : NaN;
   if (!(now.getTime() - last < VISIT_WRITE_INTERVAL_MS)) {
     await recordVisit(services.kv, org.slug, customer.ref, now);
   }
   return await ctx.next();
 });
+
+/** What a request under a link counts as: a page view, a document download, an API call. */
+function useOf(route: string | null, method: string): LinkUse {
+  if (route?.endsWith("/documents/:doc_id")) return "download";
+  if (method !== "GET" && method !== "HEAD") return "other";
+  return route?.startsWith("/api/") ? "api" : "view";
+}

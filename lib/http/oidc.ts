@@ -82,7 +82,10 @@ export function oidcProviderFromConfig(
     ...(config.OIDC_CLIENT_SECRET
       ? { clientSecret: config.OIDC_CLIENT_SECRET, tokenAuthMethod: config.OIDC_TOKEN_AUTH_METHOD }
       : {}),
-    redirectUri: config.publicBaseUrl + STAFF_PATHS.callback,
+    // Read when used: with PORT=0 the public origin is known only once the server listens.
+    get redirectUri() {
+      return config.publicBaseUrl + STAFF_PATHS.callback;
+    },
   };
 }
 
@@ -136,6 +139,12 @@ export interface RequestPeer {
 export interface OidcHelpers {
   /** Redirects to the provider. `returnTo` is a `/staff` path; `org` picks an org. */
   signIn(req: Request, opts?: { returnTo?: string; org?: string }): Promise<Response>;
+  /**
+   * The origins the sign-in form's redirect goes through (the issuer's and its authorization
+   * endpoint's): browsers apply the page's CSP `form-action` to every redirect after a form
+   * submission, so the sign-in page must allow them or the button does nothing.
+   */
+  signInOrigins(): Promise<string[]>;
   /** Completes the sign-in or throws `SignInError`. */
   handleCallback(req: Request, peer?: RequestPeer): Promise<CallbackResult>;
   /** Ends this browser's session and clears its cookie; 303 to `redirectTo`. */
@@ -294,6 +303,17 @@ export function createOidcHelpers(
     ]);
   }
 
+  async function signInOrigins(): Promise<string[]> {
+    const origins = new Set([issuer.origin]);
+    try {
+      const endpoint = (await authorizationServer()).authorization_endpoint;
+      if (endpoint) origins.add(new URL(endpoint).origin);
+    } catch {
+      // Unreachable now: the button's POST answers the error page itself.
+    }
+    return [...origins];
+  }
+
   /** The email claims from the ID token, else from the UserInfo endpoint. */
   async function identityFrom(
     as: oauth.AuthorizationServer,
@@ -437,6 +457,7 @@ export function createOidcHelpers(
 
   return {
     signIn,
+    signInOrigins,
     handleCallback,
     signOut,
     getSessionId,

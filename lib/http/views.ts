@@ -91,12 +91,16 @@ export function orderDetailView(
   };
 }
 
-/** What the admin API shows of a ticket: photos with their download URLs. */
-export function ticketView(ticket: Ticket, baseUrl: string) {
+/**
+ * What the admin API shows of a ticket: its workflow status (lib/issues/workflow.ts; the
+ * stored ticket always says "open") and photos with their download URLs.
+ */
+export function ticketView(ticket: Ticket, baseUrl: string, status: string = ticket.status) {
   const { photos, ...rest } = ticket;
   const self = `${baseUrl}/api/admin/v1/tickets/${ticket.ticket_number}`;
   return {
     ...rest,
+    status,
     photos: photos.map((p, i) => ({
       name: p.name,
       type: p.type,

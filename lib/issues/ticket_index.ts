@@ -138,24 +138,58 @@ export async function listTicketsByStatus(
   kv: Deno.Kv,
   org: string,
   status: TicketStatus,
-  opts: { cursor?: string; limit?: number } = {},
+  opts: {
+    cursor?: string;
+    limit?: number;
+    /** Only rows it accepts (the staff console's filters); at most `scanLimit` are read. */
+    match?: (t: TicketSummary) => boolean;
+    scanLimit?: number;
+  } = {},
 ): Promise<{ tickets: TicketSummary[]; next_cursor: string | null }> {
   const limit = Math.max(1, Math.min(100, opts.limit ?? 20));
+  const { match } = opts;
+  const scanLimit = opts.scanLimit ?? 5000;
   const tickets: TicketSummary[] = [];
   let iter: Deno.KvListIterator<TicketSummary>;
+  let more = false;
+  let scanned = 0;
   try {
     iter = kv.list<TicketSummary>({ prefix: keys.statusPrefix(org, status) }, {
-      limit,
+      limit: match ? scanLimit : limit,
       reverse: true,
       cursor: opts.cursor || undefined,
     });
-    for await (const e of iter) tickets.push(e.value);
+    for await (const e of iter) {
+      scanned++;
+      if (match && !match(e.value)) continue;
+      tickets.push(e.value);
+      if (tickets.length === limit) {
+        more = true;
+        break;
+      }
+    }
   } catch (err) {
     if (opts.cursor) throw new InvalidTicketIndexCursorError();
     throw err;
   }
-  const next = tickets.length === limit ? iter.cursor : "";
+  if (match ? scanned === scanLimit : tickets.length === limit) more = true;
+  const next = more ? iter.cursor : "";
   return { tickets, next_cursor: next || null };
+}
+
+/** How many tickets of an org are in each status (each count capped at `cap`). */
+export async function countTicketsByStatus(
+  kv: Deno.Kv,
+  org: string,
+  statuses: readonly TicketStatus[],
+  cap = 10_000,
+): Promise<Record<TicketStatus, number>> {
+  const counts = await Promise.all(statuses.map(async (status) => {
+    let n = 0;
+    for await (const _ of kv.list({ prefix: keys.statusPrefix(org, status) }, { limit: cap })) n++;
+    return [status, n] as const;
+  }));
+  return Object.fromEntries(counts) as Record<TicketStatus, number>;
 }
 
 /**

@@ -257,24 +257,43 @@ export class InvalidTicketCursorError extends MalformedInputError {
 export async function listTickets(
   kv: Deno.Kv,
   org: string,
-  opts: { cursor?: string; limit?: number } = {},
+  opts: {
+    cursor?: string;
+    limit?: number;
+    /** Only tickets it accepts (the staff console's filters); at most `scanLimit` are read. */
+    match?: (t: Ticket) => boolean;
+    scanLimit?: number;
+  } = {},
 ): Promise<TicketPage> {
   const limit = Math.max(1, Math.min(100, opts.limit ?? 20));
   if (opts.cursor !== undefined && !/^[A-Za-z0-9_+/=-]{1,2000}$/.test(opts.cursor)) {
     throw new InvalidTicketCursorError();
   }
   const tickets: Ticket[] = [];
+  const { match } = opts;
+  const scanLimit = opts.scanLimit ?? 5000;
   let iter: Deno.KvListIterator<Ticket>;
+  let more = false;
+  let scanned = 0;
   try {
     iter = kv.list<Ticket>({ prefix: keys.orgTickets(org) }, {
-      limit,
+      limit: match ? scanLimit : limit,
       reverse: true,
       cursor: opts.cursor || undefined,
     });
-    for await (const e of iter) tickets.push(e.value);
+    for await (const e of iter) {
+      scanned++;
+      if (match && !match(e.value)) continue;
+      tickets.push(e.value);
+      if (tickets.length === limit) {
+        more = true;
+        break;
+      }
+    }
   } catch {
     throw new InvalidTicketCursorError();
   }
-  const next = tickets.length === limit ? iter.cursor : "";
+  if (match ? scanned === scanLimit : tickets.length === limit) more = true;
+  const next = more ? iter.cursor : "";
   return { tickets, next_cursor: next || null };
 }

@@ -71,3 +71,43 @@ export async function recordVisit(
   }
   return previous;
 }
+
+/** How many customers a search looks through (a console search, not a report). */
+export const SEARCH_SCAN_LIMIT = 5000;
+
+/**
+ * An org's customers whose reference, name or email contains `query` (any case), or whose
+ * order has that number; without a query, the first ones by reference. At most `limit`.
+ * `await searchCustomers(kv, "acme", { query: "retail" })`
+ */
+export async function searchCustomers(
+  kv: Deno.Kv,
+  org: string,
+  opts: { query?: string; limit?: number } = {},
+): Promise<{ customers: Customer[]; truncated: boolean }> {
+  const limit = Math.max(1, Math.min(200, opts.limit ?? 50));
+  const q = opts.query?.trim().toLowerCase() ?? "";
+  const out: Customer[] = [];
+  const seen = new Set<string>();
+  if (q) {
+    const owner = (await kv.get<string>(keys.owner(org, opts.query!.trim()))).value;
+    const c = owner ? await getCustomer(kv, org, owner) : null;
+    if (c) {
+      out.push(c);
+      seen.add(c.ref);
+    }
+  }
+  let scanned = 0;
+  for await (
+    const e of kv.list<Customer>({ prefix: keys.orgCustomers(org) }, { limit: SEARCH_SCAN_LIMIT })
+  ) {
+    scanned++;
+    const c = e.value;
+    if (seen.has(c.ref)) continue;
+    const hit = !q || [c.ref, c.name, c.email].some((v) => v.toLowerCase().includes(q));
+    if (!hit) continue;
+    out.push(c);
+    if (out.length >= limit) return { customers: out, truncated: true };
+  }
+  return { customers: out, truncated: scanned >= SEARCH_SCAN_LIMIT };
+}

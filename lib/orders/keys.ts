@@ -29,6 +29,7 @@ export const keys = {
   orgs: () => ["orgs"],
   org: (org: string) => ["orgs", org],
   customer: (org: string, ref: string) => ["customers", org, ref],
+  orgCustomers: (org: string) => ["customers", org],
   stat: (org: string, ref: string, name: StatName) => ["customer_stats", org, ref, name],
   owner: (org: string, number: string) => ["order_owner", org, number],
   orderPrefix: (org: string, ref: string, number: string) => ["orders", org, ref, number],

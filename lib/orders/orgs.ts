@@ -42,3 +42,10 @@ export async function hasAnyOrg(kv: Deno.Kv): Promise<boolean> {
   for await (const _ of kv.list({ prefix: keys.orgs() }, { limit: 1 })) return true;
   return false;
 }
+
+/** The orgs, by slug (at most `limit`): the local developer sign-in's choice. */
+export async function listOrgs(kv: Deno.Kv, limit = 100): Promise<Org[]> {
+  const out: Org[] = [];
+  for await (const e of kv.list<Org>({ prefix: keys.orgs() }, { limit })) out.push(e.value);
+  return out;
+}

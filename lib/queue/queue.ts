@@ -20,7 +20,7 @@
 import { z } from "zod";
 import { log } from "@/lib/log.ts";
 import type { Services } from "@/lib/services.ts";
-import { deadLetterKeys, orgOf, writeDeadLetter } from "./dead_letters.ts";
+import { type DeadLetterInput, deadLetterKeys, orgOf, writeDeadLetter } from "./dead_letters.ts";
 import { errorText, PermanentError, RetryableError } from "./errors.ts";
 import { timeOrderedId } from "./ids.ts";
 
@@ -60,11 +60,18 @@ export type QueueHandler<P = unknown> = (
 export interface HandlerOptions<P> {
   /** Validates the payload before the handler runs; a mismatch is a permanent failure. */
   schema?: z.ZodType<P>;
-  /**
-   * What of the payload a dead letter keeps. Dead letters stay in KV with no expiry, so a
-   * payload holding secrets (an email with a magic link) should be trimmed here.
-   */
+  /** What of the payload a dead letter lists (`GET …/dead-letters`); default: all of it. */
   redactForDeadLetter?: (payload: unknown) => unknown;
+  /**
+   * What a dead letter keeps to run the message again (staff re-send it), or null when it
+   * cannot be re-run; default: the payload as it is. Never a secret: dead letters are read
+   * by staff, and kept `DEAD_LETTER_RETENTION_DAYS`.
+   */
+  keepForResend?: (payload: unknown) => unknown | null;
+  /** Adds the type's own records (a counter) to the dead letter's atomic operation. */
+  onDeadLetter?: (op: Deno.AtomicOperation, payload: unknown) => void;
+  /** The payload of the n-th re-send (e.g. a new idempotency key); default: as kept. */
+  prepareResend?: (kept: unknown, n: number) => unknown;
 }
 
 interface Registration {
@@ -123,6 +130,8 @@ export interface EnqueueOptions {
   key?: string;
   delayMs?: number;
   dedupForMs?: number;
+  /** Adds the caller's records (a counter) to the enqueue's own atomic operation. */
+  also?: (op: Deno.AtomicOperation) => void;
 }
 
 export interface EnqueueResult {
@@ -158,6 +167,7 @@ export async function enqueue(
     dedup: key,
     delayMs: opts.delayMs,
     dedupForMs: opts.dedupForMs ?? DEFAULT_DEDUP_MS,
+    also: opts.also,
   });
   if (ok || !key) return { id: msg.id, enqueued: true };
   const first = await services.kv.get<{ id: string }>(key);
@@ -172,10 +182,16 @@ export async function enqueueKeyUsed(kv: Deno.Kv, key: string): Promise<boolean>
 async function commitEnqueue(
   services: Services,
   msg: QueueMessage,
-  opts: { dedup?: Deno.KvKey; delayMs?: number; dedupForMs: number },
+  opts: {
+    dedup?: Deno.KvKey;
+    delayMs?: number;
+    dedupForMs: number;
+    also?: (op: Deno.AtomicOperation) => void;
+  },
 ): Promise<boolean> {
   checkSize(msg);
   const op = services.kv.atomic();
+  opts.also?.(op);
   if (opts.dedup) {
     op.check({ key: opts.dedup, versionstamp: null }).set(
       opts.dedup,
@@ -321,13 +337,8 @@ export async function handleQueueMessage(services: Services, raw: unknown): Prom
         err,
       });
     } else {
-      const redact = reg?.options.redactForDeadLetter;
       await writeDeadLetter(services, {
-        id: msg.id,
-        type: msg.type,
-        attempt: msg.attempt,
-        payload: redact ? redact(msg.payload) : msg.payload,
-        org: orgOf(msg.payload),
+        ...deadLetterOf(msg),
         error: errorText(err),
       });
       log.error("queue message dead-lettered", {
@@ -341,6 +352,36 @@ export async function handleQueueMessage(services: Services, raw: unknown): Prom
   } finally {
     services.queueObserver?.settled?.(msg);
   }
+}
+
+/**
+ * A message as its dead letter keeps it: the listing's view and what a re-send needs, both
+ * as the type's handler options say. Also used for the raw copies KV writes itself
+ * (lib/queue/dead_letters.ts `sweepDeadLetters`).
+ */
+export function deadLetterOf(msg: QueueMessage): Omit<DeadLetterInput, "error"> {
+  const reg = handlers.get(msg.type);
+  const redact = reg?.options.redactForDeadLetter;
+  const keep = reg?.options.keepForResend;
+  const resend = keep ? keep(msg.payload) : msg.payload;
+  return {
+    id: msg.id,
+    type: msg.type,
+    attempt: msg.attempt,
+    payload: redact ? redact(msg.payload) : msg.payload,
+    org: orgOf(msg.payload),
+    ...(resend === null || resend === undefined ? {} : { resend }),
+    also: reg?.options.onDeadLetter
+      ? (op: Deno.AtomicOperation) => reg.options.onDeadLetter!(op, msg.payload)
+      : undefined,
+  };
+}
+
+/** The payload a re-send of a dead letter of `type` enqueues, or null (no such handler). */
+export function resendPayload(type: string, kept: unknown, n: number): unknown | null {
+  const reg = handlers.get(type);
+  if (!reg) return null;
+  return reg.options.prepareResend ? reg.options.prepareResend(kept, n) : kept;
 }
 
 function parsePayload<P>(schema: z.ZodType<P>, payload: unknown): P {

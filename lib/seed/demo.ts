@@ -51,6 +51,9 @@ export async function seedDemoData(services: Services): Promise<boolean> {
  */
 export async function seedDemo(services: Services): Promise<string | null> {
   if (!(await seedDemoData(services))) return null;
-  const { url } = await createLink(services, DEMO_ORG.slug, DEMO_CUSTOMER.ref, {});
+  const { url } = await createLink(services, DEMO_ORG.slug, DEMO_CUSTOMER.ref, {
+    source: "demo_seed",
+    createdBy: { kind: "system" },
+  });
   return url;
 }

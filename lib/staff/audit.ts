@@ -14,7 +14,7 @@
 import { MalformedInputError } from "@/lib/errors.ts";
 import { timeOrderedId } from "@/lib/queue/ids.ts";
 import type { Services } from "@/lib/services.ts";
-import type { ActorVia, StaffActor, StaffRole } from "./roles.ts";
+import { type ActorVia, requirePermission, type StaffActor, type StaffRole } from "./roles.ts";
 
 export const AUDIT_RETENTION_MS = 400 * 24 * 3_600_000;
 
@@ -29,6 +29,11 @@ export const AUDIT_ACTIONS = [
   "ticket.assign",
   "ticket.note",
   "ticket.reply",
+  "link.create",
+  "link.send",
+  "link.revoke",
+  "link.revoke_all",
+  "dead_letter.resend",
 ] as const;
 export type AuditAction = typeof AUDIT_ACTIONS[number];
 
@@ -40,7 +45,10 @@ export interface AuditEntry {
   at: string;
   actor: { email?: string; role?: StaffRole; via: ActorVia };
   action: AuditAction;
-  target?: { type: "staff" | "ticket" | "session" | "domain"; id: string };
+  target?: {
+    type: "staff" | "ticket" | "session" | "domain" | "link" | "customer" | "dead_letter";
+    id: string;
+  };
   detail?: Record<string, DetailValue>;
   ip?: string;
   user_agent?: string;
@@ -152,4 +160,14 @@ export async function listAudit(
   }
   const next = entries.length === limit ? iter.cursor : "";
   return { entries, next_cursor: next || null };
+}
+
+/** The audit log for the console: admins of the org only (it holds colleagues' addresses). */
+export function auditForStaff(
+  kv: Deno.Kv,
+  actor: StaffActor,
+  opts: { cursor?: string; limit?: number } = {},
+): Promise<AuditPage> {
+  requirePermission(actor, "audit.view");
+  return listAudit(kv, actor.org, opts);
 }

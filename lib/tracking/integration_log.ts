@@ -131,22 +131,41 @@ export interface LogPage {
 export async function listLogs(
   kv: Deno.Kv,
   org: string | undefined,
-  opts: { cursor?: string; limit?: number } = {},
+  opts: {
+    cursor?: string;
+    limit?: number;
+    /** Only rows it accepts (the staff console's filters); at most `scanLimit` rows are read. */
+    match?: (e: IntegrationLogEntry) => boolean;
+    scanLimit?: number;
+  } = {},
 ): Promise<LogPage> {
   const limit = Math.min(Math.max(opts.limit ?? 50, 1), 200);
   const prefix = org === undefined ? keys.rows() : keys.orgRows(org);
   const logs: IntegrationLogEntry[] = [];
+  const match = opts.match;
   let iter;
+  let scanned = 0;
+  let more = false;
   try {
     iter = kv.list<IntegrationLogEntry>({ prefix }, {
       reverse: true,
-      limit,
+      limit: match ? opts.scanLimit ?? 5000 : limit,
       cursor: opts.cursor || undefined,
     });
-    for await (const e of iter) logs.push(e.value);
+    for await (const e of iter) {
+      scanned++;
+      if (match && !match(e.value)) continue;
+      logs.push(e.value);
+      if (logs.length === limit) {
+        more = true;
+        break;
+      }
+    }
   } catch (err) {
     if (opts.cursor) throw new InvalidLogCursorError();
     throw err;
   }
-  return { logs, next_cursor: logs.length === limit && iter.cursor ? iter.cursor : null };
+  if (match && scanned === (opts.scanLimit ?? 5000)) more = true;
+  if (!match) more = logs.length === limit;
+  return { logs, next_cursor: more && iter.cursor ? iter.cursor : null };
 }

@@ -19,6 +19,7 @@
  * are shared by its staff (spec: "multi-user"), so one switch for the customer is what a
  * person who clicks "stop" expects. The order page sets it with `setTrackingEmailOptOut`.
  */
+import { z } from "zod";
 import type {
   Customer,
   DeliveryFacts,
@@ -27,8 +28,12 @@ import type {
   Shipment,
   TrackingStatus,
 } from "@/lib/orders/model.ts";
+import { getCustomer } from "@/lib/orders/customers.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
+import { PermanentError } from "@/lib/queue/errors.ts";
 import { renderEmail } from "@/lib/email/render.ts";
-import { emailKeyUsed, sendEmail } from "@/lib/email/send.ts";
+import { emailKeyUsed, sendTemplatedEmail } from "@/lib/email/send.ts";
+import type { EmailTemplate } from "@/lib/email/templates.ts";
 import { formatDate } from "@/lib/i18n/format.ts";
 import type { Services } from "@/lib/services.ts";
 import { CARRIER_NAMES } from "@/lib/orders/carrier_links.ts";
@@ -60,17 +65,6 @@ export async function isTrackingEmailOptedOut(
 ): Promise<boolean> {
   return (await kv.get(keys.optOut(org, customerRef))).value !== null;
 }
-
-/**
- * The customer's order page URL for an email, or null when none can be given (links are
- * stored hashed only, so the portal cannot rebuild one; see the wiring note in poller.ts).
- */
-export type OrderLinkFn = (
-  services: Services,
-  org: Org,
-  customer: Customer,
-  orderNumber: string,
-) => Promise<string | null>;
 
 /** The email's idempotency key: one per org, customer, order, tracking number and status. */
 export const statusEmailKey = (
@@ -124,6 +118,36 @@ export function renderStatusEmail({ org, customer, shipment, orderUrl }: StatusE
   });
   return { subject: t("email_subject", vars), ...rendered };
 }
+
+const StatusEmailData = z.object({
+  customer_ref: z.string().min(1).max(100),
+  /** The shipment as it was after the change (its last event only: what the email shows). */
+  shipment: z.custom<Shipment>((v) => typeof v === "object" && v !== null),
+});
+
+/**
+ * The status email as a template, rendered at delivery with a link to the order page that
+ * is minted then (lib/access/email_links.ts: a status-email link, 30 days idle by default),
+ * so the queue never holds a token and a repeated status never mints a link.
+ */
+export const statusEmailTemplate: EmailTemplate<z.infer<typeof StatusEmailData>> = {
+  name: "shipment_status",
+  schema: StatusEmailData,
+  async render(services, data, { job, url }) {
+    const [org, customer] = await Promise.all([
+      getOrg(services.kv, job.org),
+      getCustomer(services.kv, job.org, data.customer_ref),
+    ]);
+    if (!org || !customer) throw new PermanentError("The org or customer no longer exists.");
+    const { subject, html, text } = renderStatusEmail({
+      org,
+      customer,
+      shipment: data.shipment,
+      orderUrl: url,
+    });
+    return { subject, html, text };
+  },
+};
 
 /** The carrier's words for an email: one line, bounded, without a trailing full stop. */
 function carrierWords(s: string | undefined, max = 120): string | undefined {
@@ -183,20 +207,29 @@ function progressParagraphs(locale: Locale, s: Shipment): string[] {
  */
 export async function sendStatusEmail(
   services: Services,
-  input: StatusEmailInput,
+  input: Omit<StatusEmailInput, "orderUrl">,
 ): Promise<"queued" | "duplicate" | "opted_out"> {
   const { org, customer, shipment } = input;
   if (await isTrackingEmailOptedOut(services.kv, org.slug, customer.ref)) return "opted_out";
   const legacy = legacyStatusEmailKey(org.slug, shipment.tracking_number, shipment.status);
   if (await emailKeyUsed(services.kv, legacy)) return "duplicate";
-  const { subject, html, text } = renderStatusEmail(input);
-  const res = await sendEmail(services, {
+  const { subject } = renderStatusEmail({ ...input, orderUrl: null });
+  const res = await sendTemplatedEmail(services, {
     org: org.slug,
-    to: customer.email,
+    to: [customer.email],
     subject,
-    html,
-    text,
-    idempotencyKey: statusEmailKey(
+    template: statusEmailTemplate.name,
+    data: {
+      customer_ref: customer.ref,
+      shipment: { ...shipment, events: shipment.events.slice(-1) },
+    },
+    link: {
+      customer_ref: customer.ref,
+      source: "status_email",
+      created_by: { kind: "system" },
+      path: `/orders/${encodeURIComponent(shipment.order_number)}`,
+    },
+    idempotency_key: statusEmailKey(
       {
         org: org.slug,
         customer_ref: customer.ref,

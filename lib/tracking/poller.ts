@@ -40,7 +40,8 @@ import { adapterMode, BATCH_SIZE, createAdapter, POLLED_CARRIERS } from "./adapt
 import { circuitAllows, recordFailure, recordSuccess } from "./circuit.ts";
 import { firstScanDue, firstScanRecheckMs } from "./first_scan.ts";
 import { writeLog } from "./integration_log.ts";
-import { type OrderLinkFn, sendStatusEmail } from "./notify.ts";
+import { sendStatusEmail, statusEmailTemplate } from "./notify.ts";
+import { registerEmailTemplate } from "@/lib/email/templates.ts";
 import {
   type CarrierCall,
   isAwaitingFirstScan,
@@ -73,22 +74,15 @@ const PollBatchPayload = z.object({
 });
 export type PollBatch = z.input<typeof PollBatchPayload>;
 
-export interface TrackingHooks {
-  /** Builds the order page URL for emails (wired by main.ts to the access module). */
-  orderLink?: OrderLinkFn;
-}
-
-let hooks: TrackingHooks = {};
-
 /**
  * Registers the queue handlers and (unless `cron: false`) the 30-minute cron job.
  * Call once at start-up, after the queue listener's module is loaded.
  */
 export function registerTrackingJobs(
   services: Services,
-  opts: { cron?: boolean } & TrackingHooks = {},
+  opts: { cron?: boolean } = {},
 ): void {
-  hooks = { orderLink: opts.orderLink };
+  registerEmailTemplate(statusEmailTemplate);
   registerQueueHandler(POLL_ALL, handlePollAll, { schema: PollAllPayload });
   registerQueueHandler(POLL_BATCH, handlePollBatchMessage, {
     schema: PollBatchPayload as unknown as z.ZodType<PollBatch>,
@@ -401,14 +395,7 @@ async function emailStatusChange(
     ...(estimated ? { estimated_delivery: estimated } : {}),
     ...(next.delivery ? { delivery: next.delivery } : {}),
   };
-  const orderUrl = await hooks.orderLink?.(services, org, l.customer, l.order_number)
-    .catch(() => null);
-  const sent = await sendStatusEmail(services, {
-    org,
-    customer: l.customer,
-    shipment: after,
-    orderUrl,
-  });
+  const sent = await sendStatusEmail(services, { org, customer: l.customer, shipment: after });
   return sent === "queued";
 }
 

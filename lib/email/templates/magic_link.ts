@@ -1,14 +1,18 @@
 /**
- * The magic-link email (issue 3): the customer's personal portal link, in the customer's
- * language, with the 90-day rule and the org's contact details.
+ * The magic-link email (issue 3): a portal link for the customer (or one recipient of it),
+ * in the customer's language, with how long the link lives unused and the org's contact.
+ * It is queued as a template (never with the link inside) and rendered at delivery.
  */
 import { defineMessages } from "@/lib/i18n/messages.ts";
+import { z } from "zod";
 import type { Customer, Org } from "@/lib/orders/model.ts";
-import type { EnqueueResult } from "@/lib/queue/queue.ts";
-import type { Services } from "@/lib/services.ts";
-import { sha256Hex } from "@/lib/http/sha256.ts";
+import { getCustomer } from "@/lib/orders/customers.ts";
+import { getOrg } from "@/lib/orders/orgs.ts";
+import { PermanentError } from "@/lib/queue/errors.ts";
 import { type RenderedEmail, renderEmail } from "@/lib/email/render.ts";
-import { sendEmail, type SendEmailInput } from "@/lib/email/send.ts";
+import type { EmailLinkSpec } from "@/lib/email/message.ts";
+import type { TemplatedEmailInput } from "@/lib/email/outgoing.ts";
+import type { EmailTemplate } from "@/lib/email/templates.ts";
 
 /** In the i18n registry as "email.magic_link", so the catalogue parity test covers it. */
 export const magicLinkMessages = defineMessages("email.magic_link", {
@@ -21,7 +25,7 @@ export const magicLinkMessages = defineMessages("email.magic_link", {
     button: "View your orders",
     fallback: "If the button does not work, copy this link into your browser:",
     validity:
-      "The link stays valid as long as it is used at least once every 90 days. Anyone who has it can see your orders, so share it only with colleagues who need it.",
+      "The link stays valid as long as it is used at least once every {days} days. Anyone who has it can see your orders, so share it only with colleagues who need it.",
     contact: "Questions, or need a new link? Contact {org}: {email}, {phone}.",
     footer:
       "Sent by {org} through the MonoPilot Customer Portal. If this email reached you by mistake, you can ignore it.",
@@ -35,7 +39,7 @@ export const magicLinkMessages = defineMessages("email.magic_link", {
     button: "Ver sus pedidos",
     fallback: "Si el botón no funciona, copie este enlace en su navegador:",
     validity:
-      "El enlace sigue siendo válido mientras se use al menos una vez cada 90 días. Cualquier persona que lo tenga puede ver sus pedidos, así que compártalo solo con los compañeros que lo necesiten.",
+      "El enlace sigue siendo válido mientras se use al menos una vez cada {days} días. Cualquier persona que lo tenga puede ver sus pedidos, así que compártalo solo con los compañeros que lo necesiten.",
     contact: "¿Tiene preguntas o necesita un enlace nuevo? Contacte con {org}: {email}, {phone}.",
     footer:
       "Enviado por {org} a través del MonoPilot Customer Portal. Si este correo le ha llegado por error, puede ignorarlo.",
@@ -49,7 +53,7 @@ export const magicLinkMessages = defineMessages("email.magic_link", {
     button: "Zobacz swoje zamówienia",
     fallback: "Jeśli przycisk nie działa, skopiuj ten link do przeglądarki:",
     validity:
-      "Link pozostaje ważny, dopóki jest używany co najmniej raz na 90 dni. Każdy, kto go ma, widzi Twoje zamówienia, więc udostępniaj go tylko współpracownikom, którzy go potrzebują.",
+      "Link pozostaje ważny, dopóki jest używany co najmniej raz na {days} dni. Każdy, kto go ma, widzi Twoje zamówienia, więc udostępniaj go tylko współpracownikom, którzy go potrzebują.",
     contact:
       "Masz pytania lub potrzebujesz nowego linku? Skontaktuj się z {org}: {email}, {phone}.",
     footer:
@@ -62,17 +66,22 @@ export interface MagicLinkEmailInput {
   customer: Customer;
   /** The full magic-link URL (shown to the customer, never logged). */
   url: string;
+  /** Who the email greets: the link's recipient, else the customer. */
+  name?: string;
+  /** How long the link may go unused (90 days, or the shorter time of emailed links). */
+  days?: number;
 }
 
 export function renderMagicLinkEmail(
-  { org, customer, url }: MagicLinkEmailInput,
+  { org, customer, url, name, days = 90 }: MagicLinkEmailInput,
 ): RenderedEmail & { subject: string } {
   const t = magicLinkMessages.bind(customer.locale);
   const vars = {
     org: org.name,
-    name: customer.name,
+    name: name ?? customer.name,
     email: org.support_email,
     phone: org.support_phone,
+    days,
   };
   const rendered = renderEmail({
     locale: customer.locale,
@@ -88,39 +97,63 @@ export function renderMagicLinkEmail(
 /** Resend tag values allow letters, digits, `_` and `-` only. */
 const tagValue = (s: string) => s.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 256) || "_";
 
-/**
- * The magic-link email to the customer's address, ready for `sendEmail` or `prepareEmail`.
- * Its idempotency key is derived from a hash of the URL (never the token itself), so sending
- * the same link twice sends one email, and a new link sends a new one.
- */
-export async function magicLinkEmail(input: MagicLinkEmailInput): Promise<SendEmailInput> {
-  const { org, customer, url } = input;
-  const { html, text, subject } = renderMagicLinkEmail(input);
-  const urlHash = (await sha256Hex(`magic-link-email:${url}`)).slice(0, 32);
-  return {
-    org: org.slug,
-    to: customer.email,
-    replyTo: org.support_email,
-    subject,
-    html,
-    text,
-    idempotencyKey: `magic-link/${encodeURIComponent(org.slug)}/${
-      encodeURIComponent(customer.ref)
-    }/${urlHash}`,
-    tags: { kind: "magic_link", org: tagValue(org.slug) },
-  };
-}
+const MagicLinkData = z.object({
+  customer_ref: z.string().min(1).max(100),
+  recipient_name: z.string().max(200).optional(),
+});
 
 /**
- * Queues the magic-link email, once per link (see `magicLinkEmail`). A new link's email is
- * queued in the link's own atomic operation instead (lib/access/tokens.ts).
- *
- * @example
- * await sendMagicLinkEmail(services, { org, customer, url: link.url });
+ * The magic-link email as a template: rendered at delivery from the org and customer as
+ * they are then, with the link the job's spec gives (lib/access/email_links.ts).
  */
-export async function sendMagicLinkEmail(
-  services: Services,
-  input: MagicLinkEmailInput,
-): Promise<EnqueueResult> {
-  return sendEmail(services, await magicLinkEmail(input));
+export const magicLinkTemplate: EmailTemplate<z.infer<typeof MagicLinkData>> = {
+  name: "magic_link",
+  schema: MagicLinkData,
+  async render(services, data, { job, url }) {
+    const [org, customer] = await Promise.all([
+      getOrg(services.kv, job.org),
+      getCustomer(services.kv, job.org, data.customer_ref),
+    ]);
+    if (!org || !customer) throw new PermanentError("The org or customer no longer exists.");
+    if (!url) throw new PermanentError("A magic-link email needs a link.");
+    return renderMagicLinkEmail({
+      org,
+      customer,
+      url,
+      name: data.recipient_name,
+      days: services.config.LINK_EMAIL_IDLE_DAYS,
+    });
+  },
+};
+
+/**
+ * The queued form of a magic-link email for a link just created (lib/access/tokens.ts): to
+ * whom, for which customer, and the link spec with the sealed token. One email per link:
+ * the idempotency key names the link id, never the token.
+ */
+export function magicLinkEmailJob(input: {
+  org: Org;
+  customer: Customer;
+  to: string;
+  recipientName?: string;
+  link: Omit<EmailLinkSpec, "customer_ref">;
+}): TemplatedEmailInput {
+  const { org, customer } = input;
+  const t = magicLinkMessages.bind(customer.locale);
+  return {
+    org: org.slug,
+    to: [input.to],
+    reply_to: org.support_email,
+    subject: t("subject", { org: org.name }),
+    template: magicLinkTemplate.name,
+    data: {
+      customer_ref: customer.ref,
+      ...(input.recipientName ? { recipient_name: input.recipientName } : {}),
+    },
+    link: { ...input.link, customer_ref: customer.ref },
+    idempotency_key: `magic-link/${encodeURIComponent(org.slug)}/${
+      encodeURIComponent(customer.ref)
+    }/${input.link.link_id ?? "new"}`,
+    tags: { kind: "magic_link", org: tagValue(org.slug) },
+  };
 }

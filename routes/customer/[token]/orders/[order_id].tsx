@@ -42,6 +42,7 @@ import { type Notice, NoticeParam } from "@/lib/tracking/optout_form.ts";
 import { requestRefreshIfStale } from "@/lib/tracking/poller.ts";
 import { log } from "@/lib/log.ts";
 import { linkDefine } from "@/lib/state.ts";
+import { YourReports } from "@/components/YourReports.tsx";
 
 interface DetailData {
   token: string;
@@ -171,10 +172,8 @@ export default linkDefine.page<typeof handler>(function OrderDetail({ data, stat
           messages={formMessages(locale)}
         />
       </div>
-      {
-        /* "Your reports" (this order's support tickets and replies): the staff console's
-          section goes here, after [Report Issue]. */
-      }
+      {/* "Your reports": this order's support tickets and replies (staff console). */}
+      <YourReports locale={locale} tickets={state.reports ?? []} />
       {!cancelled && (
         <ShipmentEmails
           locale={locale}

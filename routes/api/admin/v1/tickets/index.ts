@@ -2,6 +2,7 @@
 import { json, pageQuery, readQuery } from "@/lib/http/json.ts";
 import { ticketView } from "@/lib/http/views.ts";
 import { listTickets } from "@/lib/issues/tickets.ts";
+import { getTicketStates } from "@/lib/issues/workflow.ts";
 import { adminDefine } from "@/lib/state.ts";
 
 const ListQuery = pageQuery({ max: 100, default: 20 });
@@ -12,8 +13,12 @@ export const handler = adminDefine.handlers({
     const q = readQuery(ctx.url, ListQuery);
     const page = await listTickets(services.kv, adminOrg.slug, q);
     const base = services.config.publicBaseUrl;
+    const states = await getTicketStates(services.kv, page.tickets);
     return json(
-      { tickets: page.tickets.map((t) => ticketView(t, base)), next_cursor: page.next_cursor },
+      {
+        tickets: page.tickets.map((t, i) => ticketView(t, base, states[i].status)),
+        next_cursor: page.next_cursor,
+      },
       200,
       { "cache-control": "no-store" },
     );

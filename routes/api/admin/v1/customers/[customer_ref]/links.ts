@@ -1,26 +1,19 @@
 /**
- * `POST /api/admin/v1/customers/{customer_ref}/links` `{send_email?}` → 201 `{url, expires_at}`
- * (the only time the URL is shown); `DELETE` revokes every link of the customer → 204.
- * A customer that does not exist in the key's org is a 404.
+ * `POST /api/admin/v1/customers/{customer_ref}/links`: a new link, shown only here.
+ * - `{send_email?}` → 201 `{url, expires_at}` (the original form and answer);
+ * - `{recipient_name?, recipient_email?, label?, send_email?}` → 201 `{link_id, url,
+ *   expires_at}`: a link for one recipient (emailed to `recipient_email`, else the customer).
+ * `GET` lists the customer's links without tokens → `{links: [LinkView]}`; `DELETE` revokes
+ * every link of the customer → 204. A customer that does not exist in the key's org is a 404.
  */
-import { z } from "zod";
-import type { Context } from "fresh";
-import { createLink, revokeLinks } from "@/lib/access/tokens.ts";
-import { NotFoundError } from "@/lib/errors.ts";
-import { json, pathParam, readJson } from "@/lib/http/json.ts";
-import { getCustomer } from "@/lib/orders/customers.ts";
-import { CustomerRef } from "@/lib/orders/input.ts";
-import type { Customer } from "@/lib/orders/model.ts";
-import { adminDefine, type AdminState } from "@/lib/state.ts";
+import { isRecipientRequest, LinkRequest } from "@/lib/access/link_input.ts";
+import { createLink, listLinks, revokeLinks } from "@/lib/access/tokens.ts";
+import { adminCustomer as requireCustomer } from "@/lib/http/admin_customer.ts";
+import { json, readJson } from "@/lib/http/json.ts";
+import { adminDefine } from "@/lib/state.ts";
 
-const LinkRequest = z.strictObject({ send_email: z.boolean().optional() });
-
-async function requireCustomer(ctx: Context<AdminState>): Promise<Customer> {
-  const ref = pathParam(ctx.params, "customer_ref", CustomerRef);
-  const customer = await getCustomer(ctx.state.services.kv, ctx.state.adminOrg.slug, ref);
-  if (!customer) throw new NotFoundError(`No customer "${ref}" in this org.`);
-  return customer;
-}
+/** Answers holding or listing capability URLs' ids are never cached anywhere. */
+const PRIVATE = { "cache-control": "no-store", "x-robots-tag": "noindex" };
 
 export const handler = adminDefine.handlers({
   async POST(ctx) {
@@ -30,18 +23,27 @@ export const handler = adminDefine.handlers({
       ? {}
       : await readJson(ctx.req, LinkRequest);
     const link = await createLink(ctx.state.services, customer.org, customer.ref, {
+      source: "admin_api",
+      createdBy: { kind: "api_key" },
       sendEmail: body.send_email === true,
+      recipientName: body.recipient_name,
+      recipientEmail: body.recipient_email,
+      label: body.label,
     });
-    // The answer holds a capability URL: never cached anywhere.
-    return json({ url: link.url, expires_at: link.expires_at }, 201, {
-      "cache-control": "no-store",
-      "x-robots-tag": "noindex",
-    });
+    const answer = isRecipientRequest(body)
+      ? { link_id: link.link_id, url: link.url, expires_at: link.expires_at }
+      : { url: link.url, expires_at: link.expires_at };
+    return json(answer, 201, PRIVATE);
+  },
+  async GET(ctx) {
+    const customer = await requireCustomer(ctx);
+    const links = await listLinks(ctx.state.services, customer.org, customer.ref);
+    return json({ links }, 200, PRIVATE);
   },
   async DELETE(ctx) {
     const customer = await requireCustomer(ctx);
     const { kv, clock } = ctx.state.services;
-    await revokeLinks(kv, customer.org, customer.ref, clock.now());
+    await revokeLinks(kv, customer.org, customer.ref, clock.now(), { by: { kind: "api_key" } });
     return new Response(null, { status: 204 });
   },
 });

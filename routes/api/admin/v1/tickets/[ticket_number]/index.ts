@@ -1,8 +1,9 @@
-/** `GET /api/admin/v1/tickets/{ticket_number}`: one ticket with its photo URLs. */
+/** `GET /api/admin/v1/tickets/{ticket_number}`: one ticket, its status and photo URLs. */
 import { NotFoundError } from "@/lib/errors.ts";
 import { json } from "@/lib/http/json.ts";
 import { ticketView } from "@/lib/http/views.ts";
 import { getTicket } from "@/lib/issues/tickets.ts";
+import { getTicketState } from "@/lib/issues/workflow.ts";
 import { adminDefine } from "@/lib/state.ts";
 
 export const handler = adminDefine.handlers({
@@ -10,7 +11,8 @@ export const handler = adminDefine.handlers({
     const { services, adminOrg } = ctx.state;
     const ticket = await getTicket(services.kv, adminOrg.slug, ctx.params.ticket_number);
     if (!ticket) throw new NotFoundError("No such ticket.");
-    return json(ticketView(ticket, services.config.publicBaseUrl), 200, {
+    const { status } = await getTicketState(services.kv, ticket);
+    return json(ticketView(ticket, services.config.publicBaseUrl, status), 200, {
       "cache-control": "no-store",
     });
   },
