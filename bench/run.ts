@@ -1,8 +1,9 @@
 /**
  * `deno task bench`: the performance budget of issue 3, measured in one run.
  *
- * - Page weight: the dashboard's gzipped HTML and script count for the demo customer; all
- *   JavaScript the order detail page loads, gzipped (entry scripts and the chunks they import).
+ * - Page weight: the dashboard's gzipped HTML and script count for the demo customer; the
+ *   JavaScript the order detail page loads before any click, gzipped (entry scripts and the
+ *   chunks they import statically), and the modal's code fetched on the first open.
  * - Throughput: the dashboard (link check + rate limit + order list + render) against
  *   `../shared/bench/ceiling.tsx`, measured back to back with wrk, for a customer with 20
  *   orders and one with 10,000. Machines here are noisy: the ratio is the figure that counts.
@@ -221,6 +222,7 @@ async function pageWeight(): Promise<string[]> {
   const seen = new Set<string>();
   const queue = [...detailHtml.matchAll(/<script[^>]*src="([^"]+)"/g)].map((m) => m[1]);
   let jsGzip = 0;
+  const lazy: string[] = [];
   while (queue.length) {
     const src = queue.shift()!;
     if (seen.has(src)) continue;
@@ -228,18 +230,30 @@ async function pageWeight(): Promise<string[]> {
     const bytes = new Uint8Array(await (await fetch(portalUrl + src)).arrayBuffer());
     jsGzip += await gzipSize(bytes);
     const text = new TextDecoder().decode(bytes);
-    for (const m of text.matchAll(/(?:from|import)\s*\(?\s*"\.\/([^"]+\.js)"/g)) {
+    // Static imports load before any click; `import("./…")` (the Report Issue modal) on it.
+    for (const m of text.matchAll(/(?:from|import)\s*"\.\/([^"]+\.js)"/g)) {
       queue.push(src.replace(/[^/]+$/, m[1]));
     }
+    for (const m of text.matchAll(/import\(\s*"\.\/([^"]+\.js)"\s*\)/g)) {
+      lazy.push(src.replace(/[^/]+$/, m[1]));
+    }
+  }
+  let lazyGzip = 0;
+  for (const src of new Set(lazy)) {
+    if (seen.has(src)) continue;
+    lazyGzip += await gzipSize(new Uint8Array(await (await fetch(portalUrl + src)).arrayBuffer()));
   }
   return [
     `dashboard HTML (gzip)        ${(dashGzip / 1024).toFixed(1)} KB   budget ≤ 14 KB   ${
       ok(dashGzip <= 14 * 1024)
     }`,
     `dashboard scripts            ${dashScripts}         budget 0         ${ok(dashScripts === 0)}`,
-    `order detail JS (gzip)       ${(jsGzip / 1024).toFixed(1)} KB   budget ≤ 12 KB   ${
-      ok(jsGzip <= 12 * 1024)
-    }  (${seen.size} files)`,
+    `order detail initial JS (gzip) ${(jsGzip / 1024).toFixed(1)} KB budget ≤ 8 KB    ${
+      ok(jsGzip <= 8 * 1024)
+    }  (${seen.size} files, before any click)`,
+    `order detail modal JS (gzip)  ${
+      (lazyGzip / 1024).toFixed(1)
+    } KB   on first open of Report Issue`,
   ];
 }
 

@@ -29,11 +29,19 @@ export interface ReportIssueFieldsProps {
   onPhotos?: (e: JSX.TargetedEvent<HTMLInputElement>) => void;
   /** Shown under the photos field's message (the island's list of chosen files). */
   children?: ComponentChildren;
+  /**
+   * The island's photo count: the picker is then a styled button saying how many files are
+   * chosen (the island keeps the files, so the native input's own text would be wrong), and
+   * the description's counter follows the typing. Without it (the no-JS page) the input is
+   * the browser's own and the counter is a plain statement of the limits, which cannot move.
+   */
+  photoCount?: number;
 }
 
 export function ReportIssueFields(
-  { values, errors, m, onInput, onPhotos, children }: ReportIssueFieldsProps,
+  { values, errors, m, onInput, onPhotos, children, photoCount }: ReportIssueFieldsProps,
 ) {
+  const live = photoCount !== undefined;
   // Every control is `ri-{name}`; its message `ri-{name}-err` is announced with its hint.
   const a11y = (name: string, hint?: string) => ({
     id: `ri-${name}`,
@@ -94,19 +102,36 @@ export function ReportIssueFields(
           onInput={onInput}
         />,
         <p id="ri-description-count" class="ri-hint">
-          {m("counter", { n: charCount(values.description) })}
+          {live ? m("counter", { n: charCount(values.description) }) : m("description_limits")}
         </p>,
       )}
       {field(
         "photos",
         false,
-        <input
-          {...a11y("photos", "ri-photos-hint")}
-          type="file"
-          multiple
-          accept="image/jpeg,image/png,application/pdf"
-          onChange={onPhotos}
-        />,
+        live
+          ? (
+            <span class="ri-picker">
+              <span class="ri-picker__button" aria-hidden="true">{m("photos_choose")}</span>
+              <span class="ri-picker__count" id="ri-photos-count">
+                {photoCountText(m, photoCount)}
+              </span>
+              <input
+                {...a11y("photos", "ri-photos-count ri-photos-hint")}
+                type="file"
+                multiple
+                accept="image/jpeg,image/png,application/pdf"
+                onChange={onPhotos}
+              />
+            </span>
+          )
+          : (
+            <input
+              {...a11y("photos", "ri-photos-hint")}
+              type="file"
+              multiple
+              accept="image/jpeg,image/png,application/pdf"
+            />
+          ),
         <p id="ri-photos-hint" class="ri-hint">{m("photos_hint")}</p>,
         children,
       )}
@@ -135,4 +160,12 @@ export function ReportIssueFields(
       )}
     </>
   );
+}
+
+/** "No files chosen", "1 file chosen", "Wybrano 5 plików": the plural from Intl.PluralRules. */
+function photoCountText(m: ReportIssueFieldsProps["m"], n: number): string {
+  if (n === 0) return m("photos_none");
+  const form = new Intl.PluralRules(document.documentElement.lang || "en").select(n);
+  const key = `photos_count_${["one", "few", "many"].includes(form) ? form : "other"}`;
+  return m(key as "photos_count_other", { n });
 }

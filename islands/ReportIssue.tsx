@@ -1,22 +1,19 @@
 /**
- * [Report Issue] and its modal (INT-007 Report Issue Modal). Server-rendered, it is a plain
- * link to the no-JS form page; once hydrated it becomes a button that opens a modal <dialog>
- * (background inert), with client checks that mirror the server's (lib/issues/rules.ts),
- * messages next to each field, focus kept inside, Escape/Cancel closing it and focus going
- * back to the button, and a status toast on success. One Idempotency-Key per opening, so a
- * double click or a retry makes one ticket.
+ * [Report Issue] (island). It is a link to the no-JS form page, and stays one for a new tab
+ * or a click before the page's script runs. Once hydrated, a plain click fetches the modal's
+ * code (components/ReportIssueDialog.tsx, a dynamic import: none of it is in the page's
+ * initial JavaScript) and opens it; later clicks open it at once. If the code cannot be
+ * fetched (offline, a deploy in between) the click goes to the form page after all.
+ * A class component, so this part needs nothing beyond Preact itself.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { JSX } from "preact";
-import { checkReport, MAX_FILE_BYTES, MAX_FILES, sniffType } from "@/lib/issues/rules.ts";
-import { ISSUE_CSS } from "@/lib/issues/styles.ts";
-import { type FieldEvent, ReportIssueFields } from "@/components/ReportIssueFields.tsx";
+import { Component, type ComponentType } from "preact";
+import type { ReportIssueDialogProps } from "@/components/ReportIssueDialog.tsx";
 
 export interface ReportIssueProps {
   orderNumber: string;
   /** POST target: `/api/portal/customer/{token}/orders/{order}/report-issue`. */
   postUrl: string;
-  /** The no-JS form page the server-rendered link opens. */
+  /** The no-JS form page the link opens. */
   formUrl: string;
   contactEmail: string;
   locale: string;
@@ -24,263 +21,52 @@ export interface ReportIssueProps {
   messages: Record<string, string>;
 }
 
-type Values = {
-  issue_type: string;
-  description: string;
-  contact_email: string;
-  contact_phone: string;
-};
-type Photo = { file: File; url?: string; id: number };
-type Messages = (k: string, v?: Record<string, string | number>) => string;
-let nextId = 0;
-
-const FIELDS = ["issue_type", "description", "photos", "contact_email", "contact_phone"];
-
-/** `{placeholder}` substitution over the catalogue the page passed in. */
-function translator(messages: Record<string, string>): Messages {
-  return (k, v = {}) =>
-    (messages[k] ?? k).replace(/\{(\w+)\}/g, (s, n) => (n in v ? String(v[n]) : s));
+interface State {
+  live: boolean;
+  loading: boolean;
+  Dialog?: ComponentType<ReportIssueDialogProps>;
+  opens: number;
 }
 
-/** Opens the dialog modally (focus on the first field) and closes it (focus back on the button). */
-function useModal(open: boolean) {
-  const dialog = useRef<HTMLDialogElement>(null);
-  const trigger = useRef<HTMLButtonElement>(null);
-  useEffect(() => {
-    const d = dialog.current;
-    if (!d) return;
-    if (open && !d.open) {
-      d.showModal();
-      d.querySelector("select")?.focus();
-    } else if (!open && d.open) {
-      d.close();
-      trigger.current?.focus();
-    }
-  }, [open]);
-  return { dialog, trigger };
-}
+export default class ReportIssue extends Component<ReportIssueProps, State> {
+  override state: State = { live: false, loading: false, opens: 0 };
+  link: HTMLAnchorElement | null = null;
 
-/** Adds picked files after the same checks as the server (count, size, type by first bytes). */
-async function withPickedFiles(
-  photos: Photo[],
-  files: File[],
-): Promise<{ photos: Photo[]; error: string }> {
-  const next = [...photos];
-  let error = "";
-  for (const file of files) {
-    if (next.length >= MAX_FILES) error = "err_too_many_files";
-    else if (file.size === 0) error = "err_file_empty";
-    else if (file.size > MAX_FILE_BYTES) error = "err_file_too_large";
-    else {
-      const type = sniffType(new Uint8Array(await file.slice(0, 8).arrayBuffer()));
-      if (!type) error = "err_file_type";
-      else {
-        const url = type === "application/pdf" ? undefined : URL.createObjectURL(file);
-        next.push({ id: nextId++, file, url });
-      }
-    }
+  override componentDidMount() {
+    this.setState({ live: true });
   }
-  return { photos: next, error };
-}
 
-type Sent =
-  | { ok: true; ticket: string }
-  | { ok: false; errors: Record<string, string>; message?: string };
-
-/** Posts the report (multipart, with this opening's Idempotency-Key); the server's answer. */
-async function sendReport(
-  p: ReportIssueProps,
-  key: string,
-  values: Values,
-  photos: Photo[],
-): Promise<Sent> {
-  const body = new FormData();
-  for (const [k, v] of Object.entries(values)) body.append(k, v);
-  for (const ph of photos) body.append("photos", ph.file, ph.file.name);
-  const sep = p.postUrl.includes("?") ? "&" : "?";
-  const res = await fetch(`${p.postUrl}${sep}lang=${p.locale}`, {
-    method: "POST",
-    body,
-    headers: { "Idempotency-Key": key },
-  });
-  const json = await res.json().catch(() => ({}));
-  if (res.status === 201) return { ok: true, ticket: json.ticket_number };
-  const fields: Record<string, string[]> = json?.error?.fields ?? {};
-  const errors: Record<string, string> = {};
-  for (const [f, msgs] of Object.entries(fields)) errors[f] = msgs[0];
-  return { ok: false, errors, message: json?.error?.message };
-}
-
-/** Keeps Tab and Shift+Tab inside the dialog. */
-function trapTab(dialog: HTMLDialogElement | null, e: KeyboardEvent) {
-  if (e.key !== "Tab" || !dialog) return;
-  const els = Array.from(
-    dialog.querySelectorAll<HTMLElement>("button,select,textarea,input"),
-  ).filter((el) => !(el as HTMLButtonElement).disabled);
-  const first = els[0];
-  const last = els[els.length - 1];
-  if (e.shiftKey && document.activeElement === first) {
+  open = (e: MouseEvent) => {
+    // A new tab or window keeps the link's own meaning: the form page.
+    if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
-    last.focus();
-  } else if (!e.shiftKey && document.activeElement === last) {
-    e.preventDefault();
-    first.focus();
+    if (this.state.Dialog) return this.setState({ opens: this.state.opens + 1 });
+    if (this.state.loading) return;
+    this.setState({ loading: true });
+    import("@/components/ReportIssueDialog.tsx").then(
+      (mod) => this.setState({ Dialog: mod.default, opens: 1, loading: false }),
+      () => location.assign(this.props.formUrl),
+    );
+  };
+
+  render(p: ReportIssueProps, s: State) {
+    const { Dialog } = s;
+    return (
+      <>
+        <a
+          ref={(el) => {
+            this.link = el;
+          }}
+          class="btn btn--ghost"
+          href={p.formUrl}
+          aria-haspopup={s.live ? "dialog" : undefined}
+          aria-busy={s.loading ? "true" : undefined}
+          onClick={this.open}
+        >
+          {p.messages.report_issue}
+        </a>
+        {Dialog && <Dialog {...p} opens={s.opens} trigger={() => this.link} />}
+      </>
+    );
   }
-}
-
-function PhotoList(
-  { photos, m, onRemove }: { photos: Photo[]; m: Messages; onRemove: (i: number) => void },
-) {
-  if (photos.length === 0) return null;
-  return (
-    <ul class="ri-files">
-      {photos.map((ph, i) => (
-        <li key={ph.id} class="ri-file">
-          {ph.url ? <img src={ph.url} alt="" /> : <b class="ri-pdf" aria-hidden="true">PDF</b>}
-          <span>{ph.file.name}</span>
-          <button type="button" class="btn btn--ghost" onClick={() => onRemove(i)}>
-            <span aria-hidden="true">✕</span>
-            <span class="sr-only">{m("remove_file", { name: ph.file.name })}</span>
-          </button>
-        </li>
-      ))}
-    </ul>
-  );
-}
-
-export default function ReportIssue(p: ReportIssueProps) {
-  const m = translator(p.messages);
-  const blank = {
-    issue_type: "",
-    description: "",
-    contact_email: p.contactEmail,
-    contact_phone: "",
-  };
-  const [ready, setReady] = useState(false);
-  const [open, setOpen] = useState(false);
-  const [values, setValues] = useState<Values>(blank);
-  const [photos, setPhotos] = useState<Photo[]>([]);
-  const [errors, setErrors] = useState<Record<string, string>>({});
-  const [alert, setAlert] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [toast, setToast] = useState("");
-  const { dialog, trigger } = useModal(open);
-  const key = useRef("");
-
-  useEffect(() => setReady(true), []);
-
-  const show = () => {
-    key.current = crypto.randomUUID();
-    setToast("");
-    setAlert("");
-    setOpen(true);
-  };
-  const set = (e: FieldEvent) => {
-    const { name, value } = e.currentTarget as { name: keyof Values; value: string };
-    setValues({ ...values, [name]: value });
-    if (errors[name]) setErrors({ ...errors, [name]: "" });
-  };
-  const focusFirstError = (errs: Record<string, string>) => {
-    const f = FIELDS.find((n) => errs[n]);
-    if (f) setTimeout(() => (dialog.current?.querySelector(`#ri-${f}`) as HTMLElement)?.focus());
-  };
-
-  async function addFiles(e: JSX.TargetedEvent<HTMLInputElement>) {
-    const input = e.currentTarget;
-    const picked = await withPickedFiles(photos, Array.from(input.files ?? []));
-    input.value = "";
-    setPhotos(picked.photos);
-    setErrors({ ...errors, photos: picked.error ? m(picked.error) : "" });
-  }
-  const remove = (i: number) => {
-    const ph = photos[i];
-    if (ph.url) URL.revokeObjectURL(ph.url);
-    setPhotos(photos.filter((_, k) => k !== i));
-    setErrors({ ...errors, photos: "" });
-    (dialog.current?.querySelector("#ri-photos") as HTMLElement)?.focus();
-  };
-
-  async function submit(e: Event) {
-    e.preventDefault();
-    if (busy) return;
-    const checked: Record<string, string> = {};
-    for (const [f, k] of Object.entries(checkReport(values))) checked[f] = m(k as string);
-    if (errors.photos) checked.photos = errors.photos;
-    setErrors(checked);
-    setAlert("");
-    if (Object.values(checked).some(Boolean)) return focusFirstError(checked);
-    setBusy(true);
-    try {
-      const sent = await sendReport(p, key.current, values, photos);
-      if (sent.ok) {
-        photos.forEach((ph) => ph.url && URL.revokeObjectURL(ph.url));
-        setPhotos([]);
-        setValues(blank);
-        setOpen(false);
-        setToast(`${m("success")} ${m("ticket_ref", { ticket: sent.ticket })}`);
-      } else {
-        setErrors(sent.errors);
-        if (!FIELDS.some((f) => sent.errors[f])) setAlert(sent.message ?? m("err_generic"));
-        focusFirstError(sent.errors);
-      }
-    } catch {
-      setAlert(m("err_generic"));
-    }
-    setBusy(false);
-  }
-
-  if (!ready) return <a class="btn btn--ghost" href={p.formUrl}>{m("report_issue")}</a>;
-  return (
-    <>
-      <style dangerouslySetInnerHTML={{ __html: ISSUE_CSS }} />
-      <button
-        type="button"
-        class="btn btn--ghost"
-        ref={trigger}
-        aria-haspopup="dialog"
-        onClick={show}
-      >
-        {m("report_issue")}
-      </button>
-      <dialog
-        ref={dialog}
-        class="ri-dialog"
-        aria-labelledby="ri-title"
-        onCancel={(e) => {
-          e.preventDefault();
-          setOpen(false);
-        }}
-        onKeyDown={(e) => trapTab(dialog.current, e)}
-      >
-        <form class="ri-form" noValidate onSubmit={submit}>
-          <div class="ri-head">
-            <h2 id="ri-title">{m("title")}</h2>
-            <button type="button" class="btn btn--ghost" onClick={() => setOpen(false)}>
-              <span aria-hidden="true">✕</span> {m("close")}
-            </button>
-          </div>
-          <p>{m("order", { order: p.orderNumber })}</p>
-          {alert && <p class="ri-alert" role="alert">{alert}</p>}
-          <ReportIssueFields
-            values={values}
-            errors={errors}
-            m={m}
-            onInput={set}
-            onPhotos={addFiles}
-          >
-            <PhotoList photos={photos} m={m} onRemove={remove} />
-          </ReportIssueFields>
-          <div class="ri-actions">
-            <button type="button" class="btn btn--ghost" onClick={() => setOpen(false)}>
-              {m("cancel")}
-            </button>
-            <button type="submit" class="btn" disabled={busy} aria-busy={busy}>
-              {busy ? m("submitting") : m("submit")}
-            </button>
-          </div>
-        </form>
-      </dialog>
-      <div class="ri-toast" role="status">{toast}</div>
-    </>
-  );
 }

@@ -15,6 +15,7 @@ import { Header } from "@/components/Header.tsx";
 import { PortalLayout } from "@/components/PortalLayout.tsx";
 import { LinkInvalidError } from "@/lib/access/tokens.ts";
 import { RateLimitedError } from "@/lib/errors.ts";
+import { LinkRateLimitedError } from "@/lib/http/link_access.ts";
 import { log } from "@/lib/log.ts";
 import type { Org } from "@/lib/orders/model.ts";
 import { dashboardHref } from "@/lib/pages/links.ts";
@@ -25,11 +26,11 @@ import { isStaffPath, StaffErrorPage, staffErrorView } from "@/components/staff/
 
 type View =
   | { kind: "link_invalid"; org?: Org }
-  | { kind: "rate_limited"; minutes: number; again: string }
+  | { kind: "rate_limited"; minutes: number; again: string; org?: Org }
   | { kind: "order_not_found"; org: Org; token: string; number: string }
   | { kind: "not_found" }
   | { kind: "staff"; status: number; message: string; signIn: boolean }
-  | { kind: "error"; status: number; message: string };
+  | { kind: "error"; status: number; message: string; org?: Org };
 
 export const handler = define.handlers((ctx) => {
   const error = ctx.error;
@@ -48,12 +49,14 @@ export const handler = define.handlers((ctx) => {
     ctx.state.title = t("err.title");
     view = { kind: "link_invalid", org: cause.org };
   } else if (cause instanceof RateLimitedError) {
-    ctx.state.title = t("rl.title");
+    // The wait the Retry-After header really means, in the title and the text alike.
     // The same URL without ?lang, so "Try again" does not re-set the cookie needlessly.
     const again = new URL(ctx.url);
     again.searchParams.delete("lang");
     const minutes = Math.max(1, Math.ceil(Math.max(1, cause.retryAfterSeconds) / 60));
-    view = { kind: "rate_limited", minutes, again: again.pathname + again.search };
+    ctx.state.title = t("rl.title", { count: minutes });
+    const org = cause instanceof LinkRateLimitedError ? cause.org : access?.org;
+    view = { kind: "rate_limited", minutes, again: again.pathname + again.search, org };
   } else if (status === 404 && access && ctx.params.order_id !== undefined) {
     ctx.state.title = t("notfound.title");
     view = {
@@ -65,7 +68,12 @@ export const handler = define.handlers((ctx) => {
   } else if (status === 404) {
     view = { kind: "not_found" };
   } else {
-    view = { kind: "error", status, message: error instanceof HttpError ? error.message : "" };
+    view = {
+      kind: "error",
+      status,
+      message: error instanceof HttpError ? error.message : "",
+      org: access?.org,
+    };
   }
   return page(view, { status, headers: error instanceof HttpError ? error.headers : undefined });
 });
@@ -96,8 +104,8 @@ export default define.page<typeof handler>(function ErrorPage({ data, state, url
       {data.kind === "link_invalid"
         ? <LinkInvalid t={t} org={data.org} />
         : data.kind === "rate_limited"
-        ? <RateLimited t={t} minutes={data.minutes} again={data.again} />
-        : <Plain locale={locale} view={data} />}
+        ? <RateLimited t={t} minutes={data.minutes} again={data.again} org={data.org} />
+        : <Plain locale={locale} view={data} t={t} />}
     </>
   );
 });
@@ -120,26 +128,39 @@ function LinkInvalid({ t, org }: { t: T; org?: Org }) {
   );
 }
 
-function RateLimited({ t, minutes, again }: { t: T; minutes: number; again: string }) {
+function RateLimited(
+  { t, minutes, again, org }: { t: T; minutes: number; again: string; org?: Org },
+) {
   return (
     <main id="main" class="page" tabIndex={-1}>
       <section class="card state state--wait">
         <span class="state__icon state__icon--clock" aria-hidden="true"></span>
-        <h1 class="state__title">{t("rl.title")}</h1>
+        <h1 class="state__title">{t("rl.title", { count: minutes })}</h1>
         <p>{t("rl.body")}</p>
         <p>{t("rl.wait", { count: minutes })}</p>
         <p>
           <a class="btn" href={again}>{t("rl.retry")}</a>
         </p>
+        {org && <OrgContact t={t} org={org} lead={t("rl.contact", { org: org.name })} />}
       </section>
     </main>
   );
 }
 
+/** "Contact Acme Foods: support@… · +1 …" wherever the supplier is known. */
+function OrgContact({ t, org, lead }: { t: T; org: Org; lead: string }) {
+  return (
+    <p class="state__contact">
+      {lead} <ContactLinks org={org} phoneLabel={t("contact.phone")} />
+    </p>
+  );
+}
+
 function Plain(
-  { locale, view }: {
+  { locale, view, t: pt }: {
     locale: Parameters<typeof siteMessages.bind>[0];
     view: Extract<View, { kind: "not_found" | "error" }>;
+    t: T;
   },
 ) {
   const t = siteMessages.bind(locale);
@@ -158,6 +179,9 @@ function Plain(
     <main id="main" class="page state-page" tabIndex={-1}>
       <h1>{view.status >= 500 ? t("error.title") : view.message}</h1>
       <p>{t("error.retry")}</p>
+      {view.org && (
+        <OrgContact t={pt} org={view.org} lead={pt("err.contactHelp", { org: view.org.name })} />
+      )}
     </main>
   );
 }

@@ -7,10 +7,12 @@
 import {
   DOCUMENT_IDS,
   type DocumentId,
+  documentIdsFor,
   type Order,
   type OrderSummary,
 } from "@/lib/orders/model.ts";
 import { getOrder } from "@/lib/orders/orders.ts";
+import { NotFoundError } from "@/lib/errors.ts";
 import { sha256HexSync } from "@/lib/http/sha256.ts";
 import type { Services } from "@/lib/services.ts";
 import { readAllBytes } from "@/lib/streams.ts";
@@ -55,14 +57,15 @@ export function documentETag(
   stored: Partial<Record<DocumentId, StoredDocument>>,
 ): string {
   const { order, org, customer, locale } = input;
-  const ids = id === "all" ? DOCUMENT_IDS : [id];
+  const ids = id === "all" ? documentIdsFor(order) : [id];
   const parts = [
     `layout:${LAYOUT_VERSION}`,
     `doc:${id}`,
     `locale:${locale}`,
     `org:${org.slug}|${org.name}|${org.support_email}|${org.support_phone}`,
     `customer:${customer.ref}|${customer.name}`,
-    `order:${order.order_number}|${order.updated_at}`,
+    // The status is named too: a cancelled order's invoice and ZIP are drawn differently.
+    `order:${order.order_number}|${order.updated_at}|${order.status}`,
     ...ids.map((d) => `${d}:${stored[d]?.sha256 ?? "generated"}`),
   ];
   return `"${sha256HexSync(JSON.stringify(parts)).slice(0, 40)}"`;
@@ -96,6 +99,10 @@ export async function prepareDownload(
   engine: DocumentEngine = documentEngine(services.config),
 ): Promise<Download> {
   const { order } = input;
+  // A cancelled order's packing slip is not offered: the same 404 as an unknown document.
+  if (id !== "all" && !documentIdsFor(order).includes(id)) {
+    throw new NotFoundError("This order has no such document.");
+  }
   const stored = await getStoredDocuments(services.kv, order.org, order.order_number);
   const etag = documentETag(input, id, stored);
   const key = (doc: DownloadId, version: string): CacheKey => ({
@@ -147,7 +154,7 @@ export async function prepareDownload(
     const have: Partial<Record<DocumentId, Uint8Array>> = {};
     const versions: Partial<Record<DocumentId, string>> = {};
     let keep = current;
-    for (const doc of DOCUMENT_IDS) {
+    for (const doc of documentIdsFor(order)) {
       if (stored[doc]) {
         const pushed = await openStoredDocument(services, stored[doc]);
         if (pushed) have[doc] = await readAllBytes(pushed);

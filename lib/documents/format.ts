@@ -2,6 +2,7 @@
  * Money, quantities and dates as the customer's locale writes them. Amounts are decimal
  * strings and are handed to Intl as strings, which formats them exactly (no float rounding).
  */
+import { withUnit } from "@/lib/i18n/units.ts";
 import type { Locale } from "@/lib/orders/model.ts";
 
 const INTL_LOCALE: Record<Locale, string> = { en: "en-US", es: "es-ES", pl: "pl-PL" };
@@ -41,10 +42,12 @@ function formatNumber(value: string, locale: Locale, minFraction = 0): string {
   return fmt.format(value as unknown as DecimalInput);
 }
 
-/** `formatQty("12.5", "kg", "pl")` → "12,5 kg". */
+/**
+ * `formatQty("12.5", "kg", "pl")` → "12,5 kg"; common unit codes in the document's language
+ * and plural (`formatQty("5", "bags", "pl")` → "5 worków"), other units as sent.
+ */
 export function formatQty(qty: string, uom: string | undefined, locale: Locale): string {
-  const n = formatNumber(qty, locale);
-  return uom ? `${n} ${uom}` : n;
+  return withUnit(locale, qty, formatNumber(qty, locale), uom).replace(/\u00a0/g, " ");
 }
 
 /** A calendar date (YYYY-MM-DD) or ISO time shown as a date, e.g. "Jan 14, 2026". */

@@ -35,6 +35,10 @@ const en = {
   "note.confirmation": "Thank you for your order. We will let you know when it ships.",
   "note.packingSlip": "Please check the goods against this list on delivery.",
   "note.invoice": "Questions about this invoice? Contact {email}.",
+  "note.invoiceCancelled":
+    "This invoice is cancelled with its order: nothing is due. Questions? Contact {email}.",
+  "stamp.cancelled": "CANCELLED",
+  "field.cancelledOn": "Cancelled on",
   "link.order-confirmation": "Order Confirmation (PDF)",
   "link.packing-slip": "Packing Slip (PDF)",
   "link.invoice": "Invoice #{invoice} (PDF)",
@@ -74,6 +78,10 @@ const es: Record<DocumentMessageKey, string> = {
   "note.confirmation": "¡Gracias por su pedido! Le avisaremos cuando se envíe.",
   "note.packingSlip": "Compruebe la mercancía con esta lista al recibirla.",
   "note.invoice": "¿Preguntas sobre esta factura? Escriba a {email}.",
+  "note.invoiceCancelled":
+    "Esta factura está anulada junto con su pedido: no hay nada que pagar. ¿Dudas? Escriba a {email}.",
+  "stamp.cancelled": "ANULADA",
+  "field.cancelledOn": "Cancelado el",
   "link.order-confirmation": "Confirmación de pedido (PDF)",
   "link.packing-slip": "Albarán de entrega (PDF)",
   "link.invoice": "Factura n.º {invoice} (PDF)",
@@ -111,6 +119,10 @@ const pl: Record<DocumentMessageKey, string> = {
   "note.confirmation": "Dziękujemy za zamówienie. Powiadomimy Cię o wysyłce.",
   "note.packingSlip": "Prosimy sprawdzić towar z tą listą przy odbiorze.",
   "note.invoice": "Pytania dotyczące faktury? Napisz na {email}.",
+  "note.invoiceCancelled":
+    "Ta faktura została anulowana wraz z zamówieniem: nie ma nic do zapłaty. Pytania? Prosimy pisać na {email}.",
+  "stamp.cancelled": "ANULOWANA",
+  "field.cancelledOn": "Data anulowania",
   "link.order-confirmation": "Potwierdzenie zamówienia (PDF)",
   "link.packing-slip": "Specyfikacja wysyłki (PDF)",
   "link.invoice": "Faktura nr {invoice} (PDF)",

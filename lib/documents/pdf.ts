@@ -21,7 +21,7 @@ export interface DocumentInput {
 }
 
 /** Bump when the layout changes: it is part of every ETag (lib/documents/etag.ts). */
-export const LAYOUT_VERSION = "1";
+export const LAYOUT_VERSION = "2";
 
 const PRODUCER = "MonoPilot Customer Portal (pdf-lib)";
 const CREATOR = "MonoPilot Customer Portal";
@@ -38,6 +38,7 @@ const BLACK = rgb(0.1, 0.1, 0.12);
 const GREY = rgb(0.4, 0.4, 0.45);
 const RULE = rgb(0.8, 0.8, 0.83);
 const HEADER_FILL = rgb(0.93, 0.94, 0.96);
+const VOID_RED = rgb(0.72, 0.11, 0.11);
 
 const SIZE = 9;
 const LINE = 12;
@@ -150,6 +151,11 @@ class Writer {
     private input: DocumentInput,
   ) {
     this.columns = sized(id === "packing-slip" ? PACKING_COLUMNS : PRICED_COLUMNS);
+  }
+
+  /** An invoice of a cancelled order: stamped cancelled, its note says nothing is due. */
+  private get voided(): boolean {
+    return this.id === "invoice" && this.input.order.status === "cancelled";
   }
 
   private tr(key: DocumentMessageKey, params?: Record<string, string | number>) {
@@ -284,6 +290,16 @@ class Writer {
       ? `${order.invoice_number}  ·  ${order.order_number}`
       : order.order_number;
     this.text(numbers, right, top - (first ? 30 : 27), { size: 10, align: "right" });
+    // A cancelled order's invoice says so on every page, so nobody pays it.
+    if (this.voided) {
+      this.text(this.tr("stamp.cancelled"), right, top - (first ? 46 : 41), {
+        font: this.bold,
+        size: first ? 13 : 10,
+        color: VOID_RED,
+        align: "right",
+      });
+      y = Math.min(y, top - (first ? 50 : 45));
+    }
     this.y = Math.min(y, top - 36) - 4;
     this.rule(this.y);
     this.y -= 16;
@@ -327,7 +343,9 @@ class Writer {
         ? [["field.customerPo", order.customer_po] as [DocumentMessageKey, string]]
         : []),
       ["field.orderDate", formatDate(order.order_date, locale)],
-      ["field.deliveryDate", formatDate(order.delivery_date, locale)],
+      order.status === "cancelled"
+        ? ["field.cancelledOn", formatDate(order.cancelled_at ?? order.updated_at, locale)]
+        : ["field.deliveryDate", formatDate(order.delivery_date, locale)],
       ["field.itemsCount", String(order.lines.length)],
       ["field.currency", order.currency],
     ];
@@ -439,7 +457,9 @@ class Writer {
   }
 
   private drawNote() {
-    const key: DocumentMessageKey = this.id === "invoice"
+    const key: DocumentMessageKey = this.voided
+      ? "note.invoiceCancelled"
+      : this.id === "invoice"
       ? "note.invoice"
       : this.id === "packing-slip"
       ? "note.packingSlip"
@@ -448,7 +468,10 @@ class Writer {
     this.ensure(lines.length * LINE + 12, false);
     this.y -= 12;
     for (const line of lines) {
-      this.text(line, MARGIN, this.y, { color: GREY });
+      this.text(line, MARGIN, this.y, {
+        color: this.voided ? VOID_RED : GREY,
+        font: this.voided ? this.bold : this.regular,
+      });
       this.y -= LINE;
     }
   }

@@ -3,7 +3,7 @@
  * fallback where workers are unavailable): plain data in, bytes out, so it can cross
  * `postMessage` and give the same bytes either way.
  */
-import { DOCUMENT_IDS, type DocumentId, type Order } from "@/lib/orders/model.ts";
+import { type DocumentId, documentIdsFor, type Order } from "@/lib/orders/model.ts";
 import { type DocumentInput, renderDocument } from "./pdf.ts";
 import { zipBytes } from "./zip.ts";
 
@@ -28,7 +28,7 @@ export async function runRenderJob(job: RenderJob): Promise<RenderResult> {
   if (job.kind === "pdf") return { bytes: await renderDocument(job.id, job.input), rendered: {} };
   const rendered: Partial<Record<DocumentId, Uint8Array>> = {};
   const entries = [];
-  for (const id of DOCUMENT_IDS) {
+  for (const id of documentIdsFor(job.input.order)) {
     let data = job.have[id];
     if (!data) data = rendered[id] = await renderDocument(id, job.input);
     entries.push({ name: job.names[id], data });

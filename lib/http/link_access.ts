@@ -22,6 +22,7 @@ import { RateLimitedError } from "@/lib/errors.ts";
 import { hitRateLimit, type RateLimitDecision, WINDOW_MS } from "@/lib/access/rate_limit.ts";
 import { LinkInvalidError, linkUsageTally, type LinkUse, verifyLink } from "@/lib/access/tokens.ts";
 import { recordVisit } from "@/lib/orders/customers.ts";
+import type { Org } from "@/lib/orders/model.ts";
 import { define } from "@/lib/state.ts";
 
 const RATE_LIMITED_MESSAGE = "Too many requests for this link. Try again later.";
@@ -35,8 +36,15 @@ function setRateLimitHeaders(h: Headers, d: RateLimitDecision) {
   h.set("ratelimit-policy", `${d.limit};w=${WINDOW_MS / 1000}`);
 }
 
-function limited(d: RateLimitDecision): RateLimitedError {
-  return new RateLimitedError(d.retryAfter, RATE_LIMITED_MESSAGE);
+/** Over the limit on a valid link: its org is known, so the 429 page can name whom to contact. */
+export class LinkRateLimitedError extends RateLimitedError {
+  constructor(retryAfterSeconds: number, message: string, readonly org?: Org) {
+    super(retryAfterSeconds, message);
+  }
+}
+
+function limited(d: RateLimitDecision, org?: Org): RateLimitedError {
+  return new LinkRateLimitedError(d.retryAfter, RATE_LIMITED_MESSAGE, org);
 }
 
 export const linkAccess = define.middleware(async (ctx) => {
@@ -61,7 +69,7 @@ export const linkAccess = define.middleware(async (ctx) => {
   );
   const d = await hitRateLimit(services, { kind: "link", id: tokenHash }, undefined, tally);
   setRateLimitHeaders(responseHeaders, d);
-  if (!d.allowed) throw limited(d);
+  if (!d.allowed) throw limited(d, org);
 
   ctx.state.access = { org, customer, tokenHash, token: ctx.params.token };
   // The customer record was just read: skip even recordVisit's read when it would not

@@ -60,7 +60,7 @@ export function wallClock(iso: string): Date | undefined {
 
 function dateFormat(
   locale: Locale,
-  style: "long" | "short" | "time" | "dateTime" | "shortDateTime",
+  style: "long" | "short" | "time" | "dateTime" | "shortDateTime" | "weekday" | "moment",
 ) {
   const opts: Intl.DateTimeFormatOptions = { timeZone: "UTC" };
   if (style !== "time") Object.assign(opts, { month: "short", day: "numeric" });
@@ -68,6 +68,8 @@ function dateFormat(
   if (style === "time" || style === "dateTime" || style === "shortDateTime") {
     Object.assign(opts, { hour: "2-digit", minute: "2-digit" });
   }
+  if (style === "weekday") opts.weekday = "long";
+  if (style === "moment") Object.assign(opts, { hour: "numeric", minute: "2-digit" });
   return cached(`d:${locale}:${style}`, () => new Intl.DateTimeFormat(locale, opts));
 }
 
@@ -78,15 +80,27 @@ const dateTables: Record<DateStyle, Partial<Record<Locale, Map<string, string>>>
   time: {},
   dateTime: {},
   shortDateTime: {},
+  weekday: {},
+  moment: {},
 };
 const moneyTables: Partial<Record<Locale, Map<string, Map<string, string>>>> = {};
 
+/**
+ * One date in one style, not remembered: for the timeline island, which formats a handful
+ * of events and must not carry the page renderer's memo tables in its bundle.
+ */
+export function formatWallDate(locale: Locale, iso: string, style: DateStyle): string {
+  const d = wallClock(iso);
+  return d ? dateFormat(locale, style).format(d) : iso;
+}
+
 function fmt(locale: Locale, iso: string | undefined, style: DateStyle) {
   if (!iso) return "";
-  return remember(dateTables[style][locale] ??= table(`${style}|${locale}`), iso, () => {
-    const d = wallClock(iso);
-    return d ? dateFormat(locale, style).format(d) : iso;
-  });
+  return remember(
+    dateTables[style][locale] ??= table(`${style}|${locale}`),
+    iso,
+    () => formatWallDate(locale, iso, style),
+  );
 }
 
 /** "Jan 14, 2026" · "14 ene 2026" · "14 sty 2026" */
@@ -98,6 +112,11 @@ export const formatTime = (locale: Locale, iso?: string) => fmt(locale, iso, "ti
 /** "Jan 15, 10:30 AM" (timeline rows) */
 export const formatShortDateTime = (locale: Locale, iso?: string) =>
   fmt(locale, iso, "shortDateTime");
+
+/** "Sunday, Jan 18" · "domingo, 18 ene" · "niedziela, 18 sty" (status lines) */
+export const formatDayDate = (locale: Locale, iso?: string) => fmt(locale, iso, "weekday");
+/** "Jan 14, 2:05 PM" · "14 ene, 14:05" (a delivery's moment, as the carrier's place saw it) */
+export const formatMoment = (locale: Locale, iso?: string) => fmt(locale, iso, "moment");
 
 /**
  * Money from an exact decimal string with the order's currency: "$8,450.00", "8450,00 US$".

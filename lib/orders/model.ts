@@ -41,6 +41,16 @@ export type CarrierId = typeof CARRIERS[number];
 export const DOCUMENT_IDS = ["order-confirmation", "packing-slip", "invoice"] as const;
 export type DocumentId = typeof DOCUMENT_IDS[number];
 
+/**
+ * The documents an order offers (page links, downloads, the ZIP): a cancelled order has no
+ * packing slip, since nothing will be packed; its invoice stays, marked cancelled.
+ */
+export function documentIdsFor(order: { status?: string }): readonly DocumentId[] {
+  return order.status === "cancelled"
+    ? DOCUMENT_IDS.filter((id) => id !== "packing-slip")
+    : DOCUMENT_IDS;
+}
+
 export interface Org {
   slug: string;
   name: string;
@@ -209,6 +219,8 @@ export interface Order {
   shipments: ShipmentSummary[];
   created_at: string;
   updated_at: string;
+  /** When the order store first saw it cancelled (kept while it stays cancelled). */
+  cancelled_at?: string;
 }
 
 /** The subset of an order shown in lists (dashboard rows, index entries). */

@@ -148,6 +148,10 @@ async function writeOrder(
       shipments: prev?.shipments ?? [],
       created_at: prev?.created_at ?? now.toISOString(),
       updated_at: nextUpdatedAt(prev?.updated_at, now.toISOString()),
+      // "Cancelled on Jan 3": the first write that cancels it; a reinstated order loses it.
+      ...(input.status === "cancelled"
+        ? { cancelled_at: prev?.cancelled_at ?? now.toISOString() }
+        : {}),
       line_chunks: chunks.length,
     };
     if (estimateBytes(header) > MAX_VALUE_BYTES) {

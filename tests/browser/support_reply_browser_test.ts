@@ -32,7 +32,7 @@ function watchErrors(page: Page): string[] {
 async function reportIssue(page: Page, p: Portal): Promise<string> {
   await page.goto(`${p.url}${p.dashboard}/orders/${ORDER}`);
   await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
-  await page.getByRole("button", { name: "Report Issue" }).click();
+  await page.getByRole("link", { name: "Report Issue" }).click();
   const dialog = page.getByRole("dialog", { name: "Report Order Issue" });
   await dialog.waitFor();
   await page.locator("#ri-issue_type").selectOption("damaged");

@@ -21,6 +21,11 @@ Deno.test("no-JS form page: errors next to fields, values kept, then 303 to the 
     assert.match(html, /value="ops@retailstore\.example"/);
     const key = html.match(/name="idempotency_key" value="([^"]+)"/)?.[1];
     assert(key, "a hidden idempotency key");
+    // Without a script nothing counts: the limits are said instead of a counter stuck at 0,
+    // and the browser's own file input (no styled picker that would need a script).
+    assert.match(html, /At least 10 and at most 1000 characters\./);
+    assert(!/0 \/ 1000/.test(html), "a frozen counter");
+    assert(!/ri-picker/.test(html));
 
     const bad = new FormData();
     bad.append("idempotency_key", key);

@@ -54,7 +54,7 @@ async function openModalPage(
   const detail = `${portal.url}${portal.dashboard}/orders/${ORDER}`;
   await page.goto(detail + query);
   await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
-  await page.getByRole("button", { name: button }).waitFor();
+  await page.getByRole("link", { name: button }).waitFor();
 }
 
 /** Waits until the modal lists `n` files (adding them reads their first bytes first). */
@@ -103,7 +103,7 @@ Deno.test({
         page.setDefaultTimeout(10_000);
         const errors = watchErrors(page);
         await openModalPage(page, p);
-        const trigger = page.getByRole("button", { name: "Report Issue" });
+        const trigger = page.getByRole("link", { name: "Report Issue" });
         await trigger.click();
         const dialog = page.getByRole("dialog", { name: "Report Order Issue" });
         await dialog.waitFor();
@@ -158,7 +158,7 @@ Deno.test({
         const toast = page.getByRole("status").filter({ hasText: "Issue reported." });
         await toast.waitFor();
         assert.match(
-          (await toast.textContent())!,
+          (await toast.locator(".toast__text").textContent())!,
           /^Issue reported\. We'll contact you within 24 hours\. Your ticket number is TKT-\d{4}-000001\.$/,
         );
         // The toast and the dialog's closing land in the same update, but not in one frame.
@@ -253,7 +253,7 @@ Deno.test({
           const page = await context.newPage();
           page.setDefaultTimeout(10_000);
           await openModalPage(page, p);
-          await page.getByRole("button", { name: "Report Issue" }).click();
+          await page.getByRole("link", { name: "Report Issue" }).click();
           await page.getByRole("dialog").waitFor();
           const box = await page.locator("dialog").boundingBox();
           assert(
@@ -279,7 +279,7 @@ Deno.test({
         const page = await context.newPage();
         page.setDefaultTimeout(10_000);
         await openModalPage(page, p);
-        await page.getByRole("button", { name: "Report Issue" }).click();
+        await page.getByRole("link", { name: "Report Issue" }).click();
         await page.getByRole("dialog").waitFor();
         assert.deepEqual(await axeViolations(page), [], "modal open");
         await page.getByRole("button", { name: "Submit Report" }).click();
@@ -293,7 +293,7 @@ Deno.test({
         const page = await context.newPage();
         page.setDefaultTimeout(10_000);
         await openModalPage(page, p, "?lang=es", "Informar de un problema");
-        await page.getByRole("button", { name: "Informar de un problema" }).click();
+        await page.getByRole("link", { name: "Informar de un problema" }).click();
         await page.getByRole("button", { name: "Enviar informe" }).click();
         assert.deepEqual(
           await page.locator("#ri-issue_type-err").textContent(),

@@ -506,3 +506,34 @@ Deno.test("updated_at is a version: every write moves it forward, never back", a
     assert.equal(await at(), refreshed);
   });
 });
+
+Deno.test("cancelled_at: set by the write that cancels, kept while cancelled, gone if reinstated", async () => {
+  await withKv(async (kv) => {
+    const first = await upsertOrder(kv, "acme", "ORD-000001", order(), NOW);
+    assert.equal(first.order.cancelled_at, undefined);
+    const jan17 = new Date("2026-01-17T09:30:00Z");
+    const cancelled = await upsertOrder(
+      kv,
+      "acme",
+      "ORD-000001",
+      order({ status: "cancelled" }),
+      jan17,
+    );
+    assert.equal(cancelled.order.cancelled_at, jan17.toISOString());
+    // The ERP sends the cancelled order again later: the cancellation keeps its date.
+    const again = await upsertOrder(
+      kv,
+      "acme",
+      "ORD-000001",
+      order({ status: "cancelled", delivery_address: "Elsewhere" }),
+      new Date("2026-01-20T00:00:00Z"),
+    );
+    assert.equal(again.order.cancelled_at, jan17.toISOString());
+    assert.equal(
+      (await getOrder(kv, "acme", "C1", "ORD-000001"))!.cancelled_at,
+      jan17.toISOString(),
+    );
+    const reinstated = await upsertOrder(kv, "acme", "ORD-000001", order(), NOW);
+    assert.equal(reinstated.order.cancelled_at, undefined);
+  });
+});

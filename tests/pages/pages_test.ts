@@ -197,13 +197,15 @@ Deno.test("order detail: information, tracking, timeline island, exact totals, d
       /<a class="btn" href="https:\/\/www\.fedex\.com\/fedextrack\/\?trknbr=123456789012" target="_blank" rel="noopener noreferrer">Track on FedEx Website/,
     );
     // Items and exact totals.
-    for (const v of ["200 boxes", "$18.50", "$3,700.00", "$1,845.00", "$2,905.00"]) {
+    // Units in the customer's words, kept on one line with their number.
+    for (const v of ["200\u00a0boxes", "$18.50", "$3,700.00", "$1,845.00", "$2,905.00"]) {
       assert.ok(html.includes(v), `missing ${v}`);
     }
-    assert.match(html, /Subtotal<\/th><td class="num">\$8,450\.00</);
-    assert.match(html, /Tax<\/th><td class="num">\$0\.00</);
+    // Amounts never split: each in a nowrap span.
+    assert.match(html, /Subtotal<\/th><td class="num"><span class="money">\$8,450\.00</);
+    assert.match(html, /Tax<\/th><td class="num"><span class="money">\$0\.00</);
     assert.match(html, /Shipping<\/th><td class="num">Included</);
-    assert.match(html, /Total<\/th><td class="num">\$8,450\.00</);
+    assert.match(html, /Total<\/th><td class="num"><span class="money">\$8,450\.00</);
     // Documents: plain download links (work without JS) + Download All + Report Issue.
     const base = `/api/portal/customer/${encodeURIComponent(p.token)}/orders/ORD-008456/documents/`;
     for (const id of ["order-confirmation", "packing-slip", "invoice", "all"]) {
@@ -318,11 +320,19 @@ Deno.test("rate-limited page: 429, Retry-After, wait in localized minutes", asyn
   const en = await renderRateLimitedPage(ctx("en"), 90);
   assert.deepEqual(en.status, 429);
   assert.deepEqual(en.headers.get("retry-after"), "90");
-  assert.match(await en.text(), /Please try again in 2 minutes\./);
-  assert.match(await (await renderRateLimitedPage(ctx("pl"), 300)).text(), /za 5 minut\./);
-  assert.match(await (await renderRateLimitedPage(ctx("pl"), 120)).text(), /za 2 minuty\./);
+  // One voice: the title and the text say the same wait, the one Retry-After means.
+  const enHtml = await en.text();
+  assert.match(enHtml, /<title>Please wait 2 minutes · /);
+  assert.match(enHtml, /<h1 class="state__title">Please wait 2 minutes<\/h1>/);
+  assert.match(enHtml, /again by itself in 2 minutes: just try again then\./);
+  assert(!/a moment|60 minutes|\{count\}/.test(enHtml));
+  const pl5 = await (await renderRateLimitedPage(ctx("pl"), 300)).text();
+  assert.match(pl5, /<title>Poczekaj 5 minut · /);
+  assert.match(pl5, /za 5 minut/);
+  assert.match(await (await renderRateLimitedPage(ctx("pl"), 120)).text(), /za 2 minuty/);
   const one = await (await renderRateLimitedPage(ctx("es"), 10)).text();
-  assert.match(one, /dentro de 1 minuto\./);
+  assert.match(one, /Espere 1 minuto/);
+  assert.match(one, /dentro de 1 minuto/);
   // "Try again" drops ?lang so it does not set the cookie again.
   assert.match(one, /href="\/customer\/t"/);
 });
@@ -371,10 +381,28 @@ Deno.test("with the real link middleware: a revoked link shows the org's contact
     const r = await page(limited, limited.dashboard, { headers: { cookie: "lang=pl" } });
     assert.deepEqual(r.res.status, 429);
     assert(Number(r.res.headers.get("retry-after")) > 0);
-    assert.match(r.html, /Chwileczkę/);
-    assert.match(r.html, /Spróbuj ponownie za \d+ minut/);
+    const wait = Math.ceil(Number(r.res.headers.get("retry-after")) / 60);
+    assert.match(r.html, new RegExp(`<h1 class="state__title">Poczekaj ${wait} minut`));
+    // The supplier's contact: the link was valid, so its org is known.
+    assert.match(r.html, /href="mailto:sales@acme\.com"/);
     assert(!/<script/.test(r.html));
   } finally {
     await limited.close();
   }
+});
+
+Deno.test("localized <title> on the order page, the dashboard and the form page (es, pl)", async () => {
+  await withPortal(async (p) => {
+    const title = (html: string) => /<title>([^<]*)<\/title>/.exec(html)?.[1] ?? "";
+    const detail = `${p.dashboard}/orders/ORD-008456`;
+    const es = title((await page(p, `${detail}?lang=es`)).html);
+    assert.match(es, /^Detalles del pedido: ORD-008456 · Portal de Clientes MonoPilot$/);
+    const pl = title((await page(p, `${detail}?lang=pl`)).html);
+    assert.match(pl, /ORD-008456 · Portal Klienta MonoPilot$/);
+    for (const path of [p.dashboard, `${detail}/report`]) {
+      const t = title((await page(p, `${path}?lang=pl`)).html);
+      assert.match(t, / · Portal Klienta MonoPilot$/, path);
+      assert(!/MonoPilot Customer Portal|Order|Report/.test(t), t);
+    }
+  });
 });

@@ -1,18 +1,25 @@
 /**
- * Order detail (INT-007 Order Detail View): information, shipment tracking with the
- * timeline island and the carrier link-out, items with exact totals, documents, and
- * [Report Issue]. An order outside this link's customer is a 404 page.
+ * Order detail (INT-007 Order Detail View), phone first: the status at a glance (one line in
+ * the customer's words, the step indicator), shipment tracking with the timeline island and
+ * the carrier link-out, order information, items with exact totals and localized units,
+ * documents, [Download All] and [Report Issue]. A cancelled order says so and when, offers no
+ * packing slip, marks its invoice cancelled, and has no expected delivery or shipment emails.
+ * An order outside this link's customer is a 404 page.
  */
 import { page } from "fresh";
+import type { ComponentChildren } from "preact";
 import {
   formatDate,
+  formatMoment,
   formatMoney,
   formatQuantity,
   formatTime,
   formatUnitPrice,
 } from "@/lib/i18n/format.ts";
+import { withUnit } from "@/lib/i18n/units.ts";
 import { NotFoundError } from "@/lib/errors.ts";
-import type { Locale, Order, Shipment } from "@/lib/orders/model.ts";
+import type { Locale, Order, Org, Shipment } from "@/lib/orders/model.ts";
+import { isLate, shipmentOutlook, shipmentStep } from "@/lib/orders/progress.ts";
 import { trackingUrl } from "@/lib/orders/carrier_links.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
 import { getOrder } from "@/lib/orders/orders.ts";
@@ -22,7 +29,10 @@ import { t as docT } from "@/lib/documents/messages.ts";
 import { carrierBrand, carrierDisplayName } from "@/lib/pages/carrier.ts";
 import { dashboardHref, reportHref, trackingApiHref } from "@/lib/pages/links.ts";
 import { pageMessages, type T } from "@/lib/pages/messages.ts";
+import { factLabels, outlookText } from "@/lib/pages/outlook_text.ts";
 import { StatusBadge, TrackingBadge } from "@/components/StatusBadge.tsx";
+import { OrderGlance } from "@/components/OrderGlance.tsx";
+import { ProgressSteps } from "@/components/ProgressSteps.tsx";
 import TrackingTimeline from "@/islands/TrackingTimeline.tsx";
 import ReportIssue from "@/islands/ReportIssue.tsx";
 import { formMessages } from "@/lib/issues/messages.ts";
@@ -36,6 +46,7 @@ import { YourReports } from "@/components/YourReports.tsx";
 
 interface DetailData {
   token: string;
+  org: Org;
   order: Order;
   shipments: Shipment[];
   now: string;
@@ -77,6 +88,7 @@ export const handler = linkDefine.handlers({
     await refreshing;
     return page<DetailData>({
       token,
+      org,
       order,
       shipments,
       now: services.clock.now().toISOString(),
@@ -94,38 +106,57 @@ export const handler = linkDefine.handlers({
 export default linkDefine.page<typeof handler>(function OrderDetail({ data, state }) {
   const { locale } = state;
   const t = pageMessages.bind(locale);
-  const { order, token } = data;
+  const { order, token, shipments } = data;
+  const now = new Date(data.now);
+  const cancelled = order.status === "cancelled";
   return (
     <>
       <div class="detail-head">
-        <h1>{t("detail.title", { number: order.order_number })}</h1>
+        <h1>
+          <Placed
+            text={t("detail.title", { number: "\u0000" })}
+            part={<span class="ordno">{order.order_number}</span>}
+          />
+        </h1>
         <a class="btn btn--ghost back" href={dashboardHref(token)}>
           <span aria-hidden="true">←</span> {t("detail.back")}
         </a>
       </div>
-      <OrderInformation t={t} locale={locale} order={order} />
-      <section class="card" id="tracking" tabIndex={-1} aria-labelledby="tracking-title">
-        <h2 id="tracking-title" class="card__title">{t("st.title")}</h2>
-        {data.shipments.length === 0
-          ? (
-            <div class="card__body">
-              <p>{order.status === "cancelled" ? t("st.cancelled") : t("st.notShipped")}</p>
-              {order.status === "processing" && order.estimated_ship_date && (
-                <p>{t("st.estShip", { date: formatDate(locale, order.estimated_ship_date) })}</p>
-              )}
-            </div>
-          )
-          : data.shipments.map((s) => (
-            <ShipmentBlock t={t} locale={locale} token={token} order={order} s={s} now={data.now} />
-          ))}
-      </section>
-      <ShipmentEmails
+      <OrderGlance
+        t={t}
         locale={locale}
-        token={token}
-        email={data.contactEmail}
-        {...data.emails}
+        order={order}
+        shipments={shipments}
+        org={data.org}
+        now={now}
       />
-      <YourReports locale={locale} tickets={state.reports ?? []} />
+      {!(cancelled && shipments.length === 0) && (
+        <section class="card" id="tracking" tabIndex={-1} aria-labelledby="tracking-title">
+          <h2 id="tracking-title" class="card__title">{t("st.title")}</h2>
+          {shipments.length === 0
+            ? (
+              <div class="card__body">
+                <p>{t("st.notShipped")}</p>
+                {order.status === "processing" && order.estimated_ship_date && (
+                  <p>{t("st.estShip", { date: formatDate(locale, order.estimated_ship_date) })}</p>
+                )}
+              </div>
+            )
+            : shipments.map((s, i) => (
+              <ShipmentBlock
+                t={t}
+                locale={locale}
+                token={token}
+                order={order}
+                s={s}
+                n={i + 1}
+                of={shipments.length}
+                now={data.now}
+              />
+            ))}
+        </section>
+      )}
+      <OrderInformation t={t} locale={locale} order={order} />
       <OrderItems t={t} locale={locale} order={order} />
       <Documents t={t} locale={locale} token={token} order={order} />
       <div class="actions">
@@ -141,9 +172,31 @@ export default linkDefine.page<typeof handler>(function OrderDetail({ data, stat
           messages={formMessages(locale)}
         />
       </div>
+      {/* "Your reports": this order's support tickets and replies (staff console). */}
+      <YourReports locale={locale} tickets={state.reports ?? []} />
+      {!cancelled && (
+        <ShipmentEmails
+          locale={locale}
+          token={token}
+          email={data.contactEmail}
+          {...data.emails}
+        />
+      )}
     </>
   );
 });
+
+/** `text` with its one NUL placeholder replaced by `part` (markup inside a message). */
+function Placed({ text, part }: { text: string; part: ComponentChildren }) {
+  const [before, after = ""] = text.split("\u0000");
+  return (
+    <>
+      {before}
+      {part}
+      {after}
+    </>
+  );
+}
 
 function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: Order }) {
   return (
@@ -152,7 +205,7 @@ function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: O
       <dl class="facts">
         <div>
           <dt>{t("info.number")}</dt>
-          <dd>{order.order_number}</dd>
+          <dd class="ordno">{order.order_number}</dd>
         </div>
         {order.customer_po && (
           <div>
@@ -170,10 +223,19 @@ function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: O
           <dt>{t("info.date")}</dt>
           <dd>{formatDate(locale, order.order_date)}</dd>
         </div>
-        <div>
-          <dt>{t("info.expected")}</dt>
-          <dd>{formatDate(locale, order.delivery_date)}</dd>
-        </div>
+        {order.status === "cancelled"
+          ? order.cancelled_at && (
+            <div>
+              <dt>{t("info.cancelled")}</dt>
+              <dd>{formatDate(locale, order.cancelled_at)}</dd>
+            </div>
+          )
+          : (
+            <div>
+              <dt>{t("info.expected")}</dt>
+              <dd>{formatDate(locale, order.delivery_date)}</dd>
+            </div>
+          )}
         <div class="facts__wide">
           <dt>{t("info.address")}</dt>
           <dd>{order.delivery_address}</dd>
@@ -184,18 +246,41 @@ function OrderInformation({ t, locale, order }: { t: T; locale: Locale; order: O
 }
 
 function ShipmentBlock(
-  { t, locale, token, order, s, now }: {
+  { t, locale, token, order, s, n, of, now }: {
     t: T;
     locale: Locale;
     token: string;
     order: Order;
     s: Shipment;
+    n: number;
+    of: number;
     now: string;
   },
 ) {
   const carrierUrl = trackingUrl(s.carrier, s.tracking_number);
+  const at = new Date(now);
+  const cancelled = order.status === "cancelled";
+  const late = !cancelled && isLate(s, at);
+  const outlook = shipmentOutlook(s, at);
+  const revised = s.delivery?.revised_estimate;
   return (
     <div class="shipment-block">
+      {of > 1 && (
+        <div class="shipment-block__head">
+          <h3 class="shipment-block__title">
+            {t("st.count", { n, m: of })}
+            <span class="shipment-block__line">{outlookText(outlook, t, locale, at).line}</span>
+          </h3>
+          {!cancelled && (
+            <ProgressSteps
+              t={t}
+              step={shipmentStep(s.status)}
+              label={t("steps.shipment", { number: s.tracking_number })}
+              late={late}
+            />
+          )}
+        </div>
+      )}
       <dl class="facts">
         <div>
           <dt>{t("st.carrier")}</dt>
@@ -203,8 +288,15 @@ function ShipmentBlock(
         </div>
         <div>
           <dt>{t("st.tracking")}</dt>
-          <dd>
-            {s.tracking_number} <TrackingBadge t={t} status={s.status} />
+          <dd class="tracking-no">
+            <span class="tracking-no__number">{s.tracking_number}</span>{" "}
+            <TrackingBadge t={t} status={s.status} />
+            {late && s.status !== "exception" && (
+              <>
+                {" "}
+                <span class="badge badge--late">{t("st.late")}</span>
+              </>
+            )}
           </dd>
         </div>
         <div>
@@ -216,38 +308,72 @@ function ShipmentBlock(
             })}
           </dd>
         </div>
-        {s.estimated_delivery && (
-          <div>
-            <dt>{t("st.est")}</dt>
-            <dd>{formatDate(locale, s.estimated_delivery)}</dd>
-          </div>
-        )}
+        {outlook.kind === "delivered"
+          ? outlook.at && (
+            <div>
+              <dt>{t("glance.deliveredUndated")}</dt>
+              <dd>{formatMoment(locale, outlook.at)}</dd>
+            </div>
+          )
+          : !cancelled && (revised || s.estimated_delivery) && (
+            <div>
+              <dt>{revised && revised !== s.estimated_delivery ? t("st.newEst") : t("st.est")}</dt>
+              <dd class={late ? "late-text" : undefined}>
+                {formatDate(locale, revised ?? s.estimated_delivery)}
+                {revised && s.estimated_delivery && revised !== s.estimated_delivery && (
+                  <span class="muted">
+                    {" · "}
+                    {t("st.originally", { date: formatDate(locale, s.estimated_delivery) })}
+                  </span>
+                )}
+                {late && <span class="sr-only">{" · " + t("st.late")}</span>}
+              </dd>
+            </div>
+          )}
       </dl>
       <TrackingTimeline
         locale={locale}
         api={trackingApiHref(token, order.order_number)}
         trackingNumber={s.tracking_number}
-        status={s.status}
-        estimatedDelivery={s.estimated_delivery ?? null}
-        events={s.events.map((e) => ({
-          status: e.status,
-          occurred_at: e.occurred_at,
-          description: e.description,
-          location: e.location ?? null,
-        }))}
-        lastRefreshedAt={s.last_refreshed_at ?? null}
+        shipment={{
+          status: s.status,
+          // A cancelled order expects no delivery.
+          estimated_delivery: cancelled ? null : s.estimated_delivery ?? null,
+          overdue: s.overdue ?? false,
+          delivery: cancelled && s.delivery
+            ? { ...s.delivery, revised_estimate: undefined }
+            : s.delivery ?? null,
+          events: s.events.map((e) => ({
+            status: e.status,
+            occurred_at: e.occurred_at,
+            description: e.description,
+            location: e.location ?? null,
+            ...(e.time_zone_unknown ? { time_zone_unknown: true } : {}),
+          })),
+          last_refreshed_at: s.last_refreshed_at ?? null,
+          awaiting_first_scan: s.awaiting_first_scan ?? false,
+        }}
         now={now}
         labels={{
           title: t("tl.title"),
           done: t("tl.done"),
           current: t("tl.current"),
           expected: t("tl.expected"),
+          late: t("tl.late"),
+          lateNote: t("tl.lateNote"),
           refresh: t("tl.refresh"),
+          refreshing: t("tl.refreshing"),
           updated: t("tl.updated"),
+          checked: t("tl.checked"),
           error: t("tl.error"),
           expectedDelivery: t("tl.expectedDelivery"),
+          originalDelivery: t("tl.originalDelivery"),
+          newDelivery: t("tl.newDelivery"),
           empty: t("tl.empty"),
-          loading: t("loading.tracking"),
+          awaitingCarrier: t("tl.awaitingCarrier"),
+          awaitingScan: t("tl.awaitingScan"),
+          facts: t("tl.facts"),
+          fact: factLabels(t),
         }}
       />
       {carrierUrl && (
@@ -264,8 +390,8 @@ function ShipmentBlock(
 }
 
 function OrderItems({ t, locale, order }: { t: T; locale: Locale; order: Order }) {
-  const money = (v: string) => formatMoney(locale, v, order.currency);
-  const totals: Array<[string, string, string?]> = [
+  const money = (v: string) => <span class="money">{formatMoney(locale, v, order.currency)}</span>;
+  const totals: Array<[string, ComponentChildren, string?]> = [
     [t("items.subtotal"), money(order.subtotal)],
     [t("items.tax"), money(order.tax)],
     [
@@ -293,11 +419,14 @@ function OrderItems({ t, locale, order }: { t: T; locale: Locale; order: Order }
               <th scope="row">{l.item_code}</th>
               <td data-label={t("items.desc")}>{l.description}</td>
               <td data-label={t("items.qty")} class="num">
-                {formatQuantity(locale, l.qty_ordered)}
-                {l.uom ? ` ${l.uom}` : ""}
+                <span class="nowrap">
+                  {withUnit(locale, l.qty_ordered, formatQuantity(locale, l.qty_ordered), l.uom)}
+                </span>
               </td>
               <td data-label={t("items.unit")} class="num">
-                {formatUnitPrice(locale, l.unit_price, order.currency)}
+                <span class="money">
+                  {formatUnitPrice(locale, l.unit_price, order.currency)}
+                </span>
               </td>
               <td data-label={t("items.total")} class="num">{money(l.line_total)}</td>
             </tr>
@@ -319,7 +448,8 @@ function OrderItems({ t, locale, order }: { t: T; locale: Locale; order: Order }
 function Documents(
   { t, locale, token, order }: { t: T; locale: Locale; token: string; order: Order },
 ) {
-  const docs = documentLinks(token, order.order_number, order.invoice_number)
+  const cancelled = order.status === "cancelled";
+  const docs = documentLinks(token, order.order_number, order.invoice_number, order.status)
     .filter((l) => l.id !== "all");
   return (
     <section class="card" aria-labelledby="docs-title">
@@ -327,12 +457,18 @@ function Documents(
       <ul class="docs">
         {docs.map((d) => {
           const label = docT(locale, d.labelKey, d.labelParams);
+          const void_ = cancelled && d.id === "invoice";
           return (
             <li class="doc">
-              <span class="doc__name">{label}</span>
+              <span class="doc__name">
+                <span>{label}</span>
+                {void_ && <StatusBadge t={t} status="cancelled" />}
+              </span>
               <a class="btn btn--ghost" href={d.href} download={d.filename}>
                 {docT(locale, "link.download")}
-                <span class="sr-only">{" " + label}</span>
+                <span class="sr-only">
+                  {" " + label + (void_ ? ` (${t("status.cancelled")})` : "")}
+                </span>
               </a>
             </li>
           );
@@ -342,9 +478,9 @@ function Documents(
   );
 }
 
-/** [Download All Documents]: the ZIP of the three, a plain download link. */
+/** [Download All Documents]: the ZIP of the order's documents, a plain download link. */
 function DownloadAll({ locale, token, order }: { locale: Locale; token: string; order: Order }) {
-  const all = documentLinks(token, order.order_number, order.invoice_number)
+  const all = documentLinks(token, order.order_number, order.invoice_number, order.status)
     .find((l) => l.id === "all");
   return all
     ? (

@@ -9,7 +9,6 @@ import { DomainError, NotFoundError } from "@/lib/errors.ts";
 import { problemOf } from "@/lib/http/errors.ts";
 import { submitReportFromRequest } from "@/lib/http/report_form.ts";
 import { issueMessages } from "@/lib/issues/messages.ts";
-import { ISSUE_CSS } from "@/lib/issues/styles.ts";
 import { getTicket } from "@/lib/issues/tickets.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
 import { getOrder } from "@/lib/orders/orders.ts";
@@ -116,7 +115,6 @@ export default linkDefine.page<typeof handler>(function ReportPage({ data, state
   if (data.kind === "done") {
     return (
       <>
-        <style dangerouslySetInnerHTML={{ __html: ISSUE_CSS }} />
         <section class="card ri-form">
           <h1>{m("title")}</h1>
           <p class="ri-success" role="status">
@@ -131,7 +129,6 @@ export default linkDefine.page<typeof handler>(function ReportPage({ data, state
   const invalid = FIELDS.filter((f) => errors[f]);
   return (
     <>
-      <style dangerouslySetInnerHTML={{ __html: ISSUE_CSS }} />
       <form
         class="card ri-form"
         method="post"

@@ -1,0 +1,258 @@
+/**
+ * Where an order and its shipments stand, in the customer's terms: which step they are at
+ * (Ordered → Processing → Shipped → Out for delivery → Delivered), when they are expected, and
+ * whether they are running late. The one place that decides it: the order page, its tracking
+ * cards, the timeline island and the dashboard's rows and cards all ask here, so they can never
+ * disagree. Plain data in and out, no imports but types (the timeline island bundles it).
+ *
+ * Inputs are structural: a stored `Shipment`, a dashboard `ShipmentSummary` and the tracking
+ * API's JSON all fit `ShipmentProgress`; an `Order` and an `OrderSummary` fit `OrderProgress`.
+ *
+ * **Late** means not delivered and any of: the poller flagged it `overdue`; the carrier
+ * reports an exception (a delay); the carrier's revised estimate is later than the original;
+ * or the expected day (revised estimate, else estimate) is over. A day is over when it has
+ * ended everywhere ("anywhere on Earth", UTC−12), because estimates are calendar dates at the
+ * destination and we do not know its zone: nobody is told "late" while it is still that day
+ * where the goods are going.
+ *
+ * @example
+ * const now = new Date("2026-01-20T12:00:00Z");
+ * isLate({ status: "in_transit", estimated_delivery: "2026-01-18" }, now); // true
+ * deliveryOutlook(order, shipments, now);
+ * // { kind: "late", expected: "2026-01-22", original: "2026-01-18", reason: "Weather delay", … }
+ */
+import type { DeliveryFacts, OrderStatus, TrackingStatus } from "./model.ts";
+
+/** The customer's steps, in order. */
+export const STEPS = ["ordered", "processing", "shipped", "out_for_delivery", "delivered"] as const;
+export type Step = typeof STEPS[number];
+
+/** What progress needs of a shipment (a `Shipment`, a `ShipmentSummary` or the API's JSON). */
+export interface ShipmentProgress {
+  status: TrackingStatus | string;
+  /** YYYY-MM-DD (a longer ISO value is read by its date). */
+  estimated_delivery?: string | null;
+  /** The poller's flag: still undelivered well after the estimate. */
+  overdue?: boolean | null;
+  delivery?: DeliveryFacts | null;
+  /** When it was delivered, if the caller knows (dashboard summaries). */
+  delivered_at?: string | null;
+  /** Oldest first or not: the delivered event is looked up, never assumed last. */
+  events?: ReadonlyArray<{ status: string; occurred_at: string }>;
+}
+
+/** What progress needs of an order (an `Order` or an `OrderSummary`). */
+export interface OrderProgress {
+  status: OrderStatus;
+  /** YYYY-MM-DD, the expected delivery the ERP sent. */
+  delivery_date: string;
+  estimated_ship_date?: string | null;
+  /** When the order became cancelled (set by the order store). */
+  cancelled_at?: string | null;
+}
+
+export type StepState = "done" | "current" | "todo";
+
+/** One shipment's outlook: the facts a status line and a tracking card are written from. */
+export type ShipmentOutlook =
+  | {
+    kind: "delivered";
+    /** ISO time of the delivery (the delivered event, with the place's offset), if known. */
+    at?: string;
+    facts: DeliveryFacts;
+  }
+  | {
+    kind: "late";
+    /** The date now expected (the carrier's revised estimate, else the estimate), if any. */
+    expected?: string;
+    /** The original estimate, when a revised one replaced it. */
+    original?: string;
+    /** The carrier's words for the delay. */
+    reason?: string;
+  }
+  | { kind: "out_for_delivery"; window?: { begins?: string; ends?: string } }
+  | { kind: "on_the_way"; expected?: string; window?: { begins?: string; ends?: string } }
+  /** A label exists; the carrier has not picked it up (or scanned it) yet. */
+  | { kind: "label_created"; expected?: string };
+
+/** The order's outlook, for the order page's status line and the dashboard. */
+export type OrderOutlook =
+  | { kind: "cancelled"; at?: string }
+  | {
+    kind: "delivered";
+    at?: string;
+    /** The delivery facts, when one shipment carried the order (several: see each). */
+    facts?: DeliveryFacts;
+  }
+  | Extract<ShipmentOutlook, { kind: "late" | "out_for_delivery" }>
+  | { kind: "arriving"; expected?: string; window?: { begins?: string; ends?: string } }
+  /** Not shipped yet: being prepared, to ship around `shipBy`, expected `expected`. */
+  | { kind: "preparing"; expected?: string; shipBy?: string };
+
+const DATE = /^\d{4}-\d{2}-\d{2}/;
+
+/** "2026-01-18" of a date or an ISO time; undefined for anything else. */
+function dateOf(v: string | null | undefined): string | undefined {
+  return v && DATE.test(v) ? v.slice(0, 10) : undefined;
+}
+
+/** True once `date` (YYYY-MM-DD) has ended everywhere on Earth (UTC−12). */
+export function dayIsOver(date: string, now: Date): boolean {
+  const end = Date.parse(`${date.slice(0, 10)}T23:59:59.999-12:00`);
+  return !Number.isNaN(end) && now.getTime() > end;
+}
+
+/** The carrier's revised estimate, else the estimate (YYYY-MM-DD). */
+export function expectedDate(s: ShipmentProgress): string | undefined {
+  return dateOf(s.delivery?.revised_estimate) ?? dateOf(s.estimated_delivery);
+}
+
+/** Delivered, by its status or a delivered event. */
+export function isDelivered(s: ShipmentProgress): boolean {
+  return s.status === "delivered" || !!s.events?.some((e) => e.status === "delivered");
+}
+
+/** When the shipment was delivered: the summary's field, else the latest delivered event. */
+export function deliveredAt(s: ShipmentProgress): string | undefined {
+  if (s.delivered_at) return s.delivered_at;
+  let at: string | undefined;
+  for (const e of s.events ?? []) {
+    if (e.status !== "delivered") continue;
+    if (!at || Date.parse(e.occurred_at) > Date.parse(at)) at = e.occurred_at;
+  }
+  return at;
+}
+
+/** Whether a shipment is running late at `now` (see the module comment for what counts). */
+export function isLate(s: ShipmentProgress, now: Date): boolean {
+  if (isDelivered(s)) return false;
+  if (s.overdue || s.status === "exception") return true;
+  const original = dateOf(s.estimated_delivery);
+  const revised = dateOf(s.delivery?.revised_estimate);
+  if (original && revised && revised > original) return true;
+  const expected = revised ?? original;
+  return !!expected && dayIsOver(expected, now);
+}
+
+/** The customer's step for a shipment's tracking status. */
+export function shipmentStep(status: TrackingStatus | string): Step {
+  switch (status) {
+    case "delivered":
+      return "delivered";
+    case "out_for_delivery":
+      return "out_for_delivery";
+    case "label_created":
+      return "processing";
+    default: // picked up, in transit, exception (a delay on the way)
+      return "shipped";
+  }
+}
+
+const rank = (s: Step) => STEPS.indexOf(s);
+
+/**
+ * The order's step: the least advanced of its shipments (an order is delivered when all of
+ * it is), or its own status when nothing has shipped; null for a cancelled order.
+ */
+export function orderStep(
+  order: OrderProgress,
+  shipments: readonly ShipmentProgress[],
+): Step | null {
+  if (order.status === "cancelled") return null;
+  if (order.status === "delivered") return "delivered";
+  if (shipments.length === 0) return order.status === "shipped" ? "shipped" : "processing";
+  return shipments.map((s) => shipmentStep(isDelivered(s) ? "delivered" : s.status))
+    .reduce((a, b) => (rank(b) < rank(a) ? b : a));
+}
+
+/** Each step with its state; the current one is `current` (delivered included: it is where it is). */
+export function stepStates(current: Step): Array<{ step: Step; state: StepState }> {
+  const at = rank(current);
+  return STEPS.map((step, i) => ({ step, state: i < at ? "done" : i === at ? "current" : "todo" }));
+}
+
+/** One shipment's outlook at `now`. */
+export function shipmentOutlook(s: ShipmentProgress, now: Date): ShipmentOutlook {
+  if (isDelivered(s)) {
+    const at = deliveredAt(s);
+    return { kind: "delivered", ...(at ? { at } : {}), facts: s.delivery ?? {} };
+  }
+  const expected = expectedDate(s);
+  const window = s.delivery?.window;
+  if (isLate(s, now)) {
+    const original = dateOf(s.estimated_delivery);
+    return {
+      kind: "late",
+      ...(expected ? { expected } : {}),
+      ...(original && expected && original !== expected ? { original } : {}),
+      ...(s.delivery?.delay_reason ? { reason: s.delivery.delay_reason } : {}),
+    };
+  }
+  if (s.status === "out_for_delivery") {
+    return { kind: "out_for_delivery", ...(window ? { window } : {}) };
+  }
+  if (s.status === "label_created") {
+    return { kind: "label_created", ...(expected ? { expected } : {}) };
+  }
+  return { kind: "on_the_way", ...(expected ? { expected } : {}), ...(window ? { window } : {}) };
+}
+
+/** Whether the order is running late: a late shipment, or an unshipped order past its date. */
+export function isOrderLate(
+  order: OrderProgress,
+  shipments: readonly ShipmentProgress[],
+  now: Date,
+): boolean {
+  return deliveryOutlook(order, shipments, now).kind === "late";
+}
+
+/**
+ * The order's outlook at `now`: cancelled; delivered (when every shipment is, or the ERP says
+ * so); else from the shipments still on their way — late if any is, out for delivery if any
+ * is, else arriving on the latest expected date (the order is complete when its last parcel
+ * arrives); with nothing shipped, being prepared (late once its expected day is over).
+ */
+export function deliveryOutlook(
+  order: OrderProgress,
+  shipments: readonly ShipmentProgress[],
+  now: Date,
+): OrderOutlook {
+  if (order.status === "cancelled") {
+    return { kind: "cancelled", ...(order.cancelled_at ? { at: order.cancelled_at } : {}) };
+  }
+  const open = shipments.filter((s) => !isDelivered(s));
+  if (order.status === "delivered" || (shipments.length > 0 && open.length === 0)) {
+    const times = shipments.map(deliveredAt).filter((t): t is string => !!t)
+      .sort((a, b) => Date.parse(a) - Date.parse(b));
+    const at = times.at(-1);
+    const facts = shipments.length === 1 ? shipments[0].delivery ?? undefined : undefined;
+    return { kind: "delivered", ...(at ? { at } : {}), ...(facts ? { facts } : {}) };
+  }
+  if (open.length === 0) {
+    const expected = dateOf(order.delivery_date);
+    if (expected && dayIsOver(expected, now)) return { kind: "late", expected };
+    if (order.status === "shipped") return { kind: "arriving", ...(expected ? { expected } : {}) };
+    const shipBy = dateOf(order.estimated_ship_date);
+    return {
+      kind: "preparing",
+      ...(expected ? { expected } : {}),
+      ...(shipBy ? { shipBy } : {}),
+    };
+  }
+  const outlooks = open.map((s) => shipmentOutlook(s, now));
+  const latest = (dates: Array<string | undefined>) =>
+    dates.filter((d): d is string => !!d).sort().at(-1);
+  const late = outlooks.filter((o) => o.kind === "late");
+  if (late.length > 0) {
+    const expected = latest(late.map((o) => o.expected));
+    const first = late.find((o) => o.expected === expected) ?? late[0];
+    return { ...first, ...(expected ? { expected } : {}) };
+  }
+  const fallback = dateOf(order.delivery_date);
+  const expected = latest(open.map((s) => expectedDate(s) ?? fallback));
+  if (expected && dayIsOver(expected, now)) return { kind: "late", expected };
+  const ofd = outlooks.find((o) => o.kind === "out_for_delivery");
+  if (ofd && open.length === 1) return ofd;
+  const window = open.length === 1 ? open[0].delivery?.window : undefined;
+  return { kind: "arriving", ...(expected ? { expected } : {}), ...(window ? { window } : {}) };
+}
