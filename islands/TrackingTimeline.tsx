@@ -68,7 +68,7 @@ interface State {
   live: boolean;
   loading: boolean;
   failed: boolean;
-  /** The browser's local time of the last successful refresh. */
+  /** When the last refresh succeeded, on the server's clock, shown in the browser's zone. */
   checked: string;
 }
 
@@ -99,7 +99,9 @@ export default class TrackingTimeline extends Component<TrackingTimelineProps, S
       .then((body) => body.shipments?.find((x) => x.tracking_number === this.props.trackingNumber))
       .catch(() => undefined);
     if (!s) return this.setState({ loading: false, failed: true });
-    const now = new Date();
+    // The server's clock (as the page was drawn on), moved on by the time since the page was
+    // asked for: a browser whose clock is wrong never turns an estimate late.
+    const now = new Date(Date.parse(this.props.now) + performance.now());
     this.setState({
       data: s,
       now: now.toISOString(),
@@ -131,16 +133,18 @@ export default class TrackingTimeline extends Component<TrackingTimelineProps, S
       <div class="timeline" aria-busy={s.loading}>
         <div class="timeline__head">
           <h3 class="timeline__title">{l.title}</h3>
-          {s.live && (
-            <button
-              class="btn btn--ghost"
-              type="button"
-              onClick={this.refresh}
-              disabled={s.loading}
-            >
-              {s.loading ? l.refreshing : l.refresh}
-            </button>
-          )}
+          {
+            /* Rendered on the server too, invisible until hydrated: its width is reserved,
+            so the title does not re-wrap (a layout shift) when it appears. */
+          }
+          <button
+            class={s.live ? "btn btn--ghost" : "btn btn--ghost is-pending"}
+            type="button"
+            onClick={this.refresh}
+            disabled={s.loading || !s.live}
+          >
+            {s.loading ? l.refreshing : l.refresh}
+          </button>
         </div>
         {awaiting && <p class="timeline__note">{awaiting}</p>}
         {entries.length > 0
