@@ -24,6 +24,8 @@ export interface RenderInternals<State> {
 }
 
 const encoder = new TextEncoder();
+/** Compression middleware leave bodies under 1 KiB alone (Hono's threshold). */
+const SMALL_BODY = 1024;
 
 export let getInternals: <S>(ctx: Context<S>) => RenderInternals<S>;
 
@@ -109,10 +111,14 @@ export class Context<State> {
     const { html, nonce } = renderDocument(document, body, build.islands.entries);
     const headers = new Headers(init.headers);
     headers.set("content-type", "text/html; charset=utf-8");
-    // A known length lets a compression middleware leave small pages alone.
-    const bytes = encoder.encode(html);
-    headers.set("content-length", String(bytes.byteLength));
-    const res = new Response(bytes, {
+    // The body stays a string: Deno.serve writes a string body natively, where encoding it
+    // here costs more than rendering the page. A compression middleware only needs to know
+    // whether a page is small, and UTF-8 never has fewer bytes than UTF-16 code units: a long
+    // string is long, and only a short one is measured.
+    if (html.length < SMALL_BODY) {
+      headers.set("content-length", String(encoder.encode(html).byteLength));
+    }
+    const res = new Response(html, {
       status: init.status ?? 200,
       statusText: init.statusText,
       headers,

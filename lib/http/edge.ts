@@ -38,6 +38,9 @@ const IN_PROCESS: Deno.ServeHandlerInfo = {
 /** Below this, compression costs more than it saves (Hono's default too). */
 const COMPRESS_THRESHOLD = 1024;
 
+/** An Accept-Encoding that names a coding compress() or brotli() could answer with. */
+const ACCEPTS_COMPRESSION = /\b(?:gzip|deflate|br)\b|\*/i;
+
 /** `br` when the client accepts it at least as much as gzip (Accept-Encoding q-values). */
 function prefersBrotli(acceptEncoding: string | undefined): boolean {
   if (!acceptEncoding) return false;
@@ -55,13 +58,14 @@ function brotli(threshold: number): MiddlewareHandler {
     const res = c.res;
     const length = res.headers.get("content-length");
     const type = res.headers.get("content-type");
+    // The client's wish first: `res.body`, once read, is a stream the server writes slower.
     if (
+      !prefersBrotli(c.req.header("accept-encoding")) ||
       !res.body || res.status === 206 || c.req.method === "HEAD" ||
       res.headers.has("content-encoding") || res.headers.has("transfer-encoding") ||
       (length !== null && Number(length) < threshold) ||
       !type || !COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type) ||
-      /(?:^|,)\s*no-transform\s*(?:,|$)/i.test(res.headers.get("cache-control") ?? "") ||
-      !prefersBrotli(c.req.header("accept-encoding"))
+      /(?:^|,)\s*no-transform\s*(?:,|$)/i.test(res.headers.get("cache-control") ?? "")
     ) return;
     const stream = new CompressionStream("brotli" as CompressionFormat);
     c.res = new Response(res.body.pipeThrough(stream), res);
@@ -116,6 +120,24 @@ async function measureSmallBody(res: Response, threshold: number): Promise<Respo
   return new Response(body, res);
 }
 
+/**
+ * `Vary: Accept-Encoding` on every answer compress() might encode, set here in place: when
+ * compress() sets it itself (through Hono's `c.header`, after the answer exists), it copies
+ * the Response, and the copy turns a string body the server writes natively into a stream,
+ * on every request, compressed or not. (Not even `res.body` is read here: reading it makes
+ * the stream too.)
+ */
+function varyOnEncoding(res: Response): Response {
+  const type = res.headers.get("content-type");
+  if (!type || !COMPRESSIBLE_CONTENT_TYPE_REGEX.test(type)) return res;
+  const vary = res.headers.get("vary");
+  if (!vary) res.headers.set("vary", "Accept-Encoding");
+  else if (vary !== "*" && !/accept-encoding/i.test(vary)) {
+    res.headers.set("vary", `${vary}, Accept-Encoding`);
+  }
+  return res;
+}
+
 /** Some responses (`Response.redirect`, a fetch's) have immutable headers: copy those. */
 function withMutableHeaders(res: Response): Response {
   try {
@@ -146,8 +168,15 @@ export function portalEdge(
     )
     .all(
       "*",
-      async (c) =>
-        withMutableHeaders(await measureSmallBody(await app(c.req.raw, c.env), COMPRESS_THRESHOLD)),
+      async (c) => {
+        const res = await app(c.req.raw, c.env);
+        // Only a client that accepts compression needs the length: for any other, reading the
+        // body would only turn a string the server writes natively into a slower stream.
+        const measured = ACCEPTS_COMPRESSION.test(c.req.header("accept-encoding") ?? "")
+          ? await measureSmallBody(res, COMPRESS_THRESHOLD)
+          : res;
+        return varyOnEncoding(withMutableHeaders(measured));
+      },
     );
   edge.onError((err, c) => {
     const path = new URL(c.req.url).pathname;
