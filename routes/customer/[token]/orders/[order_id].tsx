@@ -461,7 +461,7 @@ function Documents(
           return (
             <li class="doc">
               <span class="doc__name">
-                <span>{label}</span>
+                <span>{keepWhole(label, d.labelParams.invoice)}</span>
                 {void_ && <StatusBadge t={t} status="cancelled" />}
               </span>
               <a class="btn btn--ghost" href={d.href} download={d.filename}>
@@ -475,6 +475,19 @@ function Documents(
         })}
       </ul>
     </section>
+  );
+}
+
+/** `label` with `number` (an invoice number) on one line: "INV-2026-" never ends a line. */
+function keepWhole(label: string, number?: string) {
+  const at = number ? label.indexOf(number) : -1;
+  if (at < 0) return label;
+  return (
+    <>
+      {label.slice(0, at)}
+      <span class="nowrap">{number}</span>
+      {label.slice(at + number!.length)}
+    </>
   );
 }
 
