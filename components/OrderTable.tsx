@@ -4,33 +4,31 @@
  * Total {amount}, Delivery expected {date}, Status: {status}".
  */
 import type { Locale, OrderStatus, OrderSummary } from "@/lib/orders/model.ts";
-import { formatDate, formatMoney, formatShortDate } from "@/lib/i18n/format.ts";
+import { formatDate, formatMoney } from "@/lib/i18n/format.ts";
 import { orderLateness } from "@/lib/orders/lateness.ts";
 import { orderHref } from "@/lib/pages/links.ts";
 import type { T } from "@/lib/pages/messages.ts";
 
-/** "Jan 14" within the current year, "Dec 31, 2025" otherwise (the wireframe's short dates). */
-export function listDate(locale: Locale, iso: string, thisYear: string): string {
-  return iso.startsWith(thisYear) ? formatShortDate(locale, iso) : formatDate(locale, iso);
-}
-
-/** The second line under the status: tracking number, estimated ship or delivered date. */
+/**
+ * The second line under the status: tracking number, estimated ship or delivered date. Every
+ * date of the list carries its year ("Jan 14, 2026"), as the delivery column always did: in
+ * December "Jan 14" could be either January, and a row's dates should read alike.
+ */
 export function statusDetail(
   t: T,
   locale: Locale,
   o: OrderSummary,
-  thisYear: string,
 ): string | null {
   const shipment = o.shipments[0];
   if (o.status === "shipped" && shipment) {
     return t("row.track", { number: shipment.tracking_number });
   }
   if (o.status === "processing" && o.estimated_ship_date) {
-    return t("row.estShip", { date: listDate(locale, o.estimated_ship_date, thisYear) });
+    return t("row.estShip", { date: formatDate(locale, o.estimated_ship_date) });
   }
   if (o.status === "delivered") {
     const at = o.shipments.find((s) => s.delivered_at)?.delivered_at ?? o.delivery_date;
-    return t("row.delivered", { date: listDate(locale, at, thisYear) });
+    return t("row.delivered", { date: formatDate(locale, at) });
   }
   return null;
 }
@@ -56,11 +54,10 @@ export function OrderTable(
     locale: Locale;
     token: string;
     orders: OrderSummary[];
-    /** ISO time of the request, for the year of short dates. */
+    /** ISO time of the request (lateness). */
     now: string;
   },
 ) {
-  const thisYear = now.slice(0, 4);
   const at = new Date(now);
   const late = t("late.badge");
   const lateLabel = t("late.label");
@@ -95,7 +92,7 @@ export function OrderTable(
       </thead>
       <tbody>
         {orders.map((o) => {
-          const detail = statusDetail(t, locale, o, thisYear);
+          const detail = statusDetail(t, locale, o);
           const lateness = orderLateness(o, at);
           const label = lateness.late ? `${status[o.status]}, ${lateLabel}` : status[o.status];
           return (
@@ -107,7 +104,7 @@ export function OrderTable(
                 )}
               </th>
               <td data-label={col.date}>
-                <span class="nowrap">{listDate(locale, o.order_date, thisYear)}</span>
+                <span class="nowrap">{formatDate(locale, o.order_date)}</span>
               </td>
               <td data-label={col.items} class="num">{o.items_count}</td>
               <td data-label={col.total} class="num">
@@ -123,7 +120,7 @@ export function OrderTable(
                 {lateness.newEstimate && (
                   <span class="orders__detail">
                     {t("late.newEstimate", {
-                      date: listDate(locale, lateness.newEstimate, thisYear),
+                      date: formatDate(locale, lateness.newEstimate),
                     })}
                   </span>
                 )}

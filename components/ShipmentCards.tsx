@@ -3,7 +3,7 @@
  * past its estimated day says "Running late" (lib/orders/lateness.ts).
  */
 import type { Locale, ShipmentSummary } from "@/lib/orders/model.ts";
-import { formatShortDate } from "@/lib/i18n/format.ts";
+import { formatDate } from "@/lib/i18n/format.ts";
 import { isShipmentLate } from "@/lib/orders/lateness.ts";
 import { orderHref } from "@/lib/pages/links.ts";
 import { carrierDisplayName } from "@/lib/pages/carrier.ts";
@@ -35,9 +35,10 @@ export function ShipmentCards(
           <ul class="shipments">
             {cards.map(({ order_number, shipment: s }) => {
               const late = isShipmentLate(s, at);
-              // The date never splits, even where the sentence around it wraps.
+              // The date never splits, even where the sentence around it wraps; with its year,
+              // like the order list's dates.
               const est = s.estimated_delivery
-                ? formatShortDate(locale, s.estimated_delivery).replaceAll(" ", "\u00a0")
+                ? formatDate(locale, s.estimated_delivery).replaceAll(" ", "\u00a0")
                 : null;
               return (
                 <li class={late ? "shipment shipment--late" : "shipment"}>

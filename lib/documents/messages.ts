@@ -38,6 +38,7 @@ const en = {
   "note.invoiceCancelled":
     "This invoice is cancelled with its order: nothing is due. Questions? Contact {email}.",
   "stamp.cancelled": "CANCELLED",
+  "mark.invoiceCancelled": "Cancelled",
   "field.cancelledOn": "Cancelled on",
   "link.order-confirmation": "Order Confirmation (PDF)",
   "link.packing-slip": "Packing Slip (PDF)",
@@ -81,6 +82,7 @@ const es: Record<DocumentMessageKey, string> = {
   "note.invoiceCancelled":
     "Esta factura está anulada junto con su pedido: no hay nada que pagar. ¿Dudas? Escriba a {email}.",
   "stamp.cancelled": "ANULADA",
+  "mark.invoiceCancelled": "Anulada",
   "field.cancelledOn": "Cancelado el",
   "link.order-confirmation": "Confirmación de pedido (PDF)",
   "link.packing-slip": "Albarán de entrega (PDF)",
@@ -122,6 +124,7 @@ const pl: Record<DocumentMessageKey, string> = {
   "note.invoiceCancelled":
     "Ta faktura została anulowana wraz z zamówieniem: nie ma nic do zapłaty. Pytania? Prosimy pisać na {email}.",
   "stamp.cancelled": "ANULOWANA",
+  "mark.invoiceCancelled": "Anulowana",
   "field.cancelledOn": "Data anulowania",
   "link.order-confirmation": "Potwierdzenie zamówienia (PDF)",
   "link.packing-slip": "Specyfikacja wysyłki (PDF)",

@@ -6,34 +6,22 @@
  */
 import type { DeliveryFacts, LeftAtPlace } from "@/lib/orders/model.ts";
 
-/** `fact.*` of lib/pages/messages.ts, without the prefix: a phrase per place, then the rest. */
-export type FactLabels =
-  & Record<LeftAtPlace, string>
-  & Record<"signedBy" | "receivedBy" | "attempts" | "reason" | "window" | "pod", string>;
-
-export const FACT_KEYS = [
-  "front_door",
-  "back_door",
-  "side_door",
-  "porch",
-  "garage",
-  "mailbox",
-  "parcel_locker",
-  "reception",
-  "mail_room",
-  "neighbor",
-  "individual",
-  "pickup_point",
-  "post_office",
-  "residence",
-  "other",
+/**
+ * The `fact.*` phrases that are not places (the places are model.ts's `LEFT_AT_PLACES`, listed
+ * once there; lib/pages/outlook_text.ts joins the two). No runtime import of model.ts here: the
+ * timeline island bundles this module.
+ */
+export const PERSON_FACT_KEYS = [
   "signedBy",
   "receivedBy",
   "attempts",
   "reason",
   "window",
   "pod",
-] as const satisfies ReadonlyArray<keyof FactLabels>;
+] as const;
+
+/** `fact.*` of lib/pages/messages.ts, without the prefix: a phrase per place, then the rest. */
+export type FactLabels = Record<LeftAtPlace | typeof PERSON_FACT_KEYS[number], string>;
 
 /** `{name}` placeholders filled from `v` (client-side labels; unknown ones kept). */
 export const fill = (s: string, v: Record<string, string | number>) =>

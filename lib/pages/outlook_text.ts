@@ -11,9 +11,9 @@ import {
   formatShortDate,
   formatTime,
 } from "@/lib/i18n/format.ts";
-import type { Locale } from "@/lib/orders/model.ts";
+import { LEFT_AT_PLACES, type Locale } from "@/lib/orders/model.ts";
 import { dayIsOver, type OrderOutlook, type ShipmentOutlook } from "@/lib/orders/progress.ts";
-import { FACT_KEYS, type FactLabels, wherePhrases } from "./delivery_facts.ts";
+import { type FactLabels, PERSON_FACT_KEYS, wherePhrases } from "./delivery_facts.ts";
 import type { T } from "./messages.ts";
 
 export type Tone = "normal" | "late" | "done" | "cancelled";
@@ -28,7 +28,8 @@ export interface OutlookText {
 
 /** The page catalogue's `fact.*` phrases, for delivery_facts.ts. */
 export function factLabels(t: T): FactLabels {
-  return Object.fromEntries(FACT_KEYS.map((k) => [k, t(`fact.${k}`)])) as FactLabels;
+  const keys = [...LEFT_AT_PLACES, ...PERSON_FACT_KEYS];
+  return Object.fromEntries(keys.map((k) => [k, t(`fact.${k}`)])) as FactLabels;
 }
 
 /** "Jan 3" this year, "Jan 3, 2025" another: a date near `now` needs no year. */

@@ -5,7 +5,9 @@
  * (tests/helpers/layout.ts: no overflow, no zero-size text, 48 px targets, amounts and order
  * numbers on one line, no sideways scroll), shows the status line and the first shipment in
  * the first screen of a phone, marks its step with `aria-current="step"`, and is screenshot
- * to test-artifacts/. Also: the initial JavaScript (entry and chunks before any click) is at
+ * to test-artifacts/. The step labels never break inside a word at 360, 390, 768 and 1280 px
+ * (phones draw one line for the current step, the list stays whole for screen readers), and the
+ * cancelled invoice row holds on a phone. Also: the initial JavaScript (entry and chunks before any click) is at
  * most 8 KB gzipped and the modal's code arrives only on the first click; the modal with five
  * files fits a phone; the toast is dismissible and leaves by itself; a 3-line order prints on
  * one A4 page without navigation or buttons.
@@ -98,6 +100,109 @@ Deno.test({
         }
         assert.deepEqual(problems, [], problems.join("\n\n"));
       });
+
+      await step(
+        "step labels: no word broken at 360, 390, 768, 1280 px in en, es, pl; the list whole",
+        async () => {
+          const problems: string[] = [];
+          const steps = ["processing", "late", "out_for_delivery", "delivered", "several"] as const;
+          for (const width of [360, 390, 768, 1280]) {
+            await withContext(browser, width, async (page) => {
+              // The measurement itself: a label squeezed to break mid-word is caught.
+              await page.setContent(
+                `<p class="steps__label" style="width:40px;overflow-wrap:anywhere">Zamówiono</p>`,
+              );
+              const caught = await auditLayout(page);
+              assert.ok(caught.some((o) => o.kind === "broken_word"), describe(caught));
+              for (const lang of LANGS) {
+                for (const state of steps) {
+                  await page.goto(detail(portal, STATES[state], lang));
+                  const where = `${state} ${width}px ${lang}`;
+                  const broken = (await auditLayout(page)).filter((o) => o.kind === "broken_word");
+                  if (broken.length) problems.push(`${where}:\n${describe(broken)}`);
+                  // Phones draw one line (current step, next); wider screens every label. The
+                  // list keeps its five steps and aria-current for screen readers either way.
+                  const seen = await page.locator("ol.steps").first().evaluate((ol) => {
+                    const drawn = (e: Element | null) =>
+                      !!e && e.getBoundingClientRect().width > 2 &&
+                      getComputedStyle(e).clip !== "rect(0px, 0px, 0px, 0px)";
+                    const box = ol.parentElement!;
+                    return {
+                      items: ol.querySelectorAll("li").length,
+                      current: ol.querySelectorAll('li[aria-current="step"]').length,
+                      labels: [...ol.querySelectorAll(".steps__label")].filter(drawn).length,
+                      now: drawn(box.querySelector(".steps__now")),
+                      nowHidden: box.querySelector(".steps__now")?.getAttribute("aria-hidden"),
+                    };
+                  });
+                  const want = width < 640
+                    ? { items: 5, current: 1, labels: 0, now: true, nowHidden: "true" }
+                    : { items: 5, current: 1, labels: 5, now: false, nowHidden: "true" };
+                  if (JSON.stringify(seen) !== JSON.stringify(want)) {
+                    problems.push(`${where}: ${JSON.stringify(seen)}`);
+                  }
+                  if (state === "late" || state === "several") {
+                    // The status card with its steps (all of them: the several-shipments page).
+                    await page.locator(".glance:has(ol.steps), .shipment-block__head").first()
+                      .screenshot({
+                        path: await artifactPath(`order-steps-${state}-${width}-${lang}.png`),
+                      });
+                  }
+                }
+              }
+            });
+          }
+          assert.deepEqual(problems, [], problems.join("\n"));
+        },
+      );
+
+      await step(
+        "the cancelled invoice row holds on a phone: name on its row, mark and 48 px download under it",
+        async () => {
+          for (const width of [360, 390]) {
+            await withContext(browser, width, async (page) => {
+              for (const lang of LANGS) {
+                await page.goto(detail(portal, STATES.cancelled, lang));
+                const row = page.locator(".doc").filter({ has: page.locator(".badge") });
+                assert.deepEqual(await row.count(), 1, lang);
+                // The invoice's own word, as on its PDF's stamp (a feminine noun in es and pl).
+                const mark = { en: "Cancelled", es: "Anulada", pl: "Anulowana" }[lang];
+                assert.deepEqual((await row.locator(".badge").textContent())?.trim(), mark);
+                const offenders = await auditLayout(page, { wholeWords: [".doc__name"] });
+                assert.deepEqual(offenders, [], `${width} ${lang}:\n${describe(offenders)}`);
+                const m = await row.evaluate((li) => {
+                  const box = (s: string) => li.querySelector(s)!.getBoundingClientRect();
+                  const name = box(".doc__name > span");
+                  const badge = box(".badge");
+                  const btn = box(".btn");
+                  const lh = parseFloat(
+                    getComputedStyle(li.querySelector(".doc__name")!).lineHeight,
+                  );
+                  const overlap = (a: DOMRect, b: DOMRect) =>
+                    a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 &&
+                    b.top < a.bottom - 1;
+                  return {
+                    nameLines: Math.round(name.height / lh),
+                    badgeAfter: badge.top >= name.bottom - 1 || badge.left >= name.right - 1,
+                    apart: !overlap(name, badge) && !overlap(name, btn) && !overlap(badge, btn),
+                    btn: [btn.width, btn.height],
+                  };
+                });
+                const where = `${width} ${lang}: ${JSON.stringify(m)}`;
+                assert.ok(m.nameLines <= 2, where);
+                assert.ok(m.badgeAfter, where);
+                assert.ok(m.apart, where);
+                assert.ok(m.btn[0] >= 48 && m.btn[1] >= 48, where);
+                if (width === 390) {
+                  await row.screenshot({
+                    path: await artifactPath(`order-cancelled-invoice-390-${lang}.png`),
+                  });
+                }
+              }
+            });
+          }
+        },
+      );
 
       await step(
         "lateness: the page and the tracking card say Running late, in three languages",

@@ -11,6 +11,9 @@
  * - `small_target`: a visible control under 48 × 48 px (links inside running text exempt);
  * - `split`: something that must stay on one line (`oneLine` selectors: amounts, order
  *   numbers, dates) broken over two;
+ * - `broken_word`: a word of a `wholeWords` element (step labels) drawn over two lines, as
+ *   `overflow-wrap: anywhere` or `hyphens: auto` would break it ("Zamówio|no"): each word's
+ *   Range.getClientRects() must lie on one line;
  * - `document`: the page scrolls sideways.
  *
  * @example
@@ -19,7 +22,13 @@
  */
 import type { Page } from "playwright-core";
 
-export type OffenderKind = "overflow" | "zero_size" | "small_target" | "split" | "document";
+export type OffenderKind =
+  | "overflow"
+  | "zero_size"
+  | "small_target"
+  | "split"
+  | "broken_word"
+  | "document";
 
 export interface LayoutOffender {
   kind: OffenderKind;
@@ -34,6 +43,8 @@ export interface LayoutOffender {
 export interface AuditOptions {
   /** Must render on one line. Default: `.money`, `.ordno`, `.nowrap`, `time`. */
   oneLine?: string[];
+  /** Whose words must never break inside. Default: the step indicator's labels. */
+  wholeWords?: string[];
   /** Elements (and their subtrees) to leave out, e.g. a third-party widget. */
   ignore?: string[];
   /** Minimum control size in px (48: INT-007 Accessibility, WCAG 2.5.5). */
@@ -41,11 +52,12 @@ export interface AuditOptions {
 }
 
 const DEFAULT_ONE_LINE = [".money", ".ordno", ".nowrap", "time"];
+const DEFAULT_WHOLE_WORDS = [".steps__label", ".steps__now"];
 
 /** Every layout problem on the page as it is now (call it after the state to check is drawn). */
 export async function auditLayout(page: Page, opts: AuditOptions = {}): Promise<LayoutOffender[]> {
   return await page.evaluate(
-    ({ oneLine, ignore, minTarget }) => {
+    ({ oneLine, wholeWords, ignore, minTarget }) => {
       const out: Array<{ kind: string; where: string; text: string; detail: string }> = [];
       const path = (el: Element): string => {
         const parts: string[] = [];
@@ -136,10 +148,29 @@ export async function auditLayout(page: Page, opts: AuditOptions = {}): Promise<
           add("split", el, `${tops.size} lines, ${rects[0]?.height.toFixed(0)} px high`);
         }
       }
+
+      // A word is a run of letters and digits: a break at a space or a hyphen is fine, one
+      // inside the run (with or without an inserted hyphen) is not.
+      for (const el of document.body.querySelectorAll(wholeWords.join(","))) {
+        if (ignored(el) || !shown(el) || visuallyHidden(el)) continue;
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          for (const m of node.textContent!.matchAll(/[\p{L}\p{N}]+/gu)) {
+            const range = document.createRange();
+            range.setStart(node, m.index);
+            range.setEnd(node, m.index + m[0].length);
+            const tops = new Set(
+              [...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top)),
+            );
+            if (tops.size > 1) add("broken_word", el, `"${m[0]}" drawn on ${tops.size} lines`);
+          }
+        }
+      }
       return out;
     },
     {
       oneLine: opts.oneLine ?? DEFAULT_ONE_LINE,
+      wholeWords: opts.wholeWords ?? DEFAULT_WHOLE_WORDS,
       ignore: opts.ignore ?? [],
       minTarget: opts.minTarget ?? 48,
     },

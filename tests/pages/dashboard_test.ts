@@ -155,7 +155,9 @@ Deno.test("search: a GET form; by order number or PO; counted and paged; nothing
     assert.deepEqual(rowLabels(po).map((l) => l.split(",")[0]), ["Order ORD-008456"]);
     assert.match(po, /Results for “po-4471”/);
     assert.deepEqual(range(po), "1–1 of 1 order");
-    assert.match(po, /PO PO-4471/);
+    // The label names whose number it is, without repeating the PO's own prefix.
+    assert.match(po, /Your PO: PO-4471/);
+    assert.doesNotMatch(po, /PO PO-/);
     // By number digits.
     assert.deepEqual(
       rowLabels(await page(p, `${p.dashboard}?q=8456`)).map((l) => l.split(",")[0]),
@@ -207,6 +209,25 @@ Deno.test("Running late on the dashboard row and card, in en, es and pl", async 
       assert.match(card, new RegExp(`<span class="badge badge--late">${badge}</span>`));
       assert.deepEqual((html.match(/class="shipment shipment--late"/g) ?? []).length, 1, lang);
       assert.deepEqual((html.match(/class="badge badge--late"/g) ?? []).length, 2, lang);
+    }
+  });
+});
+
+Deno.test("every date on the order list and the shipment cards carries its year", async () => {
+  await withPortal(async (p) => {
+    for (const lang of ["en", "es", "pl"]) {
+      const html = await page(p, `${p.dashboard}?lang=${lang}`);
+      const list = html.slice(html.indexOf('<table class="orders">'));
+      // Order date and delivery date cells, and the line under the status.
+      const dates = [
+        ...[...list.matchAll(/<td data-label="[^"]+">\s*<span class="nowrap">([^<]+)<\/span>/g)]
+          .map((m) => m[1]),
+        ...[...html.matchAll(/<span class="shipment__est">([^<]+)<\/span>/g)].map((m) => m[1]),
+        ...[...list.matchAll(/<span class="orders__detail">([^<]+)<\/span>/g)].map((m) => m[1])
+          .filter((d) => /\d/.test(d) && !/#|\d{6}/.test(d)),
+      ];
+      assert(dates.length >= 10, `${lang}: ${dates}`);
+      for (const d of dates) assert.match(d, /\b20\d\d\b/, `${lang}: "${d}" has no year`);
     }
   });
 });

@@ -451,6 +451,7 @@ function Documents(
   const cancelled = order.status === "cancelled";
   const docs = documentLinks(token, order.order_number, order.invoice_number, order.status)
     .filter((l) => l.id !== "all");
+  const voidMark = docT(locale, "mark.invoiceCancelled");
   return (
     <section class="card" aria-labelledby="docs-title">
       <h2 id="docs-title" class="card__title">{t("docs.title")}</h2>
@@ -459,15 +460,16 @@ function Documents(
           const label = docT(locale, d.labelKey, d.labelParams);
           const void_ = cancelled && d.id === "invoice";
           return (
-            <li class="doc">
+            <li class={void_ ? "doc doc--marked" : "doc"}>
               <span class="doc__name">
-                <span>{label}</span>
-                {void_ && <StatusBadge t={t} status="cancelled" />}
+                <span>{keepWhole(label, d.labelParams.invoice)}</span>
               </span>
+              {/* The invoice's own word (es "Anulada", pl "Anulowana"), as its PDF's stamp. */}
+              {void_ && <span class="badge badge--cancelled">{voidMark}</span>}
               <a class="btn btn--ghost" href={d.href} download={d.filename}>
                 {docT(locale, "link.download")}
                 <span class="sr-only">
-                  {" " + label + (void_ ? ` (${t("status.cancelled")})` : "")}
+                  {" " + label + (void_ ? ` (${voidMark})` : "")}
                 </span>
               </a>
             </li>
@@ -475,6 +477,19 @@ function Documents(
         })}
       </ul>
     </section>
+  );
+}
+
+/** `label` with `number` (an invoice number) on one line: "INV-2026-" never ends a line. */
+function keepWhole(label: string, number?: string) {
+  const at = number ? label.indexOf(number) : -1;
+  if (at < 0) return label;
+  return (
+    <>
+      {label.slice(0, at)}
+      <span class="nowrap">{number}</span>
+      {label.slice(at + number!.length)}
+    </>
   );
 }
 
