@@ -34,9 +34,11 @@ export function factLabels(t: T): FactLabels {
 
 /** "Jan 3" this year, "Jan 3, 2025" another: a date near `now` needs no year. */
 function nearDate(locale: Locale, iso: string, now: Date): string {
-  return iso.slice(0, 4) === String(now.getUTCFullYear())
+  const date = iso.slice(0, 4) === String(now.getUTCFullYear())
     ? formatShortDate(locale, iso)
     : formatDate(locale, iso);
+  // One unit on the line: a phone never leaves "20" at one line's end and "sty" on the next.
+  return date.replaceAll(" ", "\u00a0");
 }
 
 /** The status line and notes of an order's (or one shipment's) outlook. */
