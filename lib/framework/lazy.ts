@@ -36,7 +36,7 @@ function wake(e: Event) {
     .then(() => {
       const click = held[name];
       held[name] = undefined;
-      click?.target!.dispatchEvent(new MouseEvent("click", click));
+      if (click) click.target!.dispatchEvent(new MouseEvent("click", click));
     });
 }
 
