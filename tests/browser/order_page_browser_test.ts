@@ -242,19 +242,23 @@ Deno.test({
       });
 
       await step(
-        "Report Issue: ctrl-click opens the form page in a new tab; a failed load navigates",
+        "Report Issue: ctrl- and middle click open the form page in a new tab; a failed load navigates",
         async () => {
           await withContext(browser, 1280, async (page, ctx) => {
             await page.goto(detail(portal, STATES.shipped, "en"));
             await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
             const trigger = page.getByRole("link", { name: "Report Issue" });
-            const [tab] = await Promise.all([
-              ctx.waitForEvent("page"),
-              trigger.click({ modifiers: ["ControlOrMeta"] }),
-            ]);
-            await tab.waitForURL(/\/report$/);
-            assert.deepEqual(await page.locator("dialog[open]").count(), 0);
-            await tab.close();
+            const clicks: Parameters<typeof trigger.click>[0][] = [
+              { modifiers: ["ControlOrMeta"] },
+              { button: "middle" },
+            ];
+            for (const click of clicks) {
+              const [tab] = await Promise.all([ctx.waitForEvent("page"), trigger.click(click)]);
+              await tab.waitForURL(/\/report$/);
+              assert.deepEqual(await page.locator("dialog[open]").count(), 0);
+              assert.match(page.url(), /\?lang=en$/);
+              await tab.close();
+            }
 
             // The island's code cannot be fetched (offline, a deploy in between): the click
             // goes to the form page, which works without it.
