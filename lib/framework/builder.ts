@@ -1,7 +1,7 @@
 /**
  * Island bundles with esbuild: one entry per island (the component plus the hydrating boot
- * code), the runtime (`client.ts`: boot and the lazy loader, no imports) as an entry of its own,
- * shared chunks (Preact) split out and loaded once, content-hashed file names so they
+ * code), the runtime (`client.ts`: boot and the lazy loader) built first as one file without
+ * imports, shared chunks (Preact) split out and loaded once, content-hashed file names so they
  * can be cached forever. `deno task build` writes them to `_fresh/`; in development, without
  * a current build, they are built in memory at start-up. Never imported in production: the
  * build cache loads this module only when it must bundle.
