@@ -1,9 +1,11 @@
 /**
- * [Report Issue] (island). It is a link to the no-JS form page, and stays one for a new tab
- * or a click before the page's script runs. Once hydrated, a plain click fetches the modal's
- * code (components/ReportIssueDialog.tsx, a dynamic import: none of it is in the page's
- * initial JavaScript) and opens it; later clicks open it at once. If the code cannot be
- * fetched (offline, a deploy in between) the click goes to the form page after all.
+ * [Report Issue] (island, hydrated on interaction: none of its code is in the page's initial
+ * JavaScript). It is a link to the no-JS form page, and stays one for a new tab or without
+ * JavaScript. The first pointerdown, focus, key or click on it loads this island (the
+ * framework's lazy loader holds a click that comes first and gives it back once hydrated);
+ * a plain click then fetches the modal's code (components/ReportIssueDialog.tsx, a dynamic
+ * import) and opens it; later clicks open it at once. If either cannot be fetched (offline,
+ * a deploy in between) the click goes to the form page after all.
  * A class component, so this part needs nothing beyond Preact itself.
  */
 import { Component, type ComponentType } from "preact";
@@ -20,6 +22,9 @@ export interface ReportIssueProps {
   /** `formMessages(locale)` from lib/issues/messages.ts. */
   messages: Record<string, string>;
 }
+
+/** Loaded on first interaction (lib/framework/islands.ts); the timeline hydrates alone. */
+export const hydrate = "interaction";
 
 interface State {
   live: boolean;

@@ -14,6 +14,8 @@ import { indexStaticFiles, type StaticFile } from "./static_files.ts";
 export interface IslandBundles {
   /** Island name → public URL of its entry script. */
   entries: Record<string, string>;
+  /** URL of the loader of hydrate-on-interaction islands (`client.ts`); null: no islands. */
+  lazyLoader: string | null;
   /** Public path (`/_fresh/js/x.js`) → file bytes. */
   files: Map<string, Uint8Array>;
   /** Source file (relative to root) → SHA-256 of its content when built, for staleness. */
@@ -93,8 +95,14 @@ export async function loadBuiltIslands(
   root: string,
   islandFiles: string[],
 ): Promise<{ bundles: IslandBundles } | { problem: string }> {
-  if (islandFiles.length === 0) return { bundles: { entries: {}, files: new Map(), inputs: {} } };
-  let meta: { entries: Record<string, string>; inputs: Record<string, string> };
+  if (islandFiles.length === 0) {
+    return { bundles: { entries: {}, lazyLoader: null, files: new Map(), inputs: {} } };
+  }
+  let meta: {
+    entries: Record<string, string>;
+    lazyLoader?: string;
+    inputs: Record<string, string>;
+  };
   try {
     meta = JSON.parse(await Deno.readTextFile(`${root}/${BUILD_DIR}/islands.json`));
   } catch {
@@ -102,6 +110,7 @@ export async function loadBuiltIslands(
   }
   const missing = islandFiles.find((f) => !meta.entries?.[islandName(f)]);
   if (missing) return { problem: `The build in ${BUILD_DIR}/ has no bundle for ${missing}` };
+  if (!meta.lazyLoader) return { problem: `The build in ${BUILD_DIR}/ has no lazy loader` };
   for (const [input, hash] of Object.entries(meta.inputs ?? {})) {
     const abs = input.startsWith("/") ? input : `${root}/${input}`;
     let now: string | null = null;
@@ -118,5 +127,7 @@ export async function loadBuiltIslands(
   } catch {
     return { problem: `The build in ${BUILD_DIR}/js is unreadable` };
   }
-  return { bundles: { entries: meta.entries, files, inputs: meta.inputs } };
+  return {
+    bundles: { entries: meta.entries, lazyLoader: meta.lazyLoader, files, inputs: meta.inputs },
+  };
 }

@@ -1,14 +1,26 @@
 /**
- * Browser side of islands: hydrates every `<mp-island data-island=NAME>` element with the
- * component and the JSON props the server rendered it with. Bundled into each island entry.
+ * Browser side of islands, the one shared runtime: `boot` hydrates every
+ * `<mp-island data-island=NAME>` with the component and the JSON props the server rendered it
+ * with (each island entry calls it), and `lazy.ts` wakes hydrate-on-interaction islands. It
+ * imports nothing (each entry hands it Preact's `h` and `hydrate`), so the page can load it
+ * alone as the lazy loader: one small file, whether or not an island hydrates at load.
  */
-import { type ComponentType, h, hydrate } from "preact";
+import type { ComponentType, h as H, hydrate as Hydrate } from "preact";
+import "./lazy.ts";
 
-export function boot(name: string, Component: ComponentType<Record<string, unknown>>) {
-  for (const el of document.querySelectorAll(`mp-island[data-island="${name}"]`)) {
-    const props = JSON.parse(el.getAttribute("data-props") ?? "{}");
-    hydrate(h(Component, props), el);
+export function boot(
+  name: string,
+  Component: ComponentType<Record<string, unknown>>,
+  h: typeof H,
+  hydrate: typeof Hydrate,
+) {
+  // `:not`: an island is hydrated once, however many times its entry is imported.
+  const islands = document.querySelectorAll<HTMLElement>(
+    `mp-island[data-island="${name}"]:not([data-hydrated])`,
+  );
+  for (const el of islands) {
+    hydrate(h(Component, JSON.parse(el.dataset.props ?? "{}")), el);
     // Lets tests (and curious engineers) see that an island is live.
-    el.setAttribute("data-hydrated", "");
+    el.dataset.hydrated = "";
   }
 }

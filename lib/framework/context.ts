@@ -108,7 +108,7 @@ export class Context<State> {
     }
     const body = tree;
     const document = app ? h(app, pageProps(this, null, () => body)) as VNode : null;
-    const { html, nonce } = renderDocument(document, body, build.islands.entries);
+    const { html, nonce } = renderDocument(document, body, build.islands);
     const headers = new Headers(init.headers);
     headers.set("content-type", "text/html; charset=utf-8");
     // The body stays a string: Deno.serve writes a string body natively, where encoding it

@@ -7,8 +7,10 @@
  * the first screen of a phone, marks its step with `aria-current="step"`, and is screenshot
  * to test-artifacts/. The step labels never break inside a word at 360, 390, 768 and 1280 px
  * (phones draw one line for the current step, the list stays whole for screen readers), and the
- * cancelled invoice row holds on a phone. Also: the initial JavaScript (entry and chunks before any click) is at
- * most 8 KB gzipped and the modal's code arrives only on the first click; the modal with five
+ * cancelled invoice row holds on a phone. Also: the initial JavaScript (entry and chunks before
+ * any click) is at most 8 KB gzipped with none of Report Issue's code (it hydrates on
+ * interaction: the first click, or Tab and Enter, loads and opens the modal once; ctrl-click and
+ * a failed load go to the form page, which works without JavaScript); the modal with five
  * files fits a phone; the toast is dismissible and leaves by itself; a 3-line order prints on
  * one A4 page without navigation or buttons.
  */
@@ -240,30 +242,155 @@ Deno.test({
       });
 
       await step(
-        "initial JavaScript ≤ 8 KB gzipped; the modal's code comes on first click",
+        "initial JavaScript ≤ 8 KB gzipped, none of Report Issue's; its code comes on first click",
         async () => {
           await withContext(browser, 390, async (page) => {
-            const scripts = new Map<string, number>();
-            page.on("response", async (r) => {
+            // Every script and modulepreload the page fetches, in order, with its gzip size.
+            const fetched: string[] = [];
+            const sizes = new Map<string, Promise<number>>();
+            page.on("request", (r) => {
+              if (r.resourceType() === "script") fetched.push(new URL(r.url()).pathname);
+            });
+            page.on("response", (r) => {
               if (r.request().resourceType() !== "script") return;
-              scripts.set(new URL(r.url()).pathname, gzipSync(await r.body()).byteLength);
+              sizes.set(new URL(r.url()).pathname, r.body().then((b) => gzipSync(b).byteLength));
             });
             await page.goto(detail(portal, STATES.shipped, "en"));
-            await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
+            await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
             await page.waitForLoadState("networkidle");
-            const initial = [...scripts.values()].reduce((a, b) => a + b, 0);
-            console.log(`order page initial JS: ${initial} B gzipped`, Object.fromEntries(scripts));
-            assert.ok(initial <= 8 * 1024, `initial JS ${initial} B: ${[...scripts.keys()]}`);
-            const before = scripts.size;
-            // The trigger is a link to the form page until the code arrives.
+            const island = page.locator('mp-island[data-island="ReportIssue"]');
+            // The timeline hydrated at load; Report Issue did not, and none of its code came.
+            assert.deepEqual(await island.getAttribute("data-hydrated"), null);
+            assert.deepEqual(await island.getAttribute("data-hydrate"), "interaction");
+            const entry = (await island.getAttribute("data-src"))!;
+            assert.match(entry, /^\/_fresh\/js\/ReportIssue-[A-Z0-9]+\.js$/);
+            const before = [...fetched];
+            assert(!before.includes(entry), `ReportIssue's entry fetched at load: ${before}`);
+            assert(!before.some((u) => /ReportIssue/.test(u)), before.join());
+            assert.deepEqual(
+              await page.locator('link[rel="modulepreload"]').count(),
+              0,
+              "nothing preloaded",
+            );
+            let initial = 0;
+            for (const u of before) initial += await sizes.get(u)!;
+            console.log(
+              `order page initial JS: ${initial} B gzipped`,
+              Object.fromEntries(
+                await Promise.all(before.map(async (u) => [u, await sizes.get(u)])),
+              ),
+            );
+            assert.ok(initial <= 8 * 1024, `initial JS ${initial} B: ${before}`);
+            // The trigger is a link to the form page; the first click loads and opens it, once.
             const trigger = page.getByRole("link", { name: "Report Issue" });
             assert.match((await trigger.getAttribute("href"))!, /\/report$/);
             await trigger.click();
             await page.getByRole("dialog").waitFor();
-            assert.ok(scripts.size > before, "the modal's chunk was fetched on the click");
+            assert.deepEqual(await page.locator("dialog[open]").count(), 1);
+            const after = fetched.slice(before.length);
+            assert(after.includes(entry), `the click fetched ReportIssue's entry: ${after}`);
+            assert(after.length >= 2, `the entry and the modal's chunk: ${after}`);
+            assert(after.every((u) => !before.includes(u)), "nothing fetched twice");
+            assert.match(page.url(), /\/orders\/ORD-\d+\?lang=en$/, "no navigation");
           });
         },
       );
+
+      await step(
+        "Report Issue: the first click while its code is on the way opens the modal once",
+        async () => {
+          await withContext(browser, 390, async (page) => {
+            const errors: string[] = [];
+            page.on("pageerror", (e) => errors.push(String(e)));
+            let release!: () => void;
+            const slow = new Promise<void>((r) => release = r);
+            await page.route("**/_fresh/js/ReportIssue-*.js", async (route) => {
+              await slow;
+              await route.continue();
+            });
+            await page.goto(detail(portal, STATES.shipped, "en"));
+            await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
+            const trigger = page.getByRole("link", { name: "Report Issue" });
+            await trigger.click();
+            await trigger.click();
+            // Held: no navigation to the form page, no modal yet.
+            assert.match(page.url(), /\?lang=en$/);
+            assert.deepEqual(await page.locator("dialog[open]").count(), 0);
+            release();
+            await page.getByRole("dialog").waitFor();
+            assert.deepEqual(await page.locator("dialog[open]").count(), 1);
+            assert.match(page.url(), /\?lang=en$/);
+            assert.deepEqual(errors, []);
+          });
+        },
+      );
+
+      await step("Report Issue by keyboard: Tab to the link, Enter opens the modal", async () => {
+        await withContext(browser, 1280, async (page) => {
+          await page.goto(detail(portal, STATES.shipped, "en"));
+          await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
+          let guard = 0;
+          while (
+            !(await page.evaluate(() =>
+              !!document.activeElement?.closest('mp-island[data-island="ReportIssue"]')
+            ))
+          ) {
+            await page.keyboard.press("Tab");
+            assert(++guard < 60, "Report Issue is reachable by Tab");
+          }
+          await page.keyboard.press("Enter");
+          const dialog = page.getByRole("dialog");
+          await dialog.waitFor();
+          await page.waitForFunction(() => document.activeElement?.id === "ri-issue_type");
+          assert.deepEqual(await page.locator("dialog[open]").count(), 1);
+        });
+      });
+
+      await step(
+        "Report Issue: ctrl- and middle click open the form page in a new tab; a failed load navigates",
+        async () => {
+          await withContext(browser, 1280, async (page, ctx) => {
+            await page.goto(detail(portal, STATES.shipped, "en"));
+            await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
+            const trigger = page.getByRole("link", { name: "Report Issue" });
+            const clicks: Parameters<typeof trigger.click>[0][] = [
+              { modifiers: ["ControlOrMeta"] },
+              { button: "middle" },
+            ];
+            for (const click of clicks) {
+              const [tab] = await Promise.all([ctx.waitForEvent("page"), trigger.click(click)]);
+              await tab.waitForURL(/\/report$/);
+              assert.deepEqual(await page.locator("dialog[open]").count(), 0);
+              assert.match(page.url(), /\?lang=en$/);
+              await tab.close();
+            }
+
+            // The island's code cannot be fetched (offline, a deploy in between): the click
+            // goes to the form page, which works without it.
+            await page.route("**/_fresh/js/ReportIssue-*.js", (route) => route.abort());
+            await page.goto(detail(portal, STATES.processing, "en"));
+            await page.getByRole("link", { name: "Report Issue" }).click();
+            await page.waitForURL(/\/report$/);
+            assert.deepEqual(
+              await page.getByRole("heading", { level: 1 }).textContent(),
+              "Report Order Issue",
+            );
+          });
+        },
+      );
+
+      await step("without JavaScript the link opens the form page, which sends", async () => {
+        await withContext(browser, 390, async (page) => {
+          await page.goto(detail(portal, STATES.shipped, "en"));
+          await page.getByRole("link", { name: "Report Issue" }).click();
+          await page.waitForURL(/\/report$/);
+          await page.locator("#ri-issue_type").selectOption({ index: 1 });
+          await page.locator("#ri-description").fill("Three boxes arrived crushed at one corner.");
+          await page.getByRole("button", { name: "Submit Report" }).click();
+          await page.waitForURL(/\/report\?ticket=TKT-/);
+          assert.match((await page.getByRole("status").textContent())!, /^Issue reported\./);
+        }, { javaScriptEnabled: false });
+      });
 
       await step(
         "the modal with five files fits a phone; the toast leaves and can be dismissed",
@@ -272,8 +399,8 @@ Deno.test({
             await withContext(browser, 360, async (page) => {
               await page.clock.install();
               await page.goto(detail(portal, STATES.shipped, lang));
-              await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
-              await page.locator('a[aria-haspopup="dialog"]').click();
+              // Report Issue hydrates on interaction: this first click loads and opens it.
+              await page.locator('mp-island[data-island="ReportIssue"] a').click();
               const dialog = page.getByRole("dialog");
               await dialog.waitFor();
               const files = [1, 2, 3, 4, 5].map((i) => ({
@@ -331,8 +458,8 @@ Deno.test({
             await page.clock.install();
             for (const dismiss of [true, false]) {
               await page.goto(detail(portal, STATES.shipped, "en"));
-              await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
-              await page.locator('a[aria-haspopup="dialog"]').click();
+              // Report Issue hydrates on interaction: this first click loads and opens it.
+              await page.getByRole("link", { name: "Report Issue" }).click();
               const dialog = page.getByRole("dialog");
               await dialog.waitFor();
               await dialog.locator("#ri-issue_type").selectOption({ index: 1 });

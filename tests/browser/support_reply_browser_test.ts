@@ -31,7 +31,7 @@ function watchErrors(page: Page): string[] {
 
 async function reportIssue(page: Page, p: Portal): Promise<string> {
   await page.goto(`${p.url}${p.dashboard}/orders/${ORDER}`);
-  await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
+  // Report Issue hydrates on interaction: this first click loads it and opens the modal.
   await page.getByRole("link", { name: "Report Issue" }).click();
   const dialog = page.getByRole("dialog", { name: "Report Order Issue" });
   await dialog.waitFor();

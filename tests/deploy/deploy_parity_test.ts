@@ -118,6 +118,8 @@ Deno.test({
         const detail = await page.goto(`${base}${link.pathname}/orders/${ORDER}`);
         assert.equal(detail?.status(), 200);
         await page.waitForSelector('mp-island[data-island="TrackingTimeline"][data-hydrated]');
+        // Report Issue hydrates on interaction: focusing it loads its built entry.
+        await page.getByRole("link", { name: "Report Issue" }).focus();
         await page.waitForSelector('mp-island[data-island="ReportIssue"][data-hydrated]');
         assert.deepEqual(problems, [], "no script error or CSP block");
 

@@ -160,6 +160,32 @@ Deno.test("routes, params, methods, middleware, layouts and _error, as Fresh 2 a
       assert.match(js.headers.get("content-type") ?? "", /javascript/);
       await js.body?.cancel();
     });
+    await t.step(
+      "a hydrate-on-interaction island ships the runtime only, its entry in data-src",
+      async () => {
+        const html = await (await srv.fetch("/lazy")).text();
+        const island = html.match(
+          /<mp-island data-island="LazyCounter" data-props="{&quot;start&quot;:1}" data-hydrate="interaction" data-src="(\/_fresh\/js\/LazyCounter-[A-Z0-9]+\.js)">/,
+        );
+        assert(island, "lazy island markup");
+        const scripts = [...html.matchAll(/<script type="module" src="([^"]+)"/g)].map((m) => m[1]);
+        assert.deepEqual(scripts.length, 1, `one script: ${scripts}`);
+        assert.match(scripts[0], /^\/_fresh\/js\/mp-runtime-[A-Z0-9]+\.js$/);
+        assert(!html.includes("modulepreload"), "nothing of the island is preloaded");
+        // The runtime imports nothing (no Preact before the interaction) and the entry
+        // imports the runtime, so the browser evaluates one copy of it.
+        const runtime = await (await srv.fetch(scripts[0])).text();
+        assert.doesNotMatch(runtime, /\bimport\s*[{"*]|from\s*"/);
+        const entry = await (await srv.fetch(island[1])).text();
+        const runtimeFile = scripts[0].replace(/^.*\//, "");
+        assert.match(entry, new RegExp(`from\\s*"\\./${runtimeFile.replace(".", "\\.")}"`));
+        // An island that hydrates at load keeps its own script and no lazy marker; the runtime
+        // comes with it as a static import, not as a script of its own.
+        const counter = await (await srv.fetch("/counter")).text();
+        assert(!counter.includes("data-hydrate="), "Counter hydrates at load");
+        assert(!counter.includes("mp-runtime-"), "no separate runtime script");
+      },
+    );
   } finally {
     await srv.close();
   }

@@ -7,7 +7,7 @@ import { launchBrowser } from "@/tests/helpers/browser.ts";
 import { startTestServer } from "@/tests/helpers/server.ts";
 
 Deno.test({
-  name: "an island hydrates and reacts to a click; CSP reports no violation",
+  name: "an island hydrates and reacts to a click, a lazy one on its first click; no CSP violation",
   sanitizeResources: false,
   sanitizeOps: false,
   fn: async () => {
@@ -41,6 +41,31 @@ Deno.test({
       await page.goto(`${srv.url}/`);
       assert.deepEqual(scripts, []);
       assert((await page.locator("script").count()) === 0);
+
+      // Hydrate on interaction: only the runtime at load; the first click, held while the
+      // island's code arrives (its entry is slowed here), counts exactly once.
+      let release!: () => void;
+      const slow = new Promise<void>((r) => release = r);
+      await page.route("**/_fresh/js/LazyCounter-*.js", async (route) => {
+        await slow;
+        await route.continue();
+      });
+      await page.goto(`${srv.url}/lazy`);
+      await page.waitForLoadState("networkidle");
+      assert.deepEqual(scripts.map((u) => new URL(u).pathname.replace(/-[A-Z0-9]+\.js$/, "")), [
+        "/_fresh/js/mp-runtime",
+      ]);
+      const later = page.getByRole("button", { name: /Later/ });
+      assert.deepEqual(await page.locator("mp-island[data-hydrated]").count(), 0);
+      await later.click();
+      assert.deepEqual(await later.textContent(), "Later 1", "nothing happens before the code");
+      release();
+      await page.waitForSelector('mp-island[data-island="LazyCounter"][data-hydrated]');
+      await page.waitForFunction(() => document.querySelector("button")?.textContent !== "Later 1");
+      assert.deepEqual(await later.textContent(), "Later 2", "the held click, once");
+      await later.click();
+      assert.deepEqual(await later.textContent(), "Later 3");
+      assert.deepEqual(problems, [], "no console errors (a CSP block would show here)");
     } finally {
       await browser.close();
       await srv.close();

@@ -10,6 +10,7 @@ import {
 } from "fresh/dev";
 import { BuildError, loadBuildCache } from "fresh/internal";
 import assert from "node:assert/strict";
+import { isLazyIsland, registerIslands } from "@/lib/framework/islands.ts";
 
 const fixtureRoot = new URL("../fixtures/app", import.meta.url).pathname;
 const projectRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
@@ -64,11 +65,17 @@ Deno.test({
       const built = await buildIslands(dir, ["./islands/Counter.tsx"]);
       const names = [...built.files.keys()];
       assert(names.some((n) => /^\/_fresh\/js\/Counter-[A-Z0-9]+\.js$/.test(n)), names.join());
-      assert(names.some((n) => /chunk-[A-Z0-9]+\.js$/.test(n)) || names.length === 1);
+      // One island: its entry (Preact inlined, nothing else shares it) and the runtime.
+      assert(names.some((n) => /chunk-[A-Z0-9]+\.js$/.test(n)) || names.length === 2, names.join());
+      assert.match(built.lazyLoader ?? "", /^\/_fresh\/js\/mp-runtime-[A-Z0-9]+\.js$/);
+      assert(built.files.has(built.lazyLoader!), "the runtime is one of the files");
       await writeBundles(dir, built);
       const loaded = await loadBuiltIslands(dir, ["./islands/Counter.tsx"]);
       assert("bundles" in loaded, "fresh build is loaded");
       assert.deepEqual(loaded.bundles.entries, built.entries);
+      assert.deepEqual(loaded.bundles.lazyLoader, built.lazyLoader);
+      // The runtime's sources are inputs: a change to the framework's client invalidates too.
+      assert(Object.keys(built.inputs).some((i) => i.endsWith("lib/framework/lazy.ts")));
       await Deno.writeTextFile(
         `${dir}/islands/Counter.tsx`,
         (await Deno.readTextFile(`${dir}/islands/Counter.tsx`)).replace("Count", "Total"),
@@ -81,6 +88,43 @@ Deno.test({
       await stopBundler();
     }
   },
+});
+
+Deno.test({
+  name: "entries are the islands only; a dynamic import's chunk is no island",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // The portal's own islands: ReportIssue imports the modal with `import()`.
+    const built = await buildIslands(projectRoot, [
+      "./islands/ReportIssue.tsx",
+      "./islands/TrackingTimeline.tsx",
+    ]);
+    try {
+      assert.deepEqual(Object.keys(built.entries).sort(), ["ReportIssue", "TrackingTimeline"]);
+      const text = (path: string) => new TextDecoder().decode(built.files.get(path));
+      const timeline = text(built.entries.TrackingTimeline);
+      const report = text(built.entries.ReportIssue);
+      // Nothing the timeline loads at start imports the Report Issue entry or the modal.
+      const lazy = report.match(/import\("\.\/([^"]+)"\)/)?.[1];
+      assert(lazy, "the modal is a dynamic import of the ReportIssue entry");
+      assert(!timeline.includes(lazy) && !timeline.includes("ReportIssue-"));
+    } finally {
+      await stopBundler();
+    }
+  },
+});
+
+Deno.test("an island's hydrate export is load or interaction, nothing else", () => {
+  const Island = () => null;
+  assert.throws(
+    () => registerIslands({ "./islands/Typo.tsx": { default: Island, hydrate: "onclick" } }),
+    /Typo\.tsx: export const hydrate must be "load" or "interaction"/,
+  );
+  registerIslands({ "./islands/Later.tsx": { default: Island, hydrate: "interaction" } });
+  assert(isLazyIsland("Later"));
+  registerIslands({ "./islands/Later.tsx": { default: Island } });
+  assert(!isLazyIsland("Later"), "without the export it hydrates at load, as in Fresh 2");
 });
 
 Deno.test({
