@@ -25,6 +25,7 @@ import { bodyTimeouts } from "@/lib/http/body.ts";
 import { INTERNAL_MESSAGE, internalProblem, jsonError } from "@/lib/http/errors.ts";
 import { securityHeaders } from "@/lib/http/security_headers.ts";
 import { log, redactPath } from "@/lib/log.ts";
+import { NONCE_SYMBOL } from "fresh/internal";
 
 type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
 type Env = { Bindings: Deno.ServeHandlerInfo };
@@ -100,7 +101,7 @@ async function measureSmallBody(res: Response, threshold: number): Promise<Respo
         bytes.set(c, at);
         at += c.byteLength;
       }
-      const out = new Response(bytes, res);
+      const out = copyResponse(res, bytes);
       out.headers.set("content-length", String(size));
       return out;
     }
@@ -117,7 +118,7 @@ async function measureSmallBody(res: Response, threshold: number): Promise<Respo
     },
     cancel: (reason) => reader.cancel(reason),
   });
-  return new Response(body, res);
+  return copyResponse(res, body);
 }
 
 /**
@@ -138,13 +139,25 @@ function varyOnEncoding(res: Response): Response {
   return res;
 }
 
+/**
+ * `res` with another body, keeping the page's nonce (on the Response, where the renderer left
+ * it): without it securityHeaders() would make a new one and the CSP would refuse the page's
+ * own island scripts.
+ */
+function copyResponse(res: Response, body: BodyInit | null): Response {
+  const copy = new Response(body, res);
+  const nonce = (res as unknown as Record<symbol, string | undefined>)[NONCE_SYMBOL];
+  if (nonce !== undefined) (copy as unknown as Record<symbol, string>)[NONCE_SYMBOL] = nonce;
+  return copy;
+}
+
 /** Some responses (`Response.redirect`, a fetch's) have immutable headers: copy those. */
 function withMutableHeaders(res: Response): Response {
   try {
     res.headers.set("x-content-type-options", "nosniff");
     return res;
   } catch {
-    return new Response(res.body, res);
+    return copyResponse(res, res.body);
   }
 }
 

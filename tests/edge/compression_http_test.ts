@@ -153,3 +153,23 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a compressed island page's scripts carry the nonce its CSP names (br, gzip, identity)",
+  sanitizeResources: false,
+  fn: async () => {
+    const portal = await startPortal({ listen: true });
+    try {
+      for (const enc of ["br, gzip", "gzip", undefined]) {
+        const res = await get(portal, `${portal.dashboard}/orders/${ORDER}`, enc);
+        const html = await text(res);
+        const nonces = [...html.matchAll(/<script[^>]* nonce="([^"]+)"/g)].map((m) => m[1]);
+        assert(nonces.length > 0, `the order page has island scripts (${enc})`);
+        const csp = res.headers["content-security-policy"] ?? "";
+        for (const n of nonces) assert(csp.includes(`'nonce-${n}'`), `${enc}: ${n} in ${csp}`);
+      }
+    } finally {
+      await portal.close();
+    }
+  },
+});
