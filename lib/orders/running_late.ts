@@ -47,18 +47,17 @@ export interface LateOrder {
 }
 
 const DAY_MS = 86_400_000;
-/** The last zone to end a calendar day is UTC−12. */
-const LAST_ZONE_MS = 12 * 3_600_000;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
-const OFFSET = /T[\d:.]+(Z|[+-]\d{2}:\d{2})$/;
+const OFFSET = /T[\d:.]+(Z|[+-]\d\d:\d\d)$/;
 
-/** The instant (ms) the estimated day ends, or NaN when it is not a date. */
+/**
+ * The instant (ms) the estimated day ends, or NaN when it is not a date: a date's day ends
+ * last at UTC−12 (the last zone to end a calendar day), a timestamp's in its own offset.
+ */
 export function estimateEnds(estimate: string): number {
   if (!DATE.test(estimate)) return NaN;
-  const date = estimate.slice(0, 10);
-  const offset = estimate.length > 10 ? estimate.match(OFFSET)?.[1] : undefined;
-  if (offset) return Date.parse(`${date}T00:00:00${offset}`) + DAY_MS;
-  return Date.parse(`${date}T00:00:00Z`) + DAY_MS + LAST_ZONE_MS;
+  const offset = OFFSET.exec(estimate)?.[1] ?? "-12:00";
+  return Date.parse(`${estimate.slice(0, 10)}T00:00:00${offset}`) + DAY_MS;
 }
 
 /** Whether the estimated day (a date or an ISO time) is over at `now`. */
