@@ -11,11 +11,12 @@
  * - the carrier's revised estimate is later than the original estimate;
  * - the expected day (revised estimate, else estimate) is over.
  *
- * A day is over when it has ended where it was stated: a date ("2026-01-18") has no zone, so it
- * ends when it has ended everywhere on Earth (24:00 at UTC−12, i.e. 12:00 UTC the next day) and
- * nobody is told "late" while it is still that day where the goods are going; a time with an
- * offset ("2026-01-18T17:00:00-05:00") ends at the end of its own local day. Either way an
- * instant, so the answer never depends on the server's or the browser's zone.
+ * A day is over once it has ended everywhere on Earth (24:00 at UTC−12, i.e. 12:00 UTC the next
+ * day): estimates are calendar days at a destination whose zone we do not know, so nobody is
+ * told "late" while it is still that day where the goods are going. A timestamp estimate is
+ * read by its date (its offset would end the day a few hours sooner: the island's JS budget has
+ * no room for it). An instant either way: the answer never depends on the server's or the
+ * browser's zone.
  *
  * An **order** is running late when it is neither cancelled nor delivered and a shipment still
  * on its way is late, or its own expected date (the ERP's `delivery_date`, which stands for
@@ -48,16 +49,14 @@ export interface LateOrder {
 
 const DAY_MS = 86_400_000;
 const DATE = /^\d{4}-\d{2}-\d{2}/;
-const OFFSET = /T[\d:.]+(Z|[+-]\d\d:\d\d)$/;
 
 /**
- * The instant (ms) the estimated day ends, or NaN when it is not a date: a date's day ends
- * last at UTC−12 (the last zone to end a calendar day), a timestamp's in its own offset.
+ * The instant (ms) the estimated day ends, or NaN when it is not a date: the day ends last
+ * at UTC−12, the last zone to end a calendar day.
  */
 export function estimateEnds(estimate: string): number {
   if (!DATE.test(estimate)) return NaN;
-  const offset = OFFSET.exec(estimate)?.[1] ?? "-12:00";
-  return Date.parse(`${estimate.slice(0, 10)}T00:00:00${offset}`) + DAY_MS;
+  return Date.parse(`${estimate.slice(0, 10)}T00:00:00-12:00`) + DAY_MS;
 }
 
 /** Whether the estimated day (a date or an ISO time) is over at `now`. */
@@ -80,12 +79,11 @@ export function expectedEstimate(s: LateFacts): string | undefined {
 /** Whether a shipment is running late at `now` (pass its order when you have it). */
 export function isShipmentLate(s: LateFacts, now: Date, order?: { status: string }): boolean {
   if (order?.status === "cancelled" || isDelivered(s)) return false;
-  if (s.status === "exception" || s.overdue) return true;
-  const original = readable(s.estimated_delivery)?.slice(0, 10);
-  const revised = readable(s.delivery?.revised_estimate)?.slice(0, 10);
-  if (original && revised && revised > original) return true;
-  const expected = expectedEstimate(s);
-  return !!expected && estimateIsOver(expected, now);
+  const original = s.estimated_delivery?.slice(0, 10) ?? "";
+  const revised = s.delivery?.revised_estimate?.slice(0, 10) ?? "";
+  // Dates compare as text; an unreadable estimate is never over (estimateEnds is NaN).
+  return s.status === "exception" || !!s.overdue || (!!original && revised > original) ||
+    estimateIsOver(revised || original, now);
 }
 
 /** Whether an order is running late at `now`, given its shipments. */

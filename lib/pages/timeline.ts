@@ -75,7 +75,7 @@ export function buildTimeline(s: TimelineShipment, now: Date): TimelineEntry[] {
   if (future.some((e) => e.status === "delivered")) return out;
   const original = s.estimated_delivery?.slice(0, 10);
   const revised = s.delivery?.revised_estimate?.slice(0, 10);
-  const late = isShipmentLate({ ...s, events: past }, now);
+  const late = isShipmentLate(s, now); // delivered, by past or future events, returned above
   const milestones: TimelineEntry[] = [];
   if (original && revised && revised > original) {
     milestones.push({ mark: "late", at: original, estimate: "original" });

@@ -28,10 +28,11 @@ Deno.test("a date is over once it has ended everywhere (UTC−12: 12:00 UTC the 
   assert.equal(isShipmentLate(ship(), at("2026-02-20T00:00:00Z")), true);
 });
 
-Deno.test("a timestamp estimate is over when its own local day has ended", () => {
+Deno.test("a timestamp estimate is read by its date: over once that day has ended everywhere", () => {
   const s = ship({ estimated_delivery: "2026-01-18T17:00:00-05:00" });
-  assert.equal(isShipmentLate(s, at("2026-01-19T04:59:00Z")), false); // 23:59 in -05:00
-  assert.equal(isShipmentLate(s, at("2026-01-19T05:00:00Z")), true);
+  assert.equal(isShipmentLate(s, at("2026-01-19T05:00:00Z")), false); // midnight in -05:00
+  assert.equal(isShipmentLate(s, at("2026-01-19T11:59:59Z")), false);
+  assert.equal(isShipmentLate(s, at("2026-01-19T12:00:00Z")), true);
 });
 
 Deno.test("signals: exception, the poller's overdue, a later revised estimate, the day over", () => {
