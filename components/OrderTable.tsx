@@ -5,7 +5,7 @@
  */
 import type { Locale, OrderStatus, OrderSummary } from "@/lib/orders/model.ts";
 import { formatDate, formatMoney } from "@/lib/i18n/format.ts";
-import { orderLateness } from "@/lib/orders/lateness.ts";
+import { deliveryOutlook } from "@/lib/orders/progress.ts";
 import { orderHref } from "@/lib/pages/links.ts";
 import type { T } from "@/lib/pages/messages.ts";
 
@@ -93,8 +93,11 @@ export function OrderTable(
       <tbody>
         {orders.map((o) => {
           const detail = statusDetail(t, locale, o);
-          const lateness = orderLateness(o, at);
-          const label = lateness.late ? `${status[o.status]}, ${lateLabel}` : status[o.status];
+          // The order page's status line decides it too (lib/orders/running_late.ts).
+          const outlook = deliveryOutlook(o, o.shipments, at);
+          const isLate = outlook.kind === "late";
+          const newEstimate = isLate && outlook.original ? outlook.expected : undefined;
+          const label = isLate ? `${status[o.status]}, ${lateLabel}` : status[o.status];
           return (
             <tr aria-label={rowLabelWith(t, locale, o, label)}>
               <th scope="row" class="orders__number">
@@ -116,11 +119,11 @@ export function OrderTable(
               <td class="orders__status">
                 {/* StatusBadge's markup, inline: a component per row costs a render call. */}
                 <span class={`badge badge--${o.status}`}>{status[o.status]}</span>
-                {lateness.late && <span class="badge badge--late">{late}</span>}
-                {lateness.newEstimate && (
+                {isLate && <span class="badge badge--late">{late}</span>}
+                {newEstimate && (
                   <span class="orders__detail">
                     {t("late.newEstimate", {
-                      date: formatDate(locale, lateness.newEstimate),
+                      date: formatDate(locale, newEstimate),
                     })}
                   </span>
                 )}

@@ -1,10 +1,10 @@
 /**
  * Shipment Tracking cards: order, carrier + number, status, estimate, [Track]. A shipment
- * past its estimated day says "Running late" (lib/orders/lateness.ts).
+ * running late (lib/orders/running_late.ts) says so, with its new estimate or the missed one.
  */
-import type { Locale, ShipmentSummary } from "@/lib/orders/model.ts";
+import type { Locale, OrderStatus, ShipmentSummary } from "@/lib/orders/model.ts";
 import { formatDate } from "@/lib/i18n/format.ts";
-import { isShipmentLate } from "@/lib/orders/lateness.ts";
+import { isShipmentLate } from "@/lib/orders/running_late.ts";
 import { orderHref } from "@/lib/pages/links.ts";
 import { carrierDisplayName } from "@/lib/pages/carrier.ts";
 import type { T } from "@/lib/pages/messages.ts";
@@ -12,6 +12,8 @@ import { TrackingBadge } from "./StatusBadge.tsx";
 
 export interface ShipmentCard {
   order_number: string;
+  /** The order's status: a cancelled order's shipment is never late. */
+  order_status: OrderStatus;
   shipment: ShipmentSummary;
 }
 
@@ -33,13 +35,15 @@ export function ShipmentCards(
         ? <p class="card__body muted">{t("ship.none")}</p>
         : (
           <ul class="shipments">
-            {cards.map(({ order_number, shipment: s }) => {
-              const late = isShipmentLate(s, at);
+            {cards.map(({ order_number, order_status, shipment: s }) => {
+              const late = isShipmentLate(s, at, { status: order_status });
+              const revised = s.delivery?.revised_estimate;
+              const newEstimate = revised && revised !== s.estimated_delivery ? revised : null;
               // The date never splits, even where the sentence around it wraps; with its year,
               // like the order list's dates.
-              const est = s.estimated_delivery
-                ? formatDate(locale, s.estimated_delivery).replaceAll(" ", "\u00a0")
-                : null;
+              const shown = newEstimate ?? s.estimated_delivery;
+              const est = shown ? formatDate(locale, shown).replaceAll(" ", "\u00a0") : null;
+              const estKey = newEstimate ? "late.newEstimate" : late ? "late.was" : "ship.est";
               return (
                 <li class={late ? "shipment shipment--late" : "shipment"}>
                   <span class="shipment__order">{order_number}</span>
@@ -52,7 +56,7 @@ export function ShipmentCards(
                     {late && <span class="badge badge--late">{t("late.badge")}</span>}
                   </span>
                   <span class="shipment__est">
-                    {est ? t(late ? "late.was" : "ship.est", { date: est }) : ""}
+                    {est ? t(estKey, { date: est }) : ""}
                   </span>
                   <a class="btn" href={`${orderHref(token, order_number)}#tracking`}>
                     {t("ship.track")}

@@ -5,6 +5,7 @@
 import { CARRIER_NAMES, trackingUrl } from "@/lib/orders/carrier_links.ts";
 import type { Customer, DocumentId, Order, OrderSummary, Shipment } from "@/lib/orders/model.ts";
 import { DOCUMENT_IDS } from "@/lib/orders/model.ts";
+import { isShipmentLate } from "@/lib/orders/running_late.ts";
 import type { Ticket } from "@/lib/issues/tickets.ts";
 import { eventTimes } from "@/lib/tracking/event_times.ts";
 
@@ -22,18 +23,24 @@ export function customerView(c: Customer) {
   };
 }
 
-export function orderSummaryView(o: OrderSummary) {
+/** An order in the list API; each shipment's `overdue` is "running late" at `now`. */
+export function orderSummaryView(o: OrderSummary, now: Date) {
   const { org: _org, created_at: _c, ...rest } = o;
-  return { ...rest, shipping: o.shipping ?? null };
+  return {
+    ...rest,
+    shipping: o.shipping ?? null,
+    shipments: o.shipments.map((s) => ({ ...s, overdue: isShipmentLate(s, now, o) })),
+  };
 }
 
 /**
  * A shipment in the tracking and order APIs. Beyond the contract's fields: each event's
  * instant and local time with offset (`eventTimes`), `awaiting_carrier` (no carrier answer
  * or manual update yet: `last_refreshed_at` is null) and `awaiting_first_scan` (the carrier
- * knows no scan of the label yet).
+ * knows no scan of the label yet). `overdue` is whether it is running late at `now`
+ * (lib/orders/running_late.ts: the pages' "Running late"; the poller's flag is one input).
  */
-export function shipmentView(s: Shipment) {
+export function shipmentView(s: Shipment, order: { status: string }, now: Date) {
   return {
     carrier: s.carrier,
     carrier_name: s.carrier_name ?? CARRIER_NAMES[s.carrier],
@@ -44,7 +51,7 @@ export function shipmentView(s: Shipment) {
     status: s.status,
     estimated_delivery: s.estimated_delivery ?? null,
     estimated_window: s.estimated_window ?? null,
-    overdue: s.overdue ?? false,
+    overdue: isShipmentLate(s, now, order),
     events: s.events.map((e) => ({
       status: e.status,
       occurred_at: e.occurred_at,
@@ -80,13 +87,14 @@ export function orderDetailView(
   o: Order,
   shipments: Shipment[],
   documents: ReturnType<typeof documentsView>,
+  now: Date,
 ) {
   const { org: _org, created_at: _c, lines, ...rest } = o;
   return {
     ...rest,
     shipping: o.shipping ?? null,
     lines: lines.map((l) => ({ ...l, uom: l.uom ?? null })),
-    shipments: shipments.map(shipmentView),
+    shipments: shipments.map((s) => shipmentView(s, o, now)),
     documents,
   };
 }

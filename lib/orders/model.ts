@@ -191,6 +191,10 @@ export interface ShipmentSummary {
   status: TrackingStatus;
   estimated_delivery?: string;
   delivered_at?: string;
+  /** The poller's overdue flag, so the dashboard's "Running late" is the order page's. */
+  overdue?: boolean;
+  /** The carrier's revised estimate, the one delivery fact lateness reads. */
+  delivery?: Pick<DeliveryFacts, "revised_estimate">;
 }
 
 export interface Order {

@@ -1,27 +1,20 @@
 /**
  * Where an order and its shipments stand, in the customer's terms: which step they are at
  * (Ordered → Processing → Shipped → Out for delivery → Delivered), when they are expected, and
- * whether they are running late. The one place that decides it: the order page, its tracking
- * cards, the timeline island and the dashboard's rows and cards all ask here, so they can never
- * disagree. Plain data in and out, no imports but types (the timeline island bundles it).
+ * the facts a status line or tracking card is written from. Whether something is running late
+ * is not decided here but in lib/orders/running_late.ts, the one rule every page and the API
+ * ask. Plain data in and out.
  *
  * Inputs are structural: a stored `Shipment`, a dashboard `ShipmentSummary` and the tracking
  * API's JSON all fit `ShipmentProgress`; an `Order` and an `OrderSummary` fit `OrderProgress`.
  *
- * **Late** means not delivered and any of: the poller flagged it `overdue`; the carrier
- * reports an exception (a delay); the carrier's revised estimate is later than the original;
- * or the expected day (revised estimate, else estimate) is over. A day is over when it has
- * ended everywhere ("anywhere on Earth", UTC−12), because estimates are calendar dates at the
- * destination and we do not know its zone: nobody is told "late" while it is still that day
- * where the goods are going.
- *
  * @example
  * const now = new Date("2026-01-20T12:00:00Z");
- * isLate({ status: "in_transit", estimated_delivery: "2026-01-18" }, now); // true
  * deliveryOutlook(order, shipments, now);
  * // { kind: "late", expected: "2026-01-22", original: "2026-01-18", reason: "Weather delay", … }
  */
 import type { DeliveryFacts, OrderStatus, TrackingStatus } from "./model.ts";
+import { expectedEstimate, isDelivered, isOrderLate, isShipmentLate } from "./running_late.ts";
 
 /** The customer's steps, in order. */
 export const STEPS = ["ordered", "processing", "shipped", "out_for_delivery", "delivered"] as const;
@@ -96,20 +89,9 @@ function dateOf(v: string | null | undefined): string | undefined {
   return v && DATE.test(v) ? v.slice(0, 10) : undefined;
 }
 
-/** True once `date` (YYYY-MM-DD) has ended everywhere on Earth (UTC−12). */
-export function dayIsOver(date: string, now: Date): boolean {
-  const end = Date.parse(`${date.slice(0, 10)}T23:59:59.999-12:00`);
-  return !Number.isNaN(end) && now.getTime() > end;
-}
-
 /** The carrier's revised estimate, else the estimate (YYYY-MM-DD). */
 export function expectedDate(s: ShipmentProgress): string | undefined {
-  return dateOf(s.delivery?.revised_estimate) ?? dateOf(s.estimated_delivery);
-}
-
-/** Delivered, by its status or a delivered event. */
-export function isDelivered(s: ShipmentProgress): boolean {
-  return s.status === "delivered" || !!s.events?.some((e) => e.status === "delivered");
+  return dateOf(expectedEstimate(s));
 }
 
 /** When the shipment was delivered: the summary's field, else the latest delivered event. */
@@ -121,17 +103,6 @@ export function deliveredAt(s: ShipmentProgress): string | undefined {
     if (!at || Date.parse(e.occurred_at) > Date.parse(at)) at = e.occurred_at;
   }
   return at;
-}
-
-/** Whether a shipment is running late at `now` (see the module comment for what counts). */
-export function isLate(s: ShipmentProgress, now: Date): boolean {
-  if (isDelivered(s)) return false;
-  if (s.overdue || s.status === "exception") return true;
-  const original = dateOf(s.estimated_delivery);
-  const revised = dateOf(s.delivery?.revised_estimate);
-  if (original && revised && revised > original) return true;
-  const expected = revised ?? original;
-  return !!expected && dayIsOver(expected, now);
 }
 
 /** The customer's step for a shipment's tracking status. */
@@ -179,7 +150,7 @@ export function shipmentOutlook(s: ShipmentProgress, now: Date): ShipmentOutlook
   }
   const expected = expectedDate(s);
   const window = s.delivery?.window;
-  if (isLate(s, now)) {
+  if (isShipmentLate(s, now)) {
     const original = dateOf(s.estimated_delivery);
     return {
       kind: "late",
@@ -197,20 +168,11 @@ export function shipmentOutlook(s: ShipmentProgress, now: Date): ShipmentOutlook
   return { kind: "on_the_way", ...(expected ? { expected } : {}), ...(window ? { window } : {}) };
 }
 
-/** Whether the order is running late: a late shipment, or an unshipped order past its date. */
-export function isOrderLate(
-  order: OrderProgress,
-  shipments: readonly ShipmentProgress[],
-  now: Date,
-): boolean {
-  return deliveryOutlook(order, shipments, now).kind === "late";
-}
-
 /**
  * The order's outlook at `now`: cancelled; delivered (when every shipment is, or the ERP says
- * so); else from the shipments still on their way — late if any is, out for delivery if any
- * is, else arriving on the latest expected date (the order is complete when its last parcel
- * arrives); with nothing shipped, being prepared (late once its expected day is over).
+ * so); late when running_late.ts says the order is (told by its latest late shipment); else
+ * out for delivery (one shipment), arriving on the latest expected date (the order is
+ * complete when its last parcel arrives), or, with nothing shipped, being prepared.
  */
 export function deliveryOutlook(
   order: OrderProgress,
@@ -228,9 +190,18 @@ export function deliveryOutlook(
     const facts = shipments.length === 1 ? shipments[0].delivery ?? undefined : undefined;
     return { kind: "delivered", ...(at ? { at } : {}), ...(facts ? { facts } : {}) };
   }
+  const expectedByOrder = dateOf(order.delivery_date);
+  if (isOrderLate(order, shipments, now)) {
+    // Described by its latest late shipment, else by the order's own missed date.
+    const late = open.map((s) => shipmentOutlook(s, now))
+      .filter((o): o is Extract<ShipmentOutlook, { kind: "late" }> => o.kind === "late");
+    const expected = latest(late.map((o) => o.expected));
+    const first = late.find((o) => o.expected === expected) ?? late[0];
+    if (first) return { ...first, ...(expected ? { expected } : {}) };
+    return { kind: "late", ...(expectedByOrder ? { expected: expectedByOrder } : {}) };
+  }
   if (open.length === 0) {
-    const expected = dateOf(order.delivery_date);
-    if (expected && dayIsOver(expected, now)) return { kind: "late", expected };
+    const expected = expectedByOrder;
     if (order.status === "shipped") return { kind: "arriving", ...(expected ? { expected } : {}) };
     const shipBy = dateOf(order.estimated_ship_date);
     return {
@@ -239,20 +210,17 @@ export function deliveryOutlook(
       ...(shipBy ? { shipBy } : {}),
     };
   }
-  const outlooks = open.map((s) => shipmentOutlook(s, now));
-  const latest = (dates: Array<string | undefined>) =>
-    dates.filter((d): d is string => !!d).sort().at(-1);
-  const late = outlooks.filter((o) => o.kind === "late");
-  if (late.length > 0) {
-    const expected = latest(late.map((o) => o.expected));
-    const first = late.find((o) => o.expected === expected) ?? late[0];
-    return { ...first, ...(expected ? { expected } : {}) };
+  const expected = latest(open.map((s) => expectedDate(s) ?? expectedByOrder));
+  const ofd = open.find((s) => s.status === "out_for_delivery");
+  if (ofd && open.length === 1) {
+    const window = ofd.delivery?.window;
+    return { kind: "out_for_delivery", ...(window ? { window } : {}) };
   }
-  const fallback = dateOf(order.delivery_date);
-  const expected = latest(open.map((s) => expectedDate(s) ?? fallback));
-  if (expected && dayIsOver(expected, now)) return { kind: "late", expected };
-  const ofd = outlooks.find((o) => o.kind === "out_for_delivery");
-  if (ofd && open.length === 1) return ofd;
   const window = open.length === 1 ? open[0].delivery?.window : undefined;
   return { kind: "arriving", ...(expected ? { expected } : {}), ...(window ? { window } : {}) };
+}
+
+/** The latest of some dates (YYYY-MM-DD). */
+function latest(dates: Array<string | undefined>): string | undefined {
+  return dates.filter((d): d is string => !!d).sort().at(-1);
 }

@@ -68,6 +68,11 @@ function shipmentSummary(s: Shipment): ShipmentSummary {
     status: s.status,
     ...(s.estimated_delivery ? { estimated_delivery: s.estimated_delivery } : {}),
     ...(delivered ? { delivered_at: delivered.occurred_at } : {}),
+    // What lib/orders/running_late.ts reads beyond status and estimate.
+    ...(s.overdue ? { overdue: true } : {}),
+    ...(s.delivery?.revised_estimate
+      ? { delivery: { revised_estimate: s.delivery.revised_estimate } }
+      : {}),
   };
 }
 

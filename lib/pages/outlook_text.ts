@@ -12,7 +12,8 @@ import {
   formatTime,
 } from "@/lib/i18n/format.ts";
 import { LEFT_AT_PLACES, type Locale } from "@/lib/orders/model.ts";
-import { dayIsOver, type OrderOutlook, type ShipmentOutlook } from "@/lib/orders/progress.ts";
+import type { OrderOutlook, ShipmentOutlook } from "@/lib/orders/progress.ts";
+import { estimateIsOver } from "@/lib/orders/running_late.ts";
 import { type FactLabels, PERSON_FACT_KEYS, wherePhrases } from "./delivery_facts.ts";
 import type { T } from "./messages.ts";
 
@@ -72,7 +73,7 @@ export function outlookText(
       if (o.expected && o.original) {
         line = t("glance.late", { date: near(o.expected) });
         notes.push(t("glance.originally", { date: near(o.original) }));
-      } else if (o.expected && dayIsOver(o.expected, now)) {
+      } else if (o.expected && estimateIsOver(o.expected, now)) {
         line = t("glance.lateExpected", { date: near(o.expected) });
       } else {
         line = t("glance.lateUndated");

@@ -2,7 +2,7 @@
  * The tracking timeline's entries and marks (INT-007 Order Detail): events that happened are
  * completed (✓), the latest one is current (●) unless the parcel is delivered, and what is
  * still to come is expected (○): events dated in the future, then the estimated delivery when
- * no event already stands for it. A shipment running late (lib/orders/progress.ts) has its
+ * no event already stands for it. A shipment running late (lib/orders/running_late.ts) has its
  * estimated delivery marked late (!); one the carrier re-estimated shows the missed date as
  * late and the new one as expected.
  *
@@ -11,7 +11,7 @@
  * before a Jan 22 scan, never after it. Pure, shared by the server render and the island.
  */
 import type { DeliveryFacts } from "@/lib/orders/model.ts";
-import { dayIsOver, isDelivered, isLate } from "@/lib/orders/progress.ts";
+import { estimateIsOver, isDelivered, isShipmentLate } from "@/lib/orders/running_late.ts";
 import { wallClock } from "@/lib/i18n/format.ts";
 
 export type Mark = "done" | "current" | "expected" | "late";
@@ -75,7 +75,7 @@ export function buildTimeline(s: TimelineShipment, now: Date): TimelineEntry[] {
   if (future.some((e) => e.status === "delivered")) return out;
   const original = s.estimated_delivery?.slice(0, 10);
   const revised = s.delivery?.revised_estimate?.slice(0, 10);
-  const late = isLate({ ...s, events: past }, now);
+  const late = isShipmentLate(s, now); // delivered, by past or future events, returned above
   const milestones: TimelineEntry[] = [];
   if (original && revised && revised > original) {
     milestones.push({ mark: "late", at: original, estimate: "original" });
@@ -85,7 +85,7 @@ export function buildTimeline(s: TimelineShipment, now: Date): TimelineEntry[] {
   if (expected) {
     milestones.push({
       // A new estimate still ahead is expected, not late: the missed original says late.
-      mark: (isRevised ? dayIsOver(expected, now) : late) ? "late" : "expected",
+      mark: (isRevised ? estimateIsOver(expected, now) : late) ? "late" : "expected",
       at: expected,
       estimate: isRevised ? "revised" : "expected",
     });

@@ -30,6 +30,7 @@ import { z } from "zod";
 import type { CarrierId, Org, Shipment } from "@/lib/orders/model.ts";
 import { getCustomer } from "@/lib/orders/customers.ts";
 import { getOrg } from "@/lib/orders/orgs.ts";
+import { estimateEnds } from "@/lib/orders/running_late.ts";
 import {
   applyTrackingUpdate,
   getShipmentsForPoll,
@@ -170,8 +171,8 @@ export function isOverdue(
   now: Date,
 ): boolean {
   if (s.status === "delivered" || !s.estimated_delivery) return false;
-  const day = Date.parse(`${s.estimated_delivery.slice(0, 10)}T23:59:59Z`);
-  return !Number.isNaN(day) && now.getTime() > day + OVERDUE_GRACE_MS;
+  // The day rule of lib/orders/running_late.ts, then the grace.
+  return now.getTime() >= estimateEnds(s.estimated_delivery) + OVERDUE_GRACE_MS;
 }
 
 export interface BatchOutcome {

@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
 import {
-  dayIsOver,
   deliveryOutlook,
-  isLate,
-  isOrderLate,
   orderStep,
   shipmentOutlook,
   shipmentStep,
@@ -12,53 +9,6 @@ import {
 
 const at = (iso: string) => new Date(iso);
 const shipped = { status: "shipped" as const, delivery_date: "2026-01-18" };
-
-Deno.test("dayIsOver: a date is over only once it has ended everywhere (UTC−12)", () => {
-  // 2026-01-18 ends at 2026-01-19T11:59:59.999Z.
-  assert.equal(dayIsOver("2026-01-18", at("2026-01-19T11:59:59Z")), false);
-  assert.equal(dayIsOver("2026-01-18", at("2026-01-19T12:00:00Z")), true);
-  assert.equal(dayIsOver("not a date", at("2030-01-01T00:00:00Z")), false);
-});
-
-Deno.test("isLate: past the expected day, overdue, an exception, or a later revised estimate", () => {
-  const now = at("2026-01-16T12:00:00Z");
-  assert.equal(isLate({ status: "in_transit", estimated_delivery: "2026-01-18" }, now), false);
-  assert.equal(isLate({ status: "in_transit", estimated_delivery: "2026-01-14" }, now), true);
-  assert.equal(isLate({ status: "in_transit", overdue: true }, now), true);
-  assert.equal(isLate({ status: "exception" }, now), true);
-  assert.equal(
-    isLate({
-      status: "in_transit",
-      estimated_delivery: "2026-01-18",
-      delivery: { revised_estimate: "2026-01-20" },
-    }, now),
-    true,
-  );
-  // A revised estimate that is still ahead and not later than the original: on time.
-  assert.equal(
-    isLate({
-      status: "in_transit",
-      estimated_delivery: "2026-01-14",
-      delivery: { revised_estimate: "2026-01-13" },
-    }, at("2026-01-12T12:00:00Z")),
-    false,
-  );
-  // Delivered is never late, whatever the flags say.
-  assert.equal(
-    isLate({ status: "delivered", estimated_delivery: "2026-01-01", overdue: true }, now),
-    false,
-  );
-  assert.equal(
-    isLate({
-      status: "in_transit",
-      estimated_delivery: "2026-01-01",
-      events: [{ status: "delivered", occurred_at: "2026-01-02T10:00:00Z" }],
-    }, now),
-    false,
-  );
-  // No estimate and no signal: not late.
-  assert.equal(isLate({ status: "in_transit" }, now), false);
-});
 
 Deno.test("steps: shipment statuses map onto the customer's five steps", () => {
   assert.equal(shipmentStep("label_created"), "processing");
@@ -178,7 +128,6 @@ Deno.test("deliveryOutlook: preparing, then late once the expected day is over",
     kind: "late",
     expected: "2026-01-18",
   });
-  assert.equal(isOrderLate(order, [], at("2026-01-25T12:00:00Z")), true);
 });
 
 Deno.test("deliveryOutlook: several shipments — late wins, then the latest arrival", () => {

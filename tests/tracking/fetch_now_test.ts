@@ -77,7 +77,7 @@ Deno.test("a new shipment is fetched at once; until then it has no refresh time"
     assert.deepEqual([put.created, put.fetch_queued], [true, true]);
     assert.deepEqual(put.shipment.last_refreshed_at, undefined);
     // The tracking API says so instead of showing a refresh time.
-    const view = shipmentView(put.shipment);
+    const view = shipmentView(put.shipment, { status: "shipped" }, services.clock.now());
     assert.deepEqual([view.last_refreshed_at, view.awaiting_carrier], [null, true]);
     // Customers opening the order meanwhile ask for no second fetch.
     assert.deepEqual(await requestRefreshIfStale(services, put.shipment), false);

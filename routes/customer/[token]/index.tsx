@@ -134,6 +134,7 @@ export const handler = linkDefine.handlers({
     const cards = shipped.flatMap((o) =>
       o.shipments.filter((s) => s.status !== "delivered").map((shipment) => ({
         order_number: o.order_number,
+        order_status: o.status,
         shipment,
       }))
     ).slice(0, TRACKING_CARDS);

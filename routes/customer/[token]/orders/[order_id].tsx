@@ -19,7 +19,8 @@ import {
 import { withUnit } from "@/lib/i18n/units.ts";
 import { NotFoundError } from "@/lib/errors.ts";
 import type { Locale, Order, Org, Shipment } from "@/lib/orders/model.ts";
-import { isLate, shipmentOutlook, shipmentStep } from "@/lib/orders/progress.ts";
+import { shipmentOutlook, shipmentStep } from "@/lib/orders/progress.ts";
+import { isShipmentLate } from "@/lib/orders/running_late.ts";
 import { trackingUrl } from "@/lib/orders/carrier_links.ts";
 import { OrderNumber } from "@/lib/orders/input.ts";
 import { getOrder } from "@/lib/orders/orders.ts";
@@ -260,7 +261,7 @@ function ShipmentBlock(
   const carrierUrl = trackingUrl(s.carrier, s.tracking_number);
   const at = new Date(now);
   const cancelled = order.status === "cancelled";
-  const late = !cancelled && isLate(s, at);
+  const late = isShipmentLate(s, at, order);
   const outlook = shipmentOutlook(s, at);
   const revised = s.delivery?.revised_estimate;
   return (
@@ -339,7 +340,8 @@ function ShipmentBlock(
           status: s.status,
           // A cancelled order expects no delivery.
           estimated_delivery: cancelled ? null : s.estimated_delivery ?? null,
-          overdue: s.overdue ?? false,
+          // As the tracking API answers it (a refresh drops in): running late now.
+          overdue: late,
           delivery: cancelled && s.delivery
             ? { ...s.delivery, revised_estimate: undefined }
             : s.delivery ?? null,

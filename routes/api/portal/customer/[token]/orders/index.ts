@@ -82,7 +82,7 @@ export const handler = linkDefine.handlers({
         counts,
         total,
         total_exact: "exact" in page ? page.exact : true,
-        orders: page.orders.map(orderSummaryView),
+        orders: page.orders.map((o) => orderSummaryView(o, services.clock.now())),
         next_cursor: page.next_cursor,
       },
       200,

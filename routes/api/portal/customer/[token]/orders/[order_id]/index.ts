@@ -21,6 +21,10 @@ export const handler = linkDefine.handlers({
     ]);
     if (!order) throw new NotFoundError("No such order.");
     const documents = documentsView(services.config.publicBaseUrl, access.token, order);
-    return json(orderDetailView(order, shipments, documents), 200, PRIVATE_HEADERS);
+    return json(
+      orderDetailView(order, shipments, documents, services.clock.now()),
+      200,
+      PRIVATE_HEADERS,
+    );
   },
 });

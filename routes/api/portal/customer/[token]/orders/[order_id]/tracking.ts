@@ -34,7 +34,7 @@ export const handler = linkDefine.handlers({
       {
         order_number: order.order_number,
         status: order.status,
-        shipments: shipments.map(shipmentView),
+        shipments: shipments.map((s) => shipmentView(s, order, services.clock.now())),
         last_refreshed_at: refreshed.at(-1) ?? null,
         refresh_requested: requested.some(Boolean),
         // Some shipment has no carrier answer yet (its first fetch is queued).
