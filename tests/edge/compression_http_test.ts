@@ -44,8 +44,11 @@ Deno.test({
       const page = `${portal.dashboard}/orders/${ORDER}`;
       const plain = await get(portal, page);
       const html = await text(plain);
-      const bundle = html.match(/\/_fresh\/js\/[^"']+\.js/)?.[0];
-      assert(bundle, "the order page loads an island bundle");
+      const bundle = html.match(/\/_fresh\/js\/TrackingTimeline-[^"']+\.js/)?.[0];
+      assert(
+        bundle,
+        "the order page loads the timeline island's bundle (Report Issue's is lazy and small)",
+      );
       for (
         const [path, type] of [[page, "text/html"], ["/styles.css", "text/css"], [
           bundle,
