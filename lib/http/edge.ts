@@ -25,7 +25,7 @@ import { bodyTimeouts } from "@/lib/http/body.ts";
 import { INTERNAL_MESSAGE, internalProblem, jsonError } from "@/lib/http/errors.ts";
 import { securityHeaders } from "@/lib/http/security_headers.ts";
 import { log, redactPath } from "@/lib/log.ts";
-import { NONCE_SYMBOL } from "fresh/internal";
+import { copyResponse } from "@/lib/http/response_headers.ts";
 
 type Handler = (req: Request, info?: Deno.ServeHandlerInfo) => Promise<Response>;
 type Env = { Bindings: Deno.ServeHandlerInfo };
@@ -137,18 +137,6 @@ function varyOnEncoding(res: Response): Response {
     res.headers.set("vary", `${vary}, Accept-Encoding`);
   }
   return res;
-}
-
-/**
- * `res` with another body, keeping the page's nonce (on the Response, where the renderer left
- * it): without it securityHeaders() would make a new one and the CSP would refuse the page's
- * own island scripts.
- */
-function copyResponse(res: Response, body: BodyInit | null): Response {
-  const copy = new Response(body, res);
-  const nonce = (res as unknown as Record<symbol, string | undefined>)[NONCE_SYMBOL];
-  if (nonce !== undefined) (copy as unknown as Record<symbol, string>)[NONCE_SYMBOL] = nonce;
-  return copy;
 }
 
 /** Some responses (`Response.redirect`, a fetch's) have immutable headers: copy those. */
